@@ -1,0 +1,165 @@
+"""Users, roles (a readable permission table) and user groups."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from yiri.network.models import SyncedModel
+
+
+class RecordType(models.TextChoices):
+    CASE = "case", _("Dossier")
+    INCIDENT = "incident", _("Incident")
+    TRACING_REQUEST = "tracing_request", _("Demande de recherche")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("Consulter")
+    CREATE = "create", _("Créer")
+    EDIT = "edit", _("Modifier")
+    DELETE = "delete", _("Supprimer")
+    ASSIGN = "assign", _("Attribuer")
+    REFER = "refer", _("Référer")
+    TRANSFER = "transfer", _("Transférer")
+    CONSENT_OVERRIDE = "consent_override", _("Passer outre le consentement")
+    REQUEST_ASSESSMENT = "request_assessment", _("Demander l'approbation de l'évaluation")
+    APPROVE_ASSESSMENT = "approve_assessment", _("Approuver l'évaluation")
+    REQUEST_CASE_PLAN = "request_case_plan", _("Demander l'approbation du plan")
+    APPROVE_CASE_PLAN = "approve_case_plan", _("Approuver le plan de prise en charge")
+    REQUEST_CLOSURE = "request_closure", _("Demander la clôture")
+    APPROVE_CLOSURE = "approve_closure", _("Approuver la clôture")
+    CLOSE = "close", _("Clôturer")
+    REOPEN = "reopen", _("Rouvrir")
+    EXPORT = "export", _("Exporter")
+    IMPORT = "import", _("Importer")
+
+
+class SystemAction(models.TextChoices):
+    MANAGE_USERS = "manage_users", _("Gérer les utilisateurs")
+    MANAGE_ROLES = "manage_roles", _("Gérer les rôles")
+    MANAGE_FORMS = "manage_forms", _("Gérer les formulaires")
+    MANAGE_NETWORK = "manage_network", _("Gérer le réseau (lieux, organisations, nœuds)")
+    VIEW_REPORTS = "view_reports", _("Voir les tableaux de bord")
+    VIEW_AUDIT = "view_audit", _("Voir le journal d'audit")
+
+
+class Scope(models.TextChoices):
+    OWN = "own", _("Ses dossiers et ceux qui lui sont attribués")
+    GROUP = "group", _("Groupe d'utilisateurs")
+    AGENCY = "agency", _("Organisation")
+    CELL = "cell", _("Cellule de relais (régions couvertes)")
+    ALL = "all", _("Tous")
+    NONE = "none", _("Aucun dossier (indicateurs agrégés seulement)")
+
+
+class FormRight(models.TextChoices):
+    NONE = "none", _("Aucun accès")
+    READ = "r", _("Lecture")
+    WRITE = "rw", _("Lecture et écriture")
+
+
+class Role(SyncedModel):
+    """A role: record scope + actions per record type + rights per form section.
+
+    ``permissions`` is ``{"case": ["view", "edit", ...], "system": ["view_reports"]}``.
+    ``form_rights`` is ``{"case": {"*": "r", "services_section": "rw"}}``: the ``*`` entry is
+    the right on sections not named; a record type absent from it means no section at all.
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_fr = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.OWN)
+    permissions = models.JSONField(default=dict, blank=True)
+    form_rights = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name_fr"]
+        verbose_name = _("rôle")
+        verbose_name_plural = _("rôles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+    def allows(self, action: str, record_type: str = "case") -> bool:
+        return action in self.permissions.get(record_type, [])
+
+    def section_right(self, record_type: str, section_code: str) -> str:
+        rights = self.form_rights.get(record_type)
+        if not rights:
+            return FormRight.NONE
+        return rights.get(section_code, rights.get("*", FormRight.NONE))
+
+
+class UserGroup(SyncedModel):
+    """A team (e.g. the case workers a supervisor manages); scope "group" uses it."""
+
+    name = models.CharField(max_length=120)
+    agency = models.ForeignKey(
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("groupe d'utilisateurs")
+        verbose_name_plural = _("groupes d'utilisateurs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class YiriUserManager(UserManager):
+    pass
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
+    user_groups = models.ManyToManyField(UserGroup, blank=True, related_name="members")
+    relay_cell = models.ForeignKey(
+        "network.RelayCell", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    language = models.CharField(max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")])
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    objects = YiriUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def can(self, action: str, record_type: str = "case") -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return bool(self.role and self.role.allows(action, record_type))
+
+    @property
+    def scope(self) -> str:
+        if self.is_superuser:
+            return Scope.ALL
+        return self.role.scope if self.role else Scope.NONE
+
+    @property
+    def is_locked(self) -> bool:
+        return bool(self.locked_until and self.locked_until > timezone.now())

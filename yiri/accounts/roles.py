@@ -1,0 +1,70 @@
+"""The seeded roles, as one table a person can read (modelled on the CPIMS+ roles).
+
+A role's scope says which records it reaches; its actions say what it may do with them;
+its form rights say which form sections it reads or writes. ``seed_roles`` writes this
+table to the database; administrators may then change roles in the admin.
+"""
+
+from __future__ import annotations
+
+from .models import Action as A
+from .models import FormRight, Role, Scope
+from .models import SystemAction as S
+
+_CASE_WORK = [A.VIEW, A.CREATE, A.EDIT, A.REFER, A.TRANSFER, A.REQUEST_ASSESSMENT,
+              A.REQUEST_CASE_PLAN, A.REQUEST_CLOSURE]
+_SUPERVISION = _CASE_WORK + [A.ASSIGN, A.APPROVE_ASSESSMENT, A.APPROVE_CASE_PLAN,
+                             A.APPROVE_CLOSURE, A.CLOSE, A.REOPEN, A.EXPORT, A.CONSENT_OVERRIDE]
+_ALL_RECORD_ACTIONS = [a.value for a in A]
+_RECORD_TYPES = ["case", "incident", "tracing_request"]
+
+
+def _same_for_all(actions: list) -> dict[str, list[str]]:
+    return {rt: [str(a) for a in actions] for rt in _RECORD_TYPES}
+
+
+_RW = {rt: {"*": FormRight.WRITE} for rt in _RECORD_TYPES}
+_R = {rt: {"*": FormRight.READ} for rt in _RECORD_TYPES}
+
+# code: (French name, English name, scope, actions per record type, system actions, form rights)
+SEEDED_ROLES: dict[str, tuple] = {
+    "administrator": ("Administrateur", "Administrator", Scope.ALL,
+                      _same_for_all(_ALL_RECORD_ACTIONS), [s.value for s in S], _RW),
+    "manager": ("Superviseur / gestionnaire de cas", "Manager / supervisor", Scope.GROUP,
+                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS], _RW),
+    "case_worker": ("Travailleur social", "Case worker", Scope.OWN,
+                    _same_for_all(_CASE_WORK), [], _RW),
+    "service_provider": (
+        "Prestataire de services", "Service provider", Scope.OWN,
+        {"case": [A.VIEW, A.EDIT]}, [],
+        {"case": {"*": FormRight.NONE, "basic_identity": FormRight.READ,
+                  "consent": FormRight.READ, "protection_concerns": FormRight.READ,
+                  "services_section": FormRight.WRITE, "followup": FormRight.WRITE}},
+    ),
+    "relay_data_manager": ("Gestionnaire de données de la cellule de relais",
+                           "Relay-cell data manager", Scope.CELL,
+                           _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]), [S.VIEW_REPORTS], _R),
+    "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
+                             _same_for_all([A.VIEW, A.EXPORT]),
+                             [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK], _R),
+    "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
+                       Scope.NONE, {}, [S.VIEW_REPORTS], {}),
+}
+
+
+def seed_roles() -> dict[str, Role]:
+    roles = {}
+    for code, (name_fr, name_en, scope, actions, system, rights) in SEEDED_ROLES.items():
+        permissions = {rt: [str(a) for a in acts] for rt, acts in actions.items()}
+        if system:
+            permissions["system"] = [str(s) for s in system]
+        role, _ = Role.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_fr": name_fr, "name_en": name_en, "scope": str(scope),
+                "permissions": permissions,
+                "form_rights": {rt: {k: str(v) for k, v in r.items()} for rt, r in rights.items()},
+            },
+        )
+        roles[code] = role
+    return roles

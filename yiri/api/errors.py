@@ -1,0 +1,24 @@
+"""API errors as JSON a client can act on, in the same words as the UI."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from yiri.cases.services import StaleRecord
+from yiri.formconfig.validation import AnswersInvalid
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, AnswersInvalid):
+        return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, StaleRecord):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, PermissionDenied) and exc.args:
+        return Response({"detail": str(exc.args[0])}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, Http404):
+        return Response({"detail": str(exc) or "Introuvable."}, status=status.HTTP_404_NOT_FOUND)
+    return drf_handler(exc, context)

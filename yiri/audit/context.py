@@ -1,0 +1,31 @@
+"""The user acting in the current request, for audit rows written by model signals."""
+
+from __future__ import annotations
+
+import contextvars
+
+_actor: contextvars.ContextVar = contextvars.ContextVar("yiri_actor", default=None)
+_request: contextvars.ContextVar = contextvars.ContextVar("yiri_request", default=None)
+
+
+def current_actor():
+    return _actor.get()
+
+
+def current_request():
+    return _request.get()
+
+
+class ActorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        t1 = _actor.set(user if user is not None and user.is_authenticated else None)
+        t2 = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _actor.reset(t1)
+            _request.reset(t2)

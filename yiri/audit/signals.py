@@ -1,0 +1,74 @@
+"""Audit logins, failed logins, logouts and changes of roles or rights."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.dispatch import receiver
+
+from yiri.accounts.models import Role
+
+from .context import current_actor, current_request
+from .models import AuditAction
+from .services import record_event
+
+User = get_user_model()
+
+
+@receiver(user_logged_in, dispatch_uid="audit-login")
+def _login(sender, request, user, **kwargs):
+    record_event(AuditAction.LOGIN, user=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="audit-logout")
+def _logout(sender, request, user, **kwargs):
+    if user is not None:
+        record_event(AuditAction.LOGOUT, user=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="audit-login-failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # The typed user name is kept only when it is a real account: a password typed into
+    # the wrong box must not land in the log.
+    known = User.objects.filter(username=credentials.get("username", "")).first()
+    record_event(
+        AuditAction.LOGIN_FAILED, request=request,
+        record_type="user" if known else "", record_id=known.pk if known else None,
+    )
+
+
+@receiver(pre_save, sender=User, dispatch_uid="audit-user-role-before")
+def _remember_role(sender, instance, **kwargs):
+    old = User.objects.filter(pk=instance.pk).values("role_id", "is_superuser", "is_active").first()
+    instance._audit_old_rights = old
+
+
+@receiver(post_save, sender=User, dispatch_uid="audit-user-role-after")
+def _role_changed(sender, instance, created, **kwargs):
+    old = getattr(instance, "_audit_old_rights", None)
+    new = {"role_id": instance.role_id, "is_superuser": instance.is_superuser,
+           "is_active": instance.is_active}
+    if created or (old is not None and old != new):
+        record_event(
+            AuditAction.PERMISSION_CHANGE, user=current_actor(), request=current_request(),
+            record_type="user", record_id=instance.pk,
+            role=instance.role.code if instance.role else None,
+            is_superuser=instance.is_superuser, is_active=instance.is_active,
+            created=created,
+        )
+
+
+@receiver(post_save, sender=Role, dispatch_uid="audit-role-changed")
+def _role_saved(sender, instance, created, **kwargs):
+    record_event(AuditAction.PERMISSION_CHANGE, user=current_actor(), request=current_request(),
+                 record_type="role", record_id=instance.pk,
+                 role=instance.code, created=created)
+
+
+@receiver(m2m_changed, sender=User.user_groups.through, dispatch_uid="audit-user-groups")
+def _groups_changed(sender, instance, action, pk_set, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
+        record_event(AuditAction.PERMISSION_CHANGE, user=current_actor(),
+                     request=current_request(), record_type="user", record_id=instance.pk,
+                     user_groups=action)

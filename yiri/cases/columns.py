@@ -1,0 +1,116 @@
+"""Derive a record's indexed columns and search tokens from its answers.
+
+This is the only code that sets those columns, so lists, filters and reports agree with
+the answers they summarise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.utils import timezone
+
+from yiri.formconfig.models import FieldType
+from yiri.formconfig.schema import FormSchema
+from yiri.lib import names
+from yiri.network.models import Location
+
+from .models import Case, CaseStatus, Incident, Record
+
+NAME_FIELDS = ("name_first", "name_middle", "name_last", "name_nickname", "name_other")
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def estimated_birth_date(age: Any, on: dt.date) -> dt.date | None:
+    try:
+        years = int(float(age))
+    except (TypeError, ValueError):
+        return None
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def derive_columns(record: Record, answers: dict, location_cache: dict | None = None) -> None:
+    code = answers.get("location_current") or answers.get("incident_location") or answers.get(
+        "inquirer_location"
+    )
+    if code:
+        cache = location_cache if location_cache is not None else {}
+        if code not in cache:
+            cache[code] = Location.objects.filter(code=code).only("id", "path").first()
+        loc = cache[code]
+        record.location_id, record.location_path = (loc.id, loc.path) if loc else (None, "")
+    else:
+        record.location_id, record.location_path = None, ""
+    last = names.normalise(answers.get("name_last") or answers.get("inquirer_name_last"))
+    first = names.normalise(answers.get("name_first") or answers.get("inquirer_name_first"))
+    record.sort_name = f"{last} {first}".strip()[:120]
+    if isinstance(record, Case):
+        record.sex = answers.get("sex") or ""
+        record.risk_level = answers.get("risk_level") or ""
+        record.registration_date = _date(answers.get("registration_date"))
+        dob = _date(answers.get("date_of_birth"))
+        record.age_estimated = bool(answers.get("age_estimated")) or dob is None
+        if dob is None:
+            on = record.registration_date or timezone.localdate()
+            dob = estimated_birth_date(answers.get("age"), on)
+        record.date_of_birth = dob
+        concerns = answers.get("protection_concerns") or []
+        record.concerns = ("|" + "|".join(concerns) + "|") if concerns else ""
+        record.urgent = bool(answers.get("urgent_protection_concern"))
+        record.consent_for_services = bool(answers.get("consent_for_services"))
+        record.consent_disclosure = bool(answers.get("disclosure_other_orgs"))
+        record.closure_date = _date(answers.get("closure_date"))
+        if record.status == CaseStatus.CLOSED and record.closure_date is None:
+            record.closure_date = timezone.localdate()
+    elif isinstance(record, Incident):
+        record.incident_date = _date(answers.get("incident_date"))
+
+
+_DIGITS = re.compile(r"\D+")
+
+
+def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
+    """``n:`` normalised name words, ``p:`` phonetic keys, ``t:`` phone digits."""
+    texts: list[str] = []
+    phones: list[str] = []
+
+    def collect(defs: dict, values: dict) -> None:
+        for code, f in defs.items():
+            value = values.get(code)
+            if not value or f.type != FieldType.TEXT or not f.identifying:
+                continue
+            if "phone" in code:
+                phones.append(str(value))
+            elif "name" in code:
+                texts.append(str(value))
+
+    collect(schema.fields, answers)
+    for code, f in schema.fields.items():
+        if f.type == FieldType.SUBFORM:
+            row_defs = schema.subform_fields(f)
+            for row in answers.get(code) or []:
+                if not row.get("_deleted"):
+                    collect(row_defs, row)
+    out: set[str] = set()
+    for text in texts:
+        for word in names.tokens(text):
+            out.add(f"n:{word[:60]}")
+            key = names.phonetic_key(word)
+            if key:
+                out.add(f"p:{key[:60]}")
+    for phone in phones:
+        digits = _DIGITS.sub("", phone)
+        if len(digits) >= 6:
+            out.add(f"t:{digits[-8:]}")  # last 8 digits: with or without country code
+    return out

@@ -1,0 +1,204 @@
+"""Case records, incidents and tracing requests.
+
+Form answers live in JSON; the fields lists, filters, scoping and reports need are real
+indexed columns derived from the answers by ``cases.columns`` and written only by the
+service functions in ``cases.services``. Identifying answers are kept apart in
+``identity_blob`` and read and written only through ``cases.identity``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiri.network.models import SyncedModel
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Ouvert")
+    CLOSED = "closed", _("Clôturé")
+    TRANSFERRED = "transferred", _("Transféré")
+    DUPLICATE = "duplicate", _("Doublon")
+
+
+class WorkflowStage(models.TextChoices):
+    NEW = "new", _("Nouveau")
+    REOPENED = "reopened", _("Rouvert")
+    ASSESSMENT = "assessment", _("Évaluation")
+    CASE_PLAN = "case_plan", _("Plan de prise en charge")
+    CARE_PLAN = "care_plan", _("Plan de soins")
+    ACTION_PLAN = "action_plan", _("Plan d'action")
+    SERVICE_PROVISION = "service_provision", _("Fourniture de services")
+    SERVICES_IMPLEMENTED = "services_implemented", _("Services réalisés")
+    CLOSED = "closed", _("Clôturé")
+
+
+class RiskLevel(models.TextChoices):
+    HIGH = "high", _("Élevé")
+    MEDIUM = "medium", _("Moyen")
+    LOW = "low", _("Faible")
+
+
+class RecordQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RecordQuerySet:
+        """The records ``user`` may see. Every read path starts here."""
+        from .access import scope_q
+
+        return self.filter(scope_q(user, self.model))
+
+    def alive(self) -> RecordQuerySet:
+        return self.filter(deleted=False)
+
+
+class Record(SyncedModel):
+    """Shared columns of every record type. Subclasses set ``RECORD_TYPE``."""
+
+    RECORD_TYPE = ""
+
+    short_id = models.CharField(max_length=24, unique=True)
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    data = models.JSONField(default=dict, blank=True)
+    identity_blob = models.TextField(default="", blank=True, editable=False)
+    # Field path -> clock stamp of the operation that last wrote it (for per-field merge).
+    field_clock = models.JSONField(default=dict, blank=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owning_agency = models.ForeignKey(
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.ForeignKey(
+        "network.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location_path = models.CharField(max_length=400, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    # Normalised display name for sorting; the readable name is in the identity blob.
+    sort_name = models.CharField(max_length=120, blank=True, default="")
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.short_id
+
+
+class Case(Record):
+    RECORD_TYPE = "case"
+
+    workflow_stage = models.CharField(
+        max_length=24, choices=WorkflowStage.choices, default=WorkflowStage.NEW
+    )
+    risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, blank=True, default="")
+    sex = models.CharField(max_length=10, blank=True, default="")
+    date_of_birth = models.DateField(null=True, blank=True)
+    age_estimated = models.BooleanField(default=False)
+    registration_date = models.DateField(null=True, blank=True)
+    # "|trafficked|street_child|": a filter on one concern is a substring test.
+    concerns = models.CharField(max_length=400, blank=True, default="")
+    urgent = models.BooleanField(default=False)
+    consent_for_services = models.BooleanField(default=False)
+    consent_disclosure = models.BooleanField(default=False)
+    closure_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        indexes = [
+            models.Index(fields=["owning_agency", "deleted", "-updated_at"], name="case_agency_upd"),
+            models.Index(fields=["owner", "deleted", "-updated_at"], name="case_owner_upd"),
+            models.Index(fields=["status", "deleted", "-updated_at"], name="case_status_upd"),
+            models.Index(fields=["workflow_stage", "-updated_at"], name="case_stage_upd"),
+            models.Index(fields=["risk_level", "-updated_at"], name="case_risk_upd"),
+            # varchar_pattern_ops lets PostgreSQL use the index for "starts with" in any
+            # locale; other databases ignore opclasses.
+            models.Index(fields=["location_path"], name="case_location_path",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["sex", "date_of_birth"], name="case_sex_dob"),
+            models.Index(fields=["-updated_at"], name="case_updated"),
+            models.Index(fields=["sort_name"], name="case_sort_name"),
+        ]
+
+
+class Incident(Record):
+    RECORD_TYPE = "incident"
+
+    incident_date = models.DateField(null=True, blank=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [models.Index(fields=["owning_agency", "deleted", "-updated_at"], name="inc_agency_upd")]
+
+
+class TracingRequest(Record):
+    RECORD_TYPE = "tracing_request"
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="tracing_requests")
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("demande de recherche")
+        verbose_name_plural = _("demandes de recherche")
+        indexes = [models.Index(fields=["owning_agency", "deleted", "-updated_at"], name="tr_agency_upd")]
+
+
+RECORD_MODELS: dict[str, type[Record]] = {m.RECORD_TYPE: m for m in (Case, Incident, TracingRequest)}
+
+
+class ShareKind(models.TextChoices):
+    ASSIGNED = "assigned", _("Attribué")
+    REFERRAL = "referral", _("Référé")
+    TRANSFER = "transfer", _("Transfert en attente")
+
+
+class RecordShare(SyncedModel):
+    """Access to a record beyond its owner: assignment, referral, pending transfer.
+
+    Scoping reads active shares; ``record_id`` is not a foreign key so one table serves
+    every record type.
+    """
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField()
+    kind = models.CharField(max_length=10, choices=ShareKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "active", "record_type"], name="share_user"),
+            models.Index(fields=["agency", "active", "record_type"], name="share_agency"),
+            models.Index(fields=["record_id"], name="share_record"),
+        ]
+
+
+class NameToken(models.Model):
+    """Search index of a record's names and phone numbers, derived locally (not synced).
+
+    ``token`` is ``n:<normalised word>``, ``p:<phonetic key>`` or ``t:<phone digits>``.
+    """
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField()
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["token", "record_type"], name="nametoken_token"),
+            models.Index(fields=["record_id"], name="nametoken_record"),
+        ]

@@ -1,0 +1,170 @@
+"""The network: places, member organisations, regional relay cells and nodes."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncedModel(models.Model):
+    """Base of every row that travels between nodes: a UUID key and the node that made it.
+
+    Rows are never hard-deleted by ordinary use; ``deleted`` is a tombstone.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    origin_node = models.CharField(max_length=64, default="", editable=False)
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.origin_node:
+            self.origin_node = settings.YIRI_NODE_ID
+        super().save(*args, **kwargs)
+
+
+class LocationLevel(models.TextChoices):
+    COUNTRY = "country", _("Pays")
+    REGION = "region", _("Région")
+    PROVINCE = "province", _("Province / préfecture")
+    COMMUNE = "commune", _("Commune")
+    VILLAGE = "village", _("Village")
+
+
+LEVEL_ORDER = [choice.value for choice in LocationLevel]
+
+
+class LocationQuerySet(models.QuerySet):
+    def within(self, location: Location) -> LocationQuerySet:
+        """The location and everything below it."""
+        return self.filter(path__startswith=location.path)
+
+
+class Location(SyncedModel):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    level = models.CharField(max_length=10, choices=LocationLevel.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path of codes ("BF/BF-03/BF-KAD/"): subtree filters are one indexed
+    # prefix comparison instead of a recursive query.
+    path = models.CharField(max_length=400, db_index=True, editable=False)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("lieu")
+        verbose_name_plural = _("lieux")
+        indexes = [models.Index(fields=["level", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent else "") + self.code + "/"
+        super().save(*args, **kwargs)
+
+    def ancestors(self) -> list[Location]:
+        codes = [c for c in self.path.split("/") if c][:-1]
+        by_code = {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
+        return [by_code[c] for c in codes if c in by_code]
+
+    @property
+    def country_code(self) -> str:
+        return self.path.split("/", 1)[0]
+
+
+class Agency(SyncedModel):
+    """A member organisation of the network (NGO, association, public service)."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=30, blank=True)
+    country = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "country"}
+    )
+    regions = models.ManyToManyField(
+        Location, blank=True, related_name="agencies", limit_choices_to={"level": "region"}
+    )
+    contact_name = models.CharField(_("personne de contact"), max_length=120, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    address = models.CharField(_("adresse"), max_length=250, blank=True)
+    services_offered = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation membre")
+        verbose_name_plural = _("organisations membres")
+
+    def __str__(self) -> str:
+        return self.acronym or self.name
+
+
+class RelayCell(SyncedModel):
+    """A regional relay cell: checks and relays the data of its member organisations."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    regions = models.ManyToManyField(
+        Location, related_name="relay_cells", limit_choices_to={"level": "region"}
+    )
+    members = models.ManyToManyField(Agency, blank=True, related_name="relay_cells")
+    contact_name = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("cellule régionale de relais")
+        verbose_name_plural = _("cellules régionales de relais")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NodeKind(models.TextChoices):
+    OFFICE = "office", _("Bureau / télécentre")
+    RELAY = "relay", _("Cellule de relais")
+    NATIONAL = "national", _("Coordination nationale")
+
+
+class Node(models.Model):
+    """An installation of Yiri. Nodes form a tree: offices → relay cells → national."""
+
+    node_id = models.CharField(max_length=64, primary_key=True)
+    code = models.CharField(max_length=12, unique=True)
+    kind = models.CharField(max_length=10, choices=NodeKind.choices)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    relay_cell = models.ForeignKey(RelayCell, null=True, blank=True, on_delete=models.PROTECT)
+    agencies = models.ManyToManyField(Agency, blank=True, related_name="nodes")
+    base_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("nœud")
+        verbose_name_plural = _("nœuds")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_local(self) -> bool:
+        return self.node_id == settings.YIRI_NODE_ID
+
+
+class Sequence(models.Model):
+    """Per-node counters (change-log counter, human-readable record numbers)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
