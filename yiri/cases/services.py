@@ -232,7 +232,9 @@ def update_record(
     return locked
 
 
-def _change_meta(user, record: Record, action: str, audit: str, request=None, **attrs) -> Record:
+def set_record_meta(user, record: Record, action: str, audit: str, request=None, **attrs) -> Record:
+    """Change record metadata (owner, owning agency, status, stage, tombstone) with a
+    change-log entry and an audit row. Callers check the user's right first."""
     schema = get_schema(record.RECORD_TYPE)
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)
@@ -257,7 +259,7 @@ def _change_meta(user, record: Record, action: str, audit: str, request=None, **
 def delete_record(user, record: Record, *, request=None) -> Record:
     """Tombstone: the record disappears from every list but stays in the database."""
     _require(user, "delete", record.RECORD_TYPE)
-    record = _change_meta(user, record, "delete", AuditAction.DELETE, request, deleted=True,
+    record = set_record_meta(user, record, "delete", AuditAction.DELETE, request, deleted=True,
                           deleted_at=timezone.now())
     return record
 

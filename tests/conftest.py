@@ -1,0 +1,108 @@
+"""Shared fixtures: reference data loaded once, and a fixed cast of users.
+
+The network: agency ACE (Burkina Faso, Centre region) with a supervisor, two case workers
+in different teams and a relay cell covering the Centre region; agency BTA (Burkina Faso)
+with a service provider; agency TGO (Togo) whose case worker is the outsider.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from yiri.accounts.models import User, UserGroup
+from yiri.accounts.roles import seed_roles
+from yiri.cases.services import create_record
+from yiri.formconfig.models import Lookup
+from yiri.formconfig.schema import clear_cache
+from yiri.formconfig.services import load_form_set
+from yiri.network.models import Agency, Location, RelayCell
+from yiri.network.services import load_locations
+
+PASSWORD = "motdepasse-tres-long-42"
+
+
+def ensure_reference_data() -> None:
+    if not Location.objects.exists():
+        load_locations()
+    if not Lookup.objects.exists():
+        load_form_set()
+    seed_roles()
+    clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_schema_cache():
+    clear_cache()
+    yield
+    clear_cache()
+
+
+class Cast:
+    """The users every test can use, by role."""
+
+    def __init__(self) -> None:
+        ensure_reference_data()
+        from yiri.accounts.models import Role
+
+        roles = {r.code: r for r in Role.objects.all()}
+        bf, tg = Location.objects.get(code="BF"), Location.objects.get(code="TG")
+        self.centre = Location.objects.get(code="BF-03")  # Centre (Ouagadougou)
+        self.ace = Agency.objects.create(code="ACE", name="Action Enfance", acronym="ACE", country=bf)
+        self.ace.regions.add(self.centre)
+        self.bta = Agency.objects.create(code="BTA", name="Bureau Traite Alerte", acronym="BTA", country=bf)
+        self.tgo = Agency.objects.create(code="TGO", name="Togo Enfants", acronym="TGO", country=tg)
+        self.cell = RelayCell.objects.create(code="CRR-CEN", name="Cellule de relais du Centre")
+        self.cell.regions.add(self.centre)
+        self.cell.members.add(self.ace)
+        self.team_a = UserGroup.objects.create(name="Équipe A", agency=self.ace)
+        self.team_b = UserGroup.objects.create(name="Équipe B", agency=self.ace)
+
+        def user(username, role, agency=None, **extra):
+            u = User.objects.create_user(
+                username, password=PASSWORD, role=roles[role] if role else None,
+                agency=agency, first_name=username.capitalize(), **extra,
+            )
+            return u
+
+        self.admin = user("admin", "administrator", self.ace)
+        self.manager = user("manager", "manager", self.ace)
+        self.worker = user("worker", "case_worker", self.ace)
+        self.colleague = user("colleague", "case_worker", self.ace)
+        self.provider = user("provider", "service_provider", self.bta)
+        self.relay = user("relay", "relay_data_manager", None, relay_cell=self.cell)
+        self.coordinator = user("coordinator", "national_coordinator", None)
+        self.partner = user("partner", "partner_viewer", None)
+        self.outsider = user("outsider", "case_worker", self.tgo)
+        self.manager.user_groups.add(self.team_a)
+        self.worker.user_groups.add(self.team_a)
+        self.colleague.user_groups.add(self.team_b)
+
+    @property
+    def everyone(self) -> dict[str, User]:
+        return {name: getattr(self, name) for name in (
+            "admin", "manager", "worker", "colleague", "provider", "relay", "coordinator",
+            "partner", "outsider")}
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return Cast()
+
+
+def child_answers(**overrides) -> dict:
+    answers = {
+        "name_first": "Awa", "name_last": "Ouédraogo", "sex": "female", "age": 12,
+        "registration_date": "2026-01-15", "location_current": "BF-KAD",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def make_case(user, **overrides):
+    return create_record(user, "case", child_answers(**overrides))
