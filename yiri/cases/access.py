@@ -9,7 +9,7 @@ not do the action.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -39,7 +39,12 @@ def scope_q(user, model: type[Record]) -> Q:
     scope = user.scope
     if scope == Scope.ALL:
         return alive
-    own = Q(owner=user) | Q(created_by=user) | Q(_shares(rt, user=user))
+    # Owner and active shares only: whoever created a record keeps no access of their own
+    # once it is transferred. A share naming an organisation but no user (a referral or
+    # pending transfer "to BTA") reaches that organisation's users.
+    own = Q(owner=user) | Q(_shares(rt, user=user))
+    if user.agency_id:
+        own |= Q(_shares(rt, user__isnull=True, agency_id=user.agency_id))
     if scope == Scope.OWN:
         return alive & own
     if scope == Scope.GROUP:
@@ -65,7 +70,7 @@ def access_record(user, model: type[Record], pk, action: str = "view") -> Record
     """The record ``pk`` if ``user`` may see it and do ``action``; 404 / 403 otherwise."""
     try:
         record = model.objects.visible_to(user).get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (model.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404(_("Dossier introuvable.")) from None
     if action != "view" and not user.can(action, model.RECORD_TYPE):
         raise PermissionDenied(_("Votre rôle ne permet pas cette action sur ce dossier."))

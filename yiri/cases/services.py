@@ -35,6 +35,8 @@ from .models import RECORD_MODELS, CaseStatus, NameToken, Record, RecordShare, S
 
 # Record metadata that travels in the change log beside the answers ("@" paths).
 META_FIELDS = ("owner_id", "owning_agency_id", "status", "workflow_stage", "deleted")
+# What ``bulk_create_records`` lets an import set besides the answers.
+_BULK_META = {"status", "workflow_stage", "owning_agency_id", "case_id"}
 
 
 class StaleRecord(Exception):
@@ -252,7 +254,7 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
         prepared.operation.save(force_insert=True)
         record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
                      record_id=locked.pk, action_name=action,
-                     **{k: _json(v) for k, v in attrs.items() if k != "deleted"})
+                     **{k: _json(v) for k, v in attrs.items() if k in META_FIELDS and k != "deleted"})
     return locked
 
 
@@ -282,13 +284,16 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
 
 def bulk_create_records(
     user, record_type: str, items: list[dict], *, owners: list | None = None,
-    validate: bool = True, created_at: list | None = None,
+    validate: bool = True, created_at: list | None = None, meta: list[dict] | None = None,
 ) -> list[Record]:
     """Create many records in one transaction through the same preparation as
     ``create_record`` (used by imports and the demo generator).
 
     ``owners`` gives each record's owner (default: ``user``). With ``validate`` off the
     answers must already be clean (generated data); permission checks always apply.
+    ``meta`` gives each record's starting metadata (``status``, ``workflow_stage``, an
+    incident's ``case_id``…) for records imported mid-way; it is set before the change is
+    computed, so the change log carries it like any other value.
     """
     _require(user, "create", record_type)
     if user.role is None and not user.is_superuser:
@@ -304,6 +309,10 @@ def bulk_create_records(
             cleaned = validate_answers(schema, answers) if validate else answers
             owner = owners[i] if owners else user
             record = _new_record(user, record_type, numbers[i], owner=owner)
+            for name, value in (meta[i] if meta else {}).items():
+                if name not in _BULK_META or not hasattr(record, name):
+                    raise ValueError(f"bulk_create_records: {name} cannot be set on a {record_type}")
+                setattr(record, name, value)
             counter, hlc = ops[i]
             p = _prepare(schema, record, {}, merge_answers(schema, {}, cleaned), {}, user=user,
                          kind=OpKind.CREATE, counter=counter, hlc=hlc, location_cache=location_cache)
