@@ -164,6 +164,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Every asset is served by the app itself (no CDN): WhiteNoise serves collected files
 # compressed, and finds them in the apps directly when DEBUG is on or in tests.
 STORAGES = {
