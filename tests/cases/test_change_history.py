@@ -66,3 +66,16 @@ def test_subform_rows_get_their_own_ids_and_merge_by_id(cast):
     assert len(rows) == 1 and rows[0]["service_type"] == "health" and rows[0]["implemented"] is True
     op = Operation.objects.filter(entity_id=case.pk).latest("counter")
     assert list(op.changes) == [f"services/{row_id}/implemented"]
+
+
+def test_bulk_shortcuts_that_would_skip_the_change_log_are_refused(cast):
+    import pytest
+
+    from yiri.cases.models import RawWriteRefused
+
+    case = make_case(cast.worker)
+    with pytest.raises(RawWriteRefused):
+        Case.objects.filter(pk=case.pk).update(risk_level="high")
+    with pytest.raises(RawWriteRefused):
+        Case.objects.filter(pk=case.pk).delete()
+    assert Case.objects.get(pk=case.pk).risk_level == ""

@@ -8,6 +8,9 @@ service functions in ``cases.services``. Identifying answers are kept apart in
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +43,37 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Faible")
 
 
+class RawWriteRefused(RuntimeError):
+    pass
+
+
+_raw_writes = threading.local()
+
+
+@contextlib.contextmanager
+def raw_writes():
+    """Allow ``QuerySet.update``/``delete`` on records: only for wiping test or bench data."""
+    _raw_writes.allowed = True
+    try:
+        yield
+    finally:
+        _raw_writes.allowed = False
+
+
 class RecordQuerySet(models.QuerySet):
+    """Records change only through ``cases.services`` (change log, audit, columns), so the
+    bulk shortcuts that would skip it are refused."""
+
+    def update(self, **kwargs):
+        if not getattr(_raw_writes, "allowed", False):
+            raise RawWriteRefused("Records change only through yiri.cases.services.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if not getattr(_raw_writes, "allowed", False):
+            raise RawWriteRefused("Records are tombstoned by yiri.cases.services.delete_record.")
+        return super().delete()
+
     def visible_to(self, user) -> RecordQuerySet:
         """The records ``user`` may see. Every read path starts here."""
         from .access import scope_q
