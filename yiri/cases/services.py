@@ -29,7 +29,7 @@ from yiri.sync.changelog import build_operation, new_operations
 from yiri.sync.models import Operation, OpKind
 
 from . import identity
-from .access import check_writable, writable_sections
+from .access import check_writable
 from .columns import derive_columns, search_tokens
 from .models import RECORD_MODELS, CaseStatus, NameToken, Record, RecordShare, ShareKind
 
