@@ -1,0 +1,223 @@
+"""What the record pages show, built from a record, its schema and the reader's rights.
+
+Views call these builders after ``access_record``; nothing here checks access again
+except which sections a user may read or write, which it takes from ``cases.access``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiri.cases import identity
+from yiri.cases.access import readable_sections, writable_sections
+from yiri.cases.models import Record
+from yiri.formconfig.models import FieldType
+from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
+from yiri.sync.models import Operation
+
+from .answers import Widget, format_value, location_codes, location_names, widgets
+
+# URL segment <-> record type, and the sections of the registration form of each type.
+RECORD_SLUGS = {"cases": "case", "incidents": "incident", "tracing": "tracing_request"}
+SLUG_OF = {v: k for k, v in RECORD_SLUGS.items()}
+REGISTRATION_SECTIONS = {
+    "case": ["basic_identity", "consent"],
+    "incident": ["incident_details", "survivor", "incident_response"],
+    "tracing_request": ["request_details", "inquirer"],
+}
+
+
+@dataclass
+class RowView:
+    id: str
+    widgets: list[Widget]
+    editing: bool = False
+
+
+@dataclass
+class SubformView:
+    f: FieldDef
+    rows: list[RowView]
+    adding: bool = False
+    new_row: list[Widget] = field(default_factory=list)
+    row_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SectionView:
+    section: SectionDef
+    widgets: list[Widget]
+    subforms: list[SubformView]
+    writable: bool
+    editing: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.section.code
+
+    @property
+    def filled(self) -> bool:
+        return any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
+
+
+def registration_sections(schema: FormSchema, user) -> list[SectionDef]:
+    wanted = REGISTRATION_SECTIONS.get(schema.record_type) or [schema.main_sections[0].code]
+    allowed = set(writable_sections(user, schema))
+    return [schema.sections[c] for c in wanted if c in schema.sections and c in allowed]
+
+
+def section_view(
+    schema: FormSchema, section: SectionDef, answers: dict, *, writable: bool,
+    places: dict[str, str], editing: bool = False, values: dict | None = None,
+    errors: dict | None = None, row_edit: tuple[str, str] | None = None,
+    row_values: dict | None = None, messages: list[str] | None = None,
+) -> SectionView:
+    """``values``/``errors`` are what the user just posted when a save was refused."""
+    shown = values if values is not None else answers
+    sv = SectionView(
+        section=section, writable=writable, editing=editing and writable,
+        widgets=widgets(schema, section.fields, shown, errors=errors if editing else None,
+                        places=places, id_prefix=f"{section.code}-"),
+        subforms=[], errors=list(messages or []),
+    )
+    for f in section.fields:
+        if f.type != FieldType.SUBFORM:
+            continue
+        row_defs = list(schema.subform_fields(f).values())
+        rows = []
+        for row in answers.get(f.code) or []:
+            if row.get("_deleted"):
+                continue
+            editing_row = bool(writable and row_edit == (f.code, row["_id"]))
+            posted = row_values if editing_row and row_values is not None else row
+            rows.append(RowView(
+                id=row["_id"], editing=editing_row,
+                widgets=widgets(schema, row_defs, posted, places=places,
+                                errors=errors if editing_row else None, error_prefix=f"{f.code}.0.",
+                                id_prefix=f"{f.code}-{row['_id'][:8]}-"),
+            ))
+        adding = bool(writable and row_edit == (f.code, "new"))
+        sub = SubformView(f=f, rows=rows, adding=adding)
+        if adding:
+            sub.new_row = widgets(schema, row_defs, row_values or {}, places=places,
+                                  errors=errors, error_prefix=f"{f.code}.0.",
+                                  id_prefix=f"{f.code}-new-")
+        if row_edit and row_edit[0] == f.code and errors:
+            sub.row_errors = [m for k in (f.code, f"{f.code}.0") for m in errors.get(k, [])]
+        sv.subforms.append(sub)
+    return sv
+
+
+def record_sections(
+    user, record: Record, schema: FormSchema, *, edit: str | None = None,
+    row_edit: tuple[str, str] | None = None, only: str | None = None, **posted: Any,
+) -> tuple[dict, list[SectionView]]:
+    """The sections ``user`` may read, in form order; ``only`` limits to one section."""
+    answers = identity.read_answers(record, schema)
+    readable = set(readable_sections(user, schema))
+    writable = set(writable_sections(user, schema)) if user.can("edit", schema.record_type) else set()
+    places = location_names(location_codes(schema, answers) | location_codes(
+        schema, posted.get("values") or {}))
+    row_section = _section_of(schema, row_edit)
+    out = []
+    for sec in schema.main_sections:
+        if sec.code not in readable or not sec.visible or (only and sec.code != only):
+            continue
+        target = sec.code == edit or sec.code == row_section
+        out.append(section_view(
+            schema, sec, answers, writable=sec.code in writable, places=places,
+            editing=sec.code == edit, row_edit=row_edit if target else None,
+            **(posted if target else {}),
+        ))
+    return answers, out
+
+
+def _section_of(schema: FormSchema, row_edit: tuple[str, str] | None) -> str:
+    if not row_edit or row_edit[0] not in schema.fields:
+        return ""
+    return schema.fields[row_edit[0]].section
+
+
+def hlc_time(hlc: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(int(hlc.split(".", 1)[0]) / 1000, tz=dt.UTC)
+    except (ValueError, IndexError):
+        return None
+
+
+@dataclass
+class Change:
+    at: dt.datetime | None
+    author: str
+    label: str
+    old: str
+    new: str
+    path: str
+
+
+HISTORY_LIMIT = 300
+
+
+def field_history(user, record: Record, schema: FormSchema, field_code: str | None = None) -> list[Change]:
+    """Changes to the fields of the sections ``user`` may read, newest first.
+
+    Identifying values come from the sealed part of each change-log entry and are shown
+    only because the reader may read that section.
+    """
+    readable = set(readable_sections(user, schema))
+    ops = list(Operation.objects.filter(entity_id=record.pk).order_by("-hlc")[:HISTORY_LIMIT])
+    authors = {
+        u.pk: (u.get_full_name() or u.username)
+        for u in get_user_model().objects.filter(pk__in={o.author_id for o in ops if o.author_id})
+    }
+    entries: list[tuple[Operation, str, list]] = []
+    codes: set[str] = set()
+    for op in ops:
+        merged = dict(op.changes)
+        if op.sealed_changes:
+            merged.update(identity.unseal(op.sealed_changes))
+        for path, change in sorted(merged.items()):
+            top = path.split("/")[0]
+            if path.startswith("@") or path.endswith("/_id"):
+                continue
+            f = schema.fields.get(top)
+            if f is None or f.section not in readable or (field_code and top != field_code):
+                continue
+            entries.append((op, path, change))
+            for v in change[:2]:
+                if isinstance(v, str):
+                    codes.add(v)
+    places = location_names({c for c in codes if len(c) <= 40})
+    out = []
+    for op, path, change in entries:
+        parts = path.split("/")
+        f = schema.fields[parts[0]]
+        label = f.label
+        if len(parts) == 3:
+            sub = schema.subform_fields(f).get(parts[2])
+            if sub is None:
+                continue
+            label = f"{f.label} › {sub.label}"
+            f = sub
+        new, old = (change + [None, None])[:2]
+        out.append(Change(
+            at=hlc_time(op.hlc), author=authors.get(op.author_id, _("système")), label=label,
+            old=format_value(schema, f, old, places), new=format_value(schema, f, new, places),
+            path=path,
+        ))
+    return out
+
+
+def age_of(record) -> int | None:
+    dob = getattr(record, "date_of_birth", None)
+    if not dob:
+        return None
+    today = timezone.localdate()
+    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))

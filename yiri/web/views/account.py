@@ -1,0 +1,65 @@
+"""Login with clear messages on a wrong password and on lockout; language choice."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs "
+                           "erreurs, le compte est verrouillé pendant un moment."),
+        "inactive": _("Ce compte est désactivé. Adressez-vous à votre administrateur."),
+        "locked": _("Ce compte est verrouillé après trop d'essais. Réessayez dans 30 minutes "
+                    "ou demandez à votre administrateur de le déverrouiller."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Nom d'utilisateur")
+        self.fields["password"].label = _("Mot de passe")
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # The lockout backend marks the request: say so instead of "wrong password".
+            if getattr(self.request, "yiri_locked", False):
+                raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
+            raise
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The interface follows the language chosen in the user's profile from now on.
+        from django.conf import settings
+
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language or "fr",
+                            samesite="Lax")
+        return response
+
+
+logout_view = auth_views.LogoutView.as_view()
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered on the profile of a signed-in user."""
+    response = django_set_language(request)
+    lang = request.POST.get("language")
+    user = request.user
+    if user.is_authenticated and lang in ("fr", "en") and user.language != lang:
+        user.language = lang
+        user.save(update_fields=["language"])
+    return response

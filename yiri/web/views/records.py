@@ -1,0 +1,389 @@
+"""Record pages: list, registration, the record page with its editable sections and
+subform rows, and the change history. Cases, incidents and tracing requests share them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from yiri.audit.models import AuditAction
+from yiri.audit.services import record_event
+from yiri.cases.access import access_record, readable_sections
+from yiri.cases.identity import display_name
+from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
+from yiri.cases.services import (
+    StaleRecord,
+    assign_record,
+    create_record,
+    set_record_meta,
+    update_record,
+)
+from yiri.formconfig.models import FieldType
+from yiri.formconfig.schema import get_schema
+from yiri.formconfig.validation import AnswersInvalid
+
+from .. import listing
+from ..answers import is_uuid, location_codes, location_names, parse_row, parse_section, widgets
+from ..pages import (
+    SLUG_OF,
+    age_of,
+    field_history,
+    record_sections,
+    registration_sections,
+)
+from . import workflow as workflow_views
+
+
+def _model(record_type: str):
+    return RECORD_MODELS[record_type]
+
+
+def record_url(record) -> str:
+    return reverse(f"{SLUG_OF[record.RECORD_TYPE]}_record", args=[record.pk])
+
+
+def _is_htmx(request) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+# ---------------------------------------------------------------- lists
+
+
+@login_required
+@require_GET
+def record_list(request: HttpRequest, record_type: str) -> HttpResponse:
+    user = request.user
+    if not user.can("view", record_type):
+        raise Http404
+    if record_type == "case":
+        return _case_list(request)
+    qs = _model(record_type).objects.visible_to(user).select_related("owner")
+    case_id = request.GET.get("case")
+    if case_id and is_uuid(case_id):
+        qs = qs.filter(case_id=case_id)
+    page, total, more = _page(request, qs.order_by("-updated_at", "pk"))
+    schema = get_schema(record_type)
+    names = bool(readable_sections(user, schema))
+    rows = [(r, display_name(r) if names else "") for r in page]
+    return render(request, "web/record_list.html", {
+        "record_type": record_type, "slug": SLUG_OF[record_type], "rows": rows,
+        "total": total, "more": more, "title": _model(record_type)._meta.verbose_name_plural,
+        "can_create": user.can("create", record_type), **_paging(request, len(page)),
+    })
+
+
+def _page(request, qs):
+    """One page of ``qs`` and a count capped at ``COUNT_CAP`` (never count a million)."""
+    number = _page_number(request)
+    start = (number - 1) * listing.PAGE_SIZE
+    page = list(qs[start:start + listing.PAGE_SIZE])
+    total = qs[:listing.COUNT_CAP + 1].count()
+    return page, min(total, listing.COUNT_CAP), total > listing.COUNT_CAP
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def _paging(request, shown: int) -> dict:
+    number = _page_number(request)
+    params = request.GET.copy()
+    params.pop("page", None)
+    base = params.urlencode()
+    return {
+        "page_number": number, "has_prev": number > 1, "has_next": shown == listing.PAGE_SIZE,
+        "query_base": base, "first_index": (number - 1) * listing.PAGE_SIZE + 1,
+        "last_index": (number - 1) * listing.PAGE_SIZE + shown,
+    }
+
+
+def _case_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = listing.CaseFilterForm(request.GET or None, user=user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = Case.objects.visible_to(user).select_related("owner", "owning_agency", "location")
+    qs = listing.filter_cases(qs, {**data, "_user": user})
+    page, total, more = _page(request, qs)
+    can_assign = user.can("assign", "case")
+    return render(request, "web/case_list.html", {
+        "form": form, "rows": listing.case_rows(user, page), "total": total, "more": more,
+        "can_assign": can_assign, "assignees": _assignees(user) if can_assign else [],
+        "can_create": user.can("create", "case"), **_paging(request, len(page)),
+    })
+
+
+def _assignees(user):
+    """The people a supervisor may hand a case to: active users of the same agency."""
+    qs = get_user_model().objects.filter(is_active=True, role__isnull=False)
+    if user.agency_id and not user.is_superuser:
+        qs = qs.filter(agency_id=user.agency_id)
+    return [u for u in qs.select_related("role").order_by("username")[:200] if u.can("view", "case")]
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assignee = _assignee(user, request.POST.get("assignee"))
+    ids = [i for i in request.POST.getlist("cases") if is_uuid(i)][: listing.PAGE_SIZE]
+    cases = [access_record(user, Case, pk, "assign") for pk in ids]
+    for case in cases:
+        assign_record(user, case, assignee, request=request)
+    messages.success(request, _("%(n)d dossier(s) attribué(s) à %(who)s.")
+                     % {"n": len(cases), "who": assignee})
+    return redirect(request.POST.get("next") if _safe_next(request) else reverse("case_list"))
+
+
+def _assignee(user, pk):
+    if not pk or not is_uuid(pk):
+        raise Http404
+    for candidate in _assignees(user):
+        if str(candidate.pk) == pk:
+            return candidate
+    raise Http404
+
+
+def _safe_next(request) -> bool:
+    nxt = request.POST.get("next") or ""
+    return nxt.startswith("/") and not nxt.startswith("//")
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    case = access_record(user, Case, pk, "assign")
+    assignee = _assignee(user, request.POST.get("assignee"))
+    assign_record(user, case, assignee, request=request)
+    messages.success(request, _("Dossier attribué à %(who)s.") % {"who": assignee})
+    return redirect(record_url(case))
+
+
+# ---------------------------------------------------------------- registration
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, record_type: str) -> HttpResponse:
+    """New record. A child is registered only from the search page (search before
+    create): the search form posts what was searched for, which prefills this form."""
+    user = request.user
+    if not user.can("create", record_type):
+        raise PermissionDenied(_("Votre rôle ne permet pas d'enregistrer ce type de dossier."))
+    schema = get_schema(record_type)
+    sections = registration_sections(schema, user)
+    link = _linked_case(user, request.POST.get("case") or request.GET.get("case"))
+    if request.method == "GET" and record_type == "case":
+        messages.info(request, _("Cherchez d'abord si l'enfant est déjà enregistré."))
+        return redirect("search")
+    values: dict = {}
+    errors: dict = {}
+    if request.method == "POST" and request.POST.get("step") == "save":
+        for sec in sections:
+            values.update(parse_section(sec, request.POST))
+        submitted = {k: v for k, v in values.items() if v not in (None, [], "")}
+        try:
+            record = create_record(user, record_type, submitted, request=request)
+        except AnswersInvalid as exc:
+            errors = exc.errors
+        else:
+            if link is not None:
+                set_record_meta(user, record, "link_case", AuditAction.UPDATE, request, case=link)
+            messages.success(request, _("Dossier %(id)s enregistré.") % {"id": record.short_id})
+            return redirect(record_url(record))
+    elif request.method == "POST":
+        values = _prefill(schema, request.POST)
+    places = location_names(location_codes(schema, values))
+    blocks = [(sec, widgets(schema, sec.fields, values, errors=errors, places=places))
+              for sec in sections]
+    shown = {w.code for _s, ws in blocks for w in ws}
+    return render(request, "web/register.html", {
+        "record_type": record_type, "slug": SLUG_OF[record_type], "blocks": blocks,
+        "top_errors": [m for k, v in errors.items() if k not in shown for m in v],
+        "has_errors": bool(errors), "link": link,
+        "title": _("Enregistrer un nouvel enfant") if record_type == "case"
+        else _("Nouveau : %(what)s") % {"what": _model(record_type)._meta.verbose_name},
+    }, status=422 if errors else 200)
+
+
+PREFILL_FIELDS = ("name_first", "name_last", "sex", "age", "phone", "location_current")
+
+
+def _prefill(schema, post) -> dict:
+    """Answers to start from, taken from the search the user just ran (posted, never in a URL)."""
+    out = {}
+    for code in PREFILL_FIELDS:
+        value = (post.get(f"prefill_{code}") or "").strip()
+        if value and code in schema.fields:
+            out[code] = value
+    return out
+
+
+def _linked_case(user, pk):
+    if not pk:
+        return None
+    return access_record(user, Case, pk)
+
+
+# ---------------------------------------------------------------- record page
+
+
+def _header(user, record) -> dict:
+    schema = get_schema(record.RECORD_TYPE)
+    readable = readable_sections(user, schema)
+    return {
+        "record": record, "record_type": record.RECORD_TYPE, "slug": SLUG_OF[record.RECORD_TYPE],
+        "name": display_name(record) if readable else "",
+        "age": age_of(record), "is_case": isinstance(record, Case),
+        "can_edit": user.can("edit", record.RECORD_TYPE),
+    }
+
+
+@login_required
+@require_GET
+def record_page(request: HttpRequest, record_type: str, pk) -> HttpResponse:
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    schema = get_schema(record_type)
+    edit = request.GET.get("edit") or None
+    row_edit = _row_param(request.GET.get("row"))
+    _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit)
+    record_event(AuditAction.VIEW, user=user, request=request, record_type=record_type,
+                 record_id=record.pk)
+    context = {**_header(user, record), "sections": sections, "schema": schema}
+    if isinstance(record, Case):
+        context.update(workflow_views.case_panel(user, record))
+        context["incidents"] = Incident.objects.visible_to(user).filter(case=record)[:20]
+        context["tracing_requests"] = TracingRequest.objects.visible_to(user).filter(case=record)[:20]
+        if user.can("assign", "case"):
+            context["assignees"] = _assignees(user)
+    elif record.case_id:
+        context["linked_case"] = Case.objects.visible_to(user).filter(pk=record.case_id).first()
+    return render(request, "web/record.html", context)
+
+
+def _row_param(value: str | None) -> tuple[str, str] | None:
+    if not value or ":" not in value:
+        return None
+    sub, row = value.split(":", 1)
+    if row != "new" and not is_uuid(row):
+        return None
+    return sub, row
+
+
+def _section_response(request, user, record, code: str, status: int = 200, **kw) -> HttpResponse:
+    schema = get_schema(record.RECORD_TYPE)
+    _answers, sections = record_sections(user, record, schema, only=code, **kw)
+    if not sections:
+        raise Http404
+    context = {**_header(user, record), "sec": sections[0]}
+    if _is_htmx(request):
+        # htmx swaps only 2xx answers: a refused save comes back as 200 with its messages.
+        return render(request, "web/_section.html", context)
+    _answers, every = record_sections(user, record, schema, **kw)
+    full = {**_header(user, record), "sections": every, "schema": schema}
+    if isinstance(record, Case):
+        full.update(workflow_views.case_panel(user, record))
+    return render(request, "web/record.html", full, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpResponse:
+    """GET: the section (``?edit=1`` as a form, ``?row=<subform>:<id|new>`` with one row
+    as a form). POST: save the section's plain fields."""
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    schema = get_schema(record_type)
+    sec = schema.sections.get(code)
+    if sec is None or sec.is_subform or code not in readable_sections(user, schema):
+        raise Http404
+    if request.method == "GET":
+        edit = code if request.GET.get("edit") else None
+        return _section_response(request, user, record, code, edit=edit,
+                                 row_edit=_row_param(request.GET.get("row")))
+    values = parse_section(sec, request.POST)
+    try:
+        update_record(user, record, values, section=code, request=request,
+                      expected_version=_version(request))
+    except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
+        errors, msgs = _refusal(exc)
+        record.refresh_from_db()
+        return _section_response(request, user, record, code, status=422, edit=code,
+                                 values=values, errors=errors, messages=msgs)
+    record.refresh_from_db()
+    if _is_htmx(request):
+        return _section_response(request, user, record, code)
+    messages.success(request, _("Section « %(name)s » enregistrée.") % {"name": sec.name})
+    return redirect(record_url(record) + f"#sec-{code}")
+
+
+@login_required
+@require_POST
+def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> HttpResponse:
+    """Add, change or remove one row of a subform (services, family, follow-ups…)."""
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    schema = get_schema(record_type)
+    f = schema.fields.get(subform)
+    if f is None or f.type != FieldType.SUBFORM or f.section != code:
+        raise Http404
+    if code not in readable_sections(user, schema):
+        raise Http404
+    answers = parse_row(schema, f, request.POST)
+    row_id = request.POST.get("_id") or "new"
+    try:
+        update_record(user, record, answers, section=code, request=request,
+                      expected_version=_version(request))
+    except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
+        errors, msgs = _refusal(exc)
+        record.refresh_from_db()
+        return _section_response(request, user, record, code, status=422,
+                                 row_edit=(subform, row_id), row_values=answers[subform][0],
+                                 errors=errors, messages=msgs)
+    record.refresh_from_db()
+    if _is_htmx(request):
+        return _section_response(request, user, record, code)
+    messages.success(request, _("Ligne enregistrée."))
+    return redirect(record_url(record) + f"#sec-{code}")
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _refusal(exc) -> tuple[dict, list[str]]:
+    if isinstance(exc, AnswersInvalid):
+        return exc.errors, [_("Certaines réponses sont à corriger : rien n'a été enregistré.")]
+    return {}, [str(exc.args[0]) if exc.args else _("Modification refusée.")]
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, record_type: str, pk) -> HttpResponse:
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    schema = get_schema(record_type)
+    field_code = request.GET.get("field") or None
+    if field_code and field_code not in schema.fields:
+        field_code = None
+    readable = set(readable_sections(user, schema))
+    fields = [(c, f.label) for c, f in schema.fields.items() if f.section in readable]
+    return render(request, "web/history.html", {
+        **_header(user, record), "changes": field_history(user, record, schema, field_code),
+        "fields": fields, "field_code": field_code,
+    })
+

@@ -1,0 +1,273 @@
+"""Workflow steps from the case page: approvals, referrals, transfers, reopening,
+notifications. Each view fetches what it acts on through the case's access check, calls
+one ``yiri.workflow.services`` action and returns to the case page with a message."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiri.cases import identity
+from yiri.cases.access import access_record, readable_sections
+from yiri.cases.models import Case, CaseStatus
+from yiri.formconfig.schema import get_schema
+from yiri.network.models import Agency
+
+from .. import workflow_bridge as wf
+from ..answers import is_uuid
+
+APPROVAL_KINDS = {
+    "assessment": ("request_assessment", "approve_assessment"),
+    "case_plan": ("request_case_plan", "approve_case_plan"),
+    "closure": ("request_closure", "approve_closure"),
+}
+
+
+def _models():
+    from yiri.workflow import models
+
+    return models
+
+
+def case_panel(user, case: Case) -> dict:
+    """What the workflow part of the case page shows and offers to ``user``."""
+    if wf.services() is None:
+        return {"workflow": None}
+    m = _models()
+    approvals = list(m.Approval.objects.filter(case=case, deleted=False)
+                     .select_related("requested_by", "decided_by")[:20])
+    referrals = list(m.Referral.objects.filter(case=case, deleted=False)
+                     .select_related("from_agency", "to_agency", "to_user", "from_user")[:20])
+    pending = {a.kind for a in approvals if a.status == m.ApprovalStatus.PENDING}
+    requestable = [
+        (kind, m.ApprovalKind(kind).label) for kind, (req, _app) in APPROVAL_KINDS.items()
+        if user.can(req, "case") and kind not in pending and case.status == CaseStatus.OPEN
+    ]
+    decidable = {a.pk for a in approvals if a.status == m.ApprovalStatus.PENDING
+                 and user.can(APPROVAL_KINDS[a.kind][1], "case")}
+    my_agency = user.agency_id
+    for r in referrals:
+        r.can_respond = r.status == m.ReferralStatus.IN_PROGRESS and (
+            r.to_user_id == user.pk or (r.to_user_id is None and r.to_agency_id == my_agency))
+        r.can_complete = r.kind == m.ReferralKind.REFERRAL and r.status == m.ReferralStatus.ACCEPTED \
+            and (r.to_user_id == user.pk or r.to_agency_id == my_agency)
+        r.can_revoke = r.is_live and (r.from_user_id == user.pk or user.can("assign", "case")) \
+            and r.from_agency_id == my_agency
+        r.service_label = _service_label(case, r.service_row_id)
+    schema = get_schema("case")
+    services_rows = []
+    if "services_section" in readable_sections(user, schema):
+        answers = identity.read_answers(case, schema)
+        lookup = schema.lookups.get("service_type")
+        for row in answers.get("services") or []:
+            if not row.get("_deleted"):
+                label = lookup.label(row.get("service_type")) if lookup else row.get("service_type")
+                services_rows.append((row["_id"], label or "—"))
+    closure = schema.lookups.get("closure_reason")
+    is_open = case.status == CaseStatus.OPEN
+    return {
+        "workflow": True,
+        "approvals": approvals, "referrals": referrals, "requestable": requestable,
+        "decidable": decidable,
+        "can_refer": is_open and user.can("refer", "case"),
+        "can_transfer": is_open and user.can("transfer", "case"),
+        "can_reopen": case.status == CaseStatus.CLOSED and user.can("reopen", "case"),
+        "can_override": user.can("consent_override", "case"),
+        "consent_ok": case.consent_disclosure,
+        "agencies": Agency.objects.filter(deleted=False).exclude(pk=case.owning_agency_id)
+        .order_by("name")[:200],
+        "service_rows": services_rows,
+        "closure_reasons": closure.labels() if closure else [],
+    }
+
+
+def _service_label(case, row_id) -> str:
+    if not row_id:
+        return ""
+    schema = get_schema("case")
+    for row in (case.data or {}).get("services") or []:
+        if row.get("_id") == str(row_id):
+            lookup = schema.lookups.get("service_type")
+            return lookup.label(row.get("service_type")) if lookup else ""
+    return ""
+
+
+def _back(case) -> HttpResponse:
+    return redirect(reverse("cases_record", args=[case.pk]) + "#workflow")
+
+
+def _run(request, case, action, success: str) -> HttpResponse:
+    """Call one workflow action; a refusal comes back as a message on the case page."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("Votre rôle ne permet pas cette action."))
+    else:
+        messages.success(request, success)
+    return _back(case)
+
+
+def _comment(request, name: str = "comment") -> str:
+    return (request.POST.get(name) or "").strip()[:2000]
+
+
+@login_required
+@require_POST
+def request_approval(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    kind = request.POST.get("kind")
+    if kind not in APPROVAL_KINDS:
+        raise Http404
+    case = access_record(user, Case, pk, APPROVAL_KINDS[kind][0])
+    services = wf.services()
+    return _run(request, case, lambda: services.request_approval(
+        user, case, kind, comment=_comment(request),
+        closure_reason=request.POST.get("closure_reason") or None, request=request,
+    ), _("Demande d'approbation envoyée au superviseur."))
+
+
+def _approval(user, approval_id):
+    if not is_uuid(approval_id):
+        raise Http404
+    approval = _models().Approval.objects.filter(pk=approval_id, deleted=False).first()
+    if approval is None:
+        raise Http404
+    case = access_record(user, Case, approval.case_id)
+    return approval, case
+
+
+@login_required
+@require_POST
+def decide_approval(request: HttpRequest, approval_id) -> HttpResponse:
+    user = request.user
+    approval, case = _approval(user, str(approval_id))
+    approve = request.POST.get("decision") == "approve"
+    comment = _comment(request)
+    if not approve and not comment:
+        messages.error(request, _("Expliquez le refus dans le commentaire."))
+        return _back(case)
+    return _run(request, case, lambda: wf.services().decide_approval(
+        user, approval, approve=approve, comment=comment, request=request,
+    ), _("Demande approuvée.") if approve else _("Demande refusée."))
+
+
+def _agency(pk):
+    if not pk or not is_uuid(pk):
+        return None
+    return Agency.objects.filter(pk=pk, deleted=False).first()
+
+
+@login_required
+@require_POST
+def refer(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    case = access_record(user, Case, pk, "refer")
+    agency = _agency(request.POST.get("to_agency"))
+    if agency is None:
+        messages.error(request, _("Choisissez l'organisation qui recevra l'orientation."))
+        return _back(case)
+    row_id = request.POST.get("service_row_id") or None
+    if row_id and not is_uuid(row_id):
+        raise Http404
+    override = request.POST.get("consent_override") == "on" and user.can("consent_override", "case")
+    return _run(request, case, lambda: wf.services().refer(
+        user, case, to_agency=agency, to_user=_recipient(agency, request.POST.get("to_user")),
+        service_row_id=row_id, reason=_comment(request, "reason"), consent_override=override,
+        request=request,
+    ), _("Orientation envoyée à %(agency)s.") % {"agency": agency})
+
+
+def _recipient(agency, pk):
+    if not pk or not is_uuid(pk):
+        return None
+    return get_user_model().objects.filter(pk=pk, agency=agency, is_active=True).first()
+
+
+@login_required
+@require_POST
+def transfer(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    case = access_record(user, Case, pk, "transfer")
+    agency = _agency(request.POST.get("to_agency"))
+    if agency is None:
+        messages.error(request, _("Choisissez l'organisation qui recevra le dossier."))
+        return _back(case)
+    override = request.POST.get("consent_override") == "on" and user.can("consent_override", "case")
+    return _run(request, case, lambda: wf.services().transfer(
+        user, case, to_agency=agency, reason=_comment(request, "reason"),
+        consent_override=override, request=request,
+    ), _("Transfert proposé à %(agency)s.") % {"agency": agency})
+
+
+def _referral(user, referral_id):
+    if not is_uuid(str(referral_id)):
+        raise Http404
+    referral = _models().Referral.objects.filter(pk=referral_id, deleted=False).first()
+    if referral is None:
+        raise Http404
+    case = access_record(user, Case, referral.case_id)
+    return referral, case
+
+
+@login_required
+@require_POST
+def respond_referral(request: HttpRequest, referral_id) -> HttpResponse:
+    user = request.user
+    referral, case = _referral(user, referral_id)
+    accept = request.POST.get("decision") == "accept"
+    services = wf.services()
+    is_transfer = referral.kind == _models().ReferralKind.TRANSFER
+    fn = services.respond_transfer if is_transfer else services.respond_referral
+    done = _("Accepté.") if accept else _("Refusé.")
+    response = _run(request, case, lambda: fn(user, referral, accept=accept,
+                                               comment=_comment(request), request=request), done)
+    # A declined referral or transfer ends this user's access: go home, not to a 404.
+    if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
+        return redirect("home")
+    return response
+
+
+@login_required
+@require_POST
+def complete_referral(request: HttpRequest, referral_id) -> HttpResponse:
+    user = request.user
+    referral, case = _referral(user, referral_id)
+    return _run(request, case, lambda: wf.services().complete_referral(user, referral, request=request),
+                _("Service marqué comme réalisé."))
+
+
+@login_required
+@require_POST
+def revoke_referral(request: HttpRequest, referral_id) -> HttpResponse:
+    user = request.user
+    referral, case = _referral(user, referral_id)
+    return _run(request, case, lambda: wf.services().revoke_referral(user, referral, request=request),
+                _("Orientation annulée."))
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk) -> HttpResponse:
+    user = request.user
+    case = access_record(user, Case, pk, "reopen")
+    return _run(request, case, lambda: wf.services().reopen_case(
+        user, case, reason=_comment(request, "reason"), request=request), _("Dossier rouvert."))
+
+
+@login_required
+@require_POST
+def mark_notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [i for i in request.POST.getlist("ids") if is_uuid(i)]
+    services = wf.services()
+    if services is not None and ids:
+        services.mark_read(request.user, ids)
+    return redirect("home")
