@@ -30,6 +30,7 @@ from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
 
 from .. import listing
+from .. import workflow_bridge as wf
 from ..answers import is_uuid, location_codes, location_names, parse_row, parse_section, widgets
 from ..pages import (
     SLUG_OF,
@@ -314,8 +315,7 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
                                  row_edit=_row_param(request.GET.get("row")))
     values = parse_section(sec, request.POST)
     try:
-        update_record(user, record, values, section=code, request=request,
-                      expected_version=_version(request))
+        _save(request, record, values, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
         errors, msgs = _refusal(exc)
         record.refresh_from_db()
@@ -343,8 +343,7 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
     answers = parse_row(schema, f, request.POST)
     row_id = request.POST.get("_id") or "new"
     try:
-        update_record(user, record, answers, section=code, request=request,
-                      expected_version=_version(request))
+        _save(request, record, answers, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
         errors, msgs = _refusal(exc)
         record.refresh_from_db()
@@ -356,6 +355,17 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
         return _section_response(request, user, record, code)
     messages.success(request, _("Ligne enregistrée."))
     return redirect(record_url(record) + f"#sec-{code}")
+
+
+def _save(request, record, answers: dict, code: str) -> None:
+    """Save one section's answers; a case then moves to the stage its answers reach
+    (the workflow's ``refresh_stage``, as its contract asks of the UI)."""
+    user = request.user
+    record = update_record(user, record, answers, section=code, request=request,
+                           expected_version=_version(request))
+    services = wf.services()
+    if isinstance(record, Case) and services is not None and user.can("edit", "case"):
+        services.refresh_stage(user, record, request=request)
 
 
 def _version(request) -> int | None:

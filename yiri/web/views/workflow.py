@@ -80,7 +80,7 @@ def case_panel(user, case: Case) -> dict:
         "can_transfer": is_open and user.can("transfer", "case"),
         "can_reopen": case.status == CaseStatus.CLOSED and user.can("reopen", "case"),
         "can_override": user.can("consent_override", "case"),
-        "consent_ok": case.consent_disclosure,
+        "consent_ok": case.consent_for_services and case.consent_disclosure,
         "agencies": Agency.objects.filter(deleted=False).exclude(pk=case.owning_agency_id)
         .order_by("name")[:200],
         "service_rows": services_rows,
@@ -209,13 +209,9 @@ def transfer(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _referral(user, referral_id):
-    if not is_uuid(str(referral_id)):
-        raise Http404
-    referral = _models().Referral.objects.filter(pk=referral_id, deleted=False).first()
-    if referral is None:
-        raise Http404
-    case = access_record(user, Case, referral.case_id)
-    return referral, case
+    """The referral if the user sent it, receives it or sees its case (404 otherwise)."""
+    referral = wf.services().access_referral(user, referral_id)
+    return referral, referral.case
 
 
 @login_required
@@ -230,7 +226,11 @@ def respond_referral(request: HttpRequest, referral_id) -> HttpResponse:
     done = _("Accepté.") if accept else _("Refusé.")
     response = _run(request, case, lambda: fn(user, referral, accept=accept,
                                                comment=_comment(request), request=request), done)
-    # A declined referral or transfer ends this user's access: go home, not to a 404.
+    return _home_if_gone(user, case, response)
+
+
+def _home_if_gone(user, case, response):
+    """A declined referral or a revoked one ends this user's access: go home, not to a 404."""
     if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
         return redirect("home")
     return response
@@ -250,8 +250,9 @@ def complete_referral(request: HttpRequest, referral_id) -> HttpResponse:
 def revoke_referral(request: HttpRequest, referral_id) -> HttpResponse:
     user = request.user
     referral, case = _referral(user, referral_id)
-    return _run(request, case, lambda: wf.services().revoke_referral(user, referral, request=request),
-                _("Orientation annulée."))
+    response = _run(request, case, lambda: wf.services().revoke_referral(
+        user, referral, request=request), _("Orientation annulée."))
+    return _home_if_gone(user, case, response)
 
 
 @login_required
