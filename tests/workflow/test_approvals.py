@@ -136,3 +136,15 @@ def test_no_approval_can_be_requested_on_a_closed_case(cast, case):
 def test_an_unknown_approval_kind_is_refused(cast, case):
     with pytest.raises(WorkflowError):
         request_approval(cast.worker, case, "holiday")
+
+
+def test_an_outsider_cannot_open_an_approval(cast, case):
+    from yiri.workflow.services import access_approval
+
+    approval = request_approval(cast.worker, case, "assessment")
+    assert access_approval(cast.manager, approval.pk) == approval
+    for user in (cast.outsider, cast.colleague, cast.provider):
+        with pytest.raises(Http404):
+            access_approval(user, approval.pk)
+    with pytest.raises(Http404):
+        access_approval(cast.manager, "nope")

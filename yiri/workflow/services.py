@@ -49,7 +49,7 @@ from .models import (
 from .stages import STAGE_ORDER, compute_stage, live_rows
 
 __all__ = [
-    "Task", "WorkflowError", "access_referral", "approvals_waiting_for", "complete_referral",
+    "Task", "WorkflowError", "access_approval", "access_referral", "approvals_waiting_for", "complete_referral",
     "compute_stage", "decide_approval", "mark_read", "referrals_waiting_for", "refer",
     "refresh_stage", "reopen_case", "request_approval", "respond_referral", "respond_transfer",
     "revoke_referral", "tasks_for", "transfer", "unread_notifications",
@@ -245,6 +245,19 @@ def decide_approval(user, approval: Approval, *, approve: bool, comment: str = "
         if approve and approval.kind == ApprovalKind.CLOSURE and case.owner_id != approval.requested_by_id:
             _notify([case.owner], NotificationKind.CASE_CLOSED, case, approval=approval, actor=user)
     return approval
+
+
+def access_approval(user, pk) -> Approval:
+    """The approval ``pk`` if ``user`` sees its case (or asked for it, or is asked to
+    decide it); 404 otherwise."""
+    try:
+        approval = Approval.objects.select_related("case").get(pk=pk, deleted=False)
+    except (Approval.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404(_("Demande introuvable.")) from None
+    if user.pk in (approval.requested_by_id, approval.approver_id) or (
+            Case.objects.visible_to(user).filter(pk=approval.case_id).exists()):
+        return approval
+    raise Http404(_("Demande introuvable."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -460,10 +473,21 @@ def complete_referral(user, referral: Referral, *, request=None) -> Referral:
     return referral
 
 
+def _may_revoke(user, referral: Referral) -> bool:
+    if referral.from_user_id == user.pk or user.is_superuser:
+        return True
+    # The referrer's supervisor: may assign, sees the case, in the referring organisation.
+    return (user.can("assign", "case") and user.agency_id is not None
+            and user.agency_id == referral.from_agency_id
+            and Case.objects.visible_to(user).filter(pk=referral.case_id).exists())
+
+
 def revoke_referral(user, referral: Referral, *, request=None) -> Referral:
-    """The referrer withdraws a referral or a pending transfer; the recipient loses access."""
-    if referral.from_user_id != user.pk and not user.is_superuser:
-        raise PermissionDenied(_("Seule la personne qui a fait l'orientation peut l'annuler."))
+    """The referrer (or their supervisor) withdraws a referral or a pending transfer; the
+    recipient loses access."""
+    if not _may_revoke(user, referral):
+        raise PermissionDenied(_("Seule la personne qui a fait l'orientation, ou son "
+                                 "superviseur, peut l'annuler."))
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
         live = (ReferralStatus.IN_PROGRESS,) if referral.kind == ReferralKind.TRANSFER else (
@@ -622,12 +646,19 @@ def unread_notifications(user) -> QuerySet[Notification]:
 
 
 def mark_read(user, ids) -> int:
-    """Mark some of the user's own notifications read; returns how many changed."""
+    """Mark some of the user's own notifications read (ids that are not the user's, or
+    not ids at all, are ignored); returns how many changed."""
+    wanted = []
+    for i in ids:
+        try:
+            wanted.append(UUID(str(i)))
+        except ValueError:
+            continue
     now = timezone.now()
     count = 0
     with transaction.atomic():
         for n in Notification.objects.select_for_update().filter(
-                user=user, id__in=list(ids), read_at__isnull=True):
+                user=user, id__in=wanted[:1000], read_at__isnull=True):
             n.read_at = now
             _save(user, n)
             count += 1
