@@ -199,7 +199,7 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
             errors = exc.errors
         else:
             if link is not None:
-                set_record_meta(user, record, "link_case", AuditAction.UPDATE, request, case=link)
+                set_record_meta(user, record, "link_case", AuditAction.UPDATE, request, case_id=link.pk)
             messages.success(request, _("Dossier %(id)s enregistré.") % {"id": record.short_id})
             return redirect(record_url(record))
     elif request.method == "POST":

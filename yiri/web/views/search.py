@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from yiri.cases.models import Case
 from yiri.formconfig.schema import get_schema
 
 from ..answers import resolve_location
@@ -52,13 +53,16 @@ class SearchForm(forms.Form):
 
 def run_search(user, data: dict):
     """Call the shared search service with the page's criteria."""
-    from yiri.cases.search import search_cases
+    from yiri.cases.search import rank_page, search_cases
 
     filters = {k: data[k] for k in ("age_min", "age_max", "sex", "location")
                if data.get(k) not in (None, "")}
     results = search_cases(user, q=data.get("q") or None, phone=data.get("phone") or None,
                            short_id=data.get("short_id") or None, **filters)
-    return list(results[:RESULTS_LIMIT])
+    # search_cases scopes to what the user sees; the page intersects with the same scope
+    # again because a search result list is the easiest place for a leak to go unnoticed.
+    results = results & Case.objects.visible_to(user)
+    return rank_page(results[:RESULTS_LIMIT], data.get("q"))
 
 
 @login_required
@@ -67,7 +71,7 @@ def search(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.can("view", "case"):
         raise Http404
-    form = SearchForm(request.POST or None)
+    form = SearchForm(request.POST if request.method == "POST" else None)
     results = None
     prefill = {}
     if request.method == "POST" and form.is_valid():
