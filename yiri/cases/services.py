@@ -34,7 +34,7 @@ from .columns import derive_columns, search_tokens
 from .models import RECORD_MODELS, CaseStatus, NameToken, Record, RecordShare, ShareKind
 
 # Record metadata that travels in the change log beside the answers ("@" paths).
-META_FIELDS = ("owner_id", "owning_agency_id", "status", "workflow_stage", "deleted")
+META_FIELDS = ("owner_id", "owning_agency_id", "status", "workflow_stage", "deleted", "case_id")
 # What ``bulk_create_records`` lets an import set besides the answers.
 _BULK_META = {"status", "workflow_stage", "owning_agency_id", "case_id"}
 
