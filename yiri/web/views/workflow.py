@@ -136,13 +136,9 @@ def request_approval(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _approval(user, approval_id):
-    if not is_uuid(approval_id):
-        raise Http404
-    approval = _models().Approval.objects.filter(pk=approval_id, deleted=False).first()
-    if approval is None:
-        raise Http404
-    case = access_record(user, Case, approval.case_id)
-    return approval, case
+    """The approval if the user sees its case, asked for it or is asked to decide it."""
+    approval = wf.services().access_approval(user, approval_id)
+    return approval, approval.case
 
 
 @login_required
