@@ -30,6 +30,9 @@ APPROVAL_KINDS = {
 }
 
 
+APPROVAL_SECTIONS = {"assessment": "assessment", "case_plan": "case_plan", "closure": "closure"}
+
+
 def _models():
     from yiri.workflow import models
 
@@ -41,8 +44,12 @@ def case_panel(user, case: Case) -> dict:
     if wf.services() is None:
         return {"workflow": None}
     m = _models()
-    approvals = list(m.Approval.objects.filter(case=case, deleted=False)
-                     .select_related("requested_by", "decided_by")[:20])
+    schema = get_schema("case")
+    readable = set(readable_sections(user, schema))
+    # An approval's comments belong with the section it approves: shown to its readers only.
+    approvals = [a for a in m.Approval.objects.filter(case=case, deleted=False)
+                 .select_related("requested_by", "decided_by")[:20]
+                 if APPROVAL_SECTIONS.get(a.kind) in readable]
     referrals = list(m.Referral.objects.filter(case=case, deleted=False)
                      .select_related("from_agency", "to_agency", "to_user", "from_user")[:20])
     pending = {a.kind for a in approvals if a.status == m.ApprovalStatus.PENDING}
@@ -61,9 +68,8 @@ def case_panel(user, case: Case) -> dict:
         r.can_revoke = r.is_live and (r.from_user_id == user.pk or user.can("assign", "case")) \
             and r.from_agency_id == my_agency
         r.service_label = _service_label(case, r.service_row_id)
-    schema = get_schema("case")
     services_rows = []
-    if "services_section" in readable_sections(user, schema):
+    if "services_section" in readable:
         answers = identity.read_answers(case, schema)
         lookup = schema.lookups.get("service_type")
         for row in answers.get("services") or []:
