@@ -102,7 +102,7 @@ def _expected(cast, user, case, shares) -> bool:
     if case.deleted or not user.is_active:
         return False
     scope = user.scope
-    own = case.owner_id == user.pk or case.created_by_id == user.pk or any(
+    own = case.owner_id == user.pk or any(
         s[0] == case.pk and s[1] == user.pk for s in shares)
     if scope == "all":
         return True

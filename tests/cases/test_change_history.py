@@ -79,3 +79,15 @@ def test_bulk_shortcuts_that_would_skip_the_change_log_are_refused(cast):
     with pytest.raises(RawWriteRefused):
         Case.objects.filter(pk=case.pk).delete()
     assert Case.objects.get(pk=case.pk).risk_level == ""
+
+
+def test_an_assignment_is_a_change_log_entry_of_its_own(cast):
+    from yiri.cases.models import RecordShare
+    from yiri.cases.services import assign_record
+
+    case = make_case(cast.worker)
+    assign_record(cast.manager, case, cast.colleague)
+    assign_record(cast.manager, case, cast.colleague)  # already assigned: nothing new
+    share = RecordShare.objects.get(record_id=case.pk)
+    (op,) = Operation.objects.filter(entity="record_share", entity_id=share.pk)
+    assert op.changes["user"][0] == str(cast.colleague.pk) and op.author_id == cast.manager.pk

@@ -25,7 +25,7 @@ from yiri.formconfig.schema import FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
 from yiri.network.services import next_numbers
-from yiri.sync.changelog import build_operation, new_operations
+from yiri.sync.changelog import build_operation, new_operations, save_logged
 from yiri.sync.models import Operation, OpKind
 
 from . import identity
@@ -272,11 +272,16 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
     if not assignee.is_active or not assignee.can("view", record.RECORD_TYPE):
         raise PermissionDenied(_("Cet utilisateur ne peut pas recevoir de dossiers."))
     with transaction.atomic():
-        share, created = RecordShare.objects.get_or_create(
+        already = RecordShare.objects.filter(
             record_type=record.RECORD_TYPE, record_id=record.pk, kind=ShareKind.ASSIGNED,
-            user=assignee, active=True,
-            defaults={"agency": assignee.agency, "created_by": user},
-        )
+            user=assignee, active=True, deleted=False,
+        ).exists()
+        if not already:
+            share = RecordShare(
+                record_type=record.RECORD_TYPE, record_id=record.pk, kind=ShareKind.ASSIGNED,
+                user=assignee, agency=assignee.agency, created_by=user,
+            )
+            save_logged(user, share, entity="record_share", created=True)
         record_event(AuditAction.ASSIGN, user=user, request=request, record_type=record.RECORD_TYPE,
                      record_id=record.pk, assignee=str(assignee.pk))
     return record
