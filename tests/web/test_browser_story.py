@@ -195,10 +195,11 @@ def test_the_whole_case_story_in_a_browser(story):
     assert "Évaluation" not in provider.locator("#workflow").inner_text()
     provider.get_by_role("button", name="Accepter").click()
     provider.get_by_text("Accepté.").wait_for()
+    shot(provider, "10-case-provider")
     provider.get_by_role("button", name="Marquer le service comme réalisé").click()
     provider.get_by_text("Service marqué comme réalisé").wait_for()
     assert_french(provider)
-    shot(provider, "10-case-provider")
+    shot(provider, "10b-provider-after-completing")
     referral.refresh_from_db()
     assert referral.status == "done"
 

@@ -266,6 +266,8 @@ def record_page(request: HttpRequest, record_type: str, pk) -> HttpResponse:
         context.update(workflow_views.case_panel(user, record))
         context["incidents"] = Incident.objects.visible_to(user).filter(case=record)[:20]
         context["tracing_requests"] = TracingRequest.objects.visible_to(user).filter(case=record)[:20]
+        context["can_create_incident"] = user.can("create", "incident")
+        context["can_create_tracing"] = user.can("create", "tracing_request")
         if user.can("assign", "case"):
             context["assignees"] = _assignees(user)
     elif record.case_id:

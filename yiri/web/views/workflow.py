@@ -243,8 +243,9 @@ def _home_if_gone(user, case, response):
 def complete_referral(request: HttpRequest, referral_id) -> HttpResponse:
     user = request.user
     referral, case = _referral(user, referral_id)
-    return _run(request, case, lambda: wf.services().complete_referral(user, referral, request=request),
-                _("Service marqué comme réalisé."))
+    response = _run(request, case, lambda: wf.services().complete_referral(
+        user, referral, request=request), _("Service marqué comme réalisé."))
+    return _home_if_gone(user, case, response)
 
 
 @login_required
