@@ -173,3 +173,12 @@ def test_the_history_hides_fields_of_sections_the_reader_may_not_read(cast):
     assign_record(cast.manager, case, cast.provider)
     page = text_of(client_for(cast.provider).get(f"/cases/{case.pk}/history/"))
     assert "Très confidentiel" not in page
+
+
+def test_an_english_speaking_user_reads_the_case_page_in_english(cast):
+    case = make_case(cast.worker)
+    c = client_for(cast.worker)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = text_of(c.get(f"/cases/{case.pk}/"))
+    assert "Case workflow" in page and "Stage" in page and "Edit" in page
+    assert "Circuit du dossier" not in page and "Modifier" not in page
