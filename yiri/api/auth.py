@@ -1,0 +1,67 @@
+"""Exchanging a user name and password for an API token, and giving it back.
+
+The password goes through ``django.contrib.auth.authenticate`` with the request, so the
+lockout backend counts failures and the audit signals record the failed attempt; a
+successful exchange is a login and is recorded as one.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, user_logged_in, user_logged_out
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .records import _errors, parse
+
+INVALID = _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs erreurs, le compte "
+            "est verrouillé pendant un moment.")
+LOCKED = _("Ce compte est verrouillé après trop d'essais. Réessayez dans 30 minutes ou "
+           "demandez à votre administrateur de le déverrouiller.")
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(APIView):
+    def get_authenticators(self):
+        # Only the deletion needs a signed-in user; exchanging credentials must not trip
+        # over a stale token or a session without CSRF token.
+        return [] if getattr(self.request, "method", None) == "POST" else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(summary="Exchange a user name and password for a token",
+                   description="Wrong passwords count towards the account lockout.",
+                   request=CredentialsSerializer, responses={200: TokenSerializer, **_errors(400)},
+                   auth=[])
+    def post(self, request: Request) -> Response:
+        credentials = parse(CredentialsSerializer, request.data)
+        http_request = request._request
+        user = authenticate(http_request, **credentials)
+        if user is None:
+            message = LOCKED if getattr(http_request, "yiri_locked", False) else INVALID
+            return Response({"errors": {"__all__": [str(message)]}},
+                            status=status.HTTP_400_BAD_REQUEST)
+        token, _created = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=type(user), request=http_request, user=user)
+        return Response({"token": token.key})
+
+    @extend_schema(summary="Revoke your token (sign out)", request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        user_logged_out.send(sender=type(request.user), request=request._request, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

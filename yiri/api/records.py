@@ -1,0 +1,198 @@
+"""Cases, incidents and tracing requests: one viewset, parameterised by record type.
+
+Every action is parse → access → one service → respond. Scope comes from
+``visible_to`` / ``access_record`` (404 for whoever may not see a record, 403 for whoever
+sees it but may not act), field rights from the service functions, which check them
+themselves, so the API refuses exactly what the web interface refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yiri.audit.models import AuditAction
+from yiri.audit.services import record_event
+from yiri.cases.access import access_record
+from yiri.cases.models import RECORD_MODELS, Record
+from yiri.cases.search import filter_records, names_readable, rank_page, search_cases
+from yiri.cases.services import create_record, delete_record, update_record
+from yiri.formconfig.schema import get_schema
+from yiri.sync.models import Operation
+
+from .history import readable_history
+from .pagination import Pagination
+from .serializers import (
+    CaseDetailSerializer,
+    CaseFilterSerializer,
+    CaseRowSerializer,
+    CaseSearchSerializer,
+    CreateRecordSerializer,
+    DetailSerializer,
+    ErrorSerializer,
+    HistoryEntrySerializer,
+    RecordDetailSerializer,
+    RecordFilterSerializer,
+    RecordRowSerializer,
+    SectionUpdateSerializer,
+)
+
+_UUID = "[0-9a-fA-F-]{32,36}"
+
+
+def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict:
+    """Validated request data, or a 400 with the messages per field."""
+    s = serializer_class(data=data)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    described = {
+        400: OpenApiResponse(ErrorSerializer, description="Invalid request: messages per field."),
+        403: OpenApiResponse(DetailSerializer, description="Your role does not allow this."),
+        404: OpenApiResponse(DetailSerializer, description="No such record, or not visible to you."),
+        409: OpenApiResponse(DetailSerializer, description="Changed by someone else meanwhile."),
+    }
+    return {code: described[code] for code in codes}
+
+
+class RecordViewSet(viewsets.GenericViewSet):
+    """The actions shared by every record type. Subclasses set ``record_type``."""
+
+    record_type: ClassVar[str] = ""
+    filter_serializer_class: ClassVar[type[serializers.Serializer]] = RecordFilterSerializer
+    row_serializer_class: ClassVar[type[serializers.Serializer]] = RecordRowSerializer
+    detail_serializer_class: ClassVar[type[serializers.Serializer]] = RecordDetailSerializer
+    pagination_class = Pagination
+    lookup_value_regex = _UUID
+
+    @property
+    def model(self) -> type[Record]:
+        return RECORD_MODELS[self.record_type]
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related(
+            "owner", "owning_agency", "location"
+        )
+
+    def _rows(self, records) -> Response:
+        context = {"request": self.request,
+                   "name_readable": names_readable(self.request.user, self.record_type)}
+        data = self.row_serializer_class(records, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+    def _detail(self, record: Record, code: int = status.HTTP_200_OK) -> Response:
+        context = {"request": self.request, "schema": get_schema(self.record_type),
+                   "name_readable": names_readable(self.request.user, self.record_type)}
+        return Response(self.detail_serializer_class(record, context=context).data, status=code)
+
+    def list(self, request: Request) -> Response:
+        filters = parse(self.filter_serializer_class, request.query_params)
+        page = self.paginate_queryset(filter_records(self.get_queryset(), **filters))
+        return self._rows(page)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        record = access_record(request.user, self.model, pk)
+        record_event(AuditAction.VIEW, user=request.user, request=request,
+                     record_type=self.record_type, record_id=record.pk)
+        return self._detail(record)
+
+    def create(self, request: Request) -> Response:
+        data = parse(CreateRecordSerializer, request.data)
+        record = create_record(request.user, self.record_type, data["answers"], request=request)
+        return self._detail(record, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["patch"], url_path=r"sections/(?P<section_code>[\w-]+)")
+    def update_section(self, request: Request, pk: str, section_code: str) -> Response:
+        data = parse(SectionUpdateSerializer, request.data)
+        record = access_record(request.user, self.model, pk, "edit")
+        record = update_record(request.user, record, data["answers"], section=section_code,
+                               expected_version=data["version"], request=request)
+        return self._detail(record)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        record = access_record(request.user, self.model, pk, "delete")
+        delete_record(request.user, record, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        record = access_record(request.user, self.model, pk)
+        operations = Operation.objects.filter(entity=self.record_type, entity_id=record.pk)
+        page = self.paginate_queryset(operations.order_by("hlc", "counter"))
+        entries = readable_history(request.user, get_schema(self.record_type), page)
+        record_event(AuditAction.VIEW, user=request.user, request=request,
+                     record_type=self.record_type, record_id=record.pk, part="history")
+        return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)
+
+
+def _documented(name: str, filters, row, detail):
+    """The OpenAPI description of one record type's endpoints."""
+    return extend_schema_view(
+        list=extend_schema(summary=f"List the {name} you may see", parameters=[filters],
+                           responses={200: row(many=True), 400: _errors(400)[400]}),
+        retrieve=extend_schema(summary=f"Open one {name[:-1]} (audited)",
+                               responses={200: detail, **_errors(404)}),
+        create=extend_schema(summary=f"Register a {name[:-1]}", request=CreateRecordSerializer,
+                             responses={201: detail, **_errors(400, 403)}),
+        update_section=extend_schema(
+            summary="Change the answers of one form section",
+            parameters=[OpenApiParameter("section_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+            request=SectionUpdateSerializer, responses={200: detail, **_errors(400, 403, 404, 409)},
+        ),
+        destroy=extend_schema(summary=f"Delete a {name[:-1]} (kept as a tombstone)",
+                              responses={204: None, **_errors(403, 404)}),
+        history=extend_schema(summary="Field change history, as far as you may read it",
+                              responses={200: HistoryEntrySerializer(many=True), **_errors(404)}),
+    )
+
+
+@_documented("cases", CaseFilterSerializer, CaseRowSerializer, CaseDetailSerializer)
+class CaseViewSet(RecordViewSet):
+    record_type = "case"
+    queryset = RECORD_MODELS["case"].objects.none()
+    filter_serializer_class = CaseFilterSerializer
+    row_serializer_class = CaseRowSerializer
+    detail_serializer_class = CaseDetailSerializer
+
+    @extend_schema(
+        summary="Search cases by name, phone, number and filters",
+        description="POST so that names never appear in URLs or server logs. Each name "
+        "word must match a name of the case by its beginning or by its sound; the page is "
+        "ordered by closeness of the whole name. The search is audited (count only).",
+        request=CaseSearchSerializer, responses={200: CaseRowSerializer(many=True), **_errors(400)},
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request: Request) -> Response:
+        criteria = parse(CaseSearchSerializer, request.data)
+        found = search_cases(request.user, **criteria).select_related(
+            "owner", "owning_agency", "location"
+        )
+        page = rank_page(self.paginate_queryset(found), criteria.get("q"))
+        record_event(AuditAction.SEARCH, user=request.user, request=request,
+                     record_type=self.record_type, count=self.paginator.page.paginator.count)
+        return self._rows(page)
+
+
+@_documented("incidents", RecordFilterSerializer, RecordRowSerializer, RecordDetailSerializer)
+class IncidentViewSet(RecordViewSet):
+    record_type = "incident"
+    queryset = RECORD_MODELS["incident"].objects.none()
+
+
+@_documented("tracing requests", RecordFilterSerializer, RecordRowSerializer, RecordDetailSerializer)
+class TracingRequestViewSet(RecordViewSet):
+    record_type = "tracing_request"
+    queryset = RECORD_MODELS["tracing_request"].objects.none()

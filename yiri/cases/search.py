@@ -1,0 +1,176 @@
+"""Finding records: list filters and the name / phone / number search of cases.
+
+Everything starts from ``visible_to(user)`` so a search never reaches further than a list.
+Name search is two indexed lookups per query word in ``NameToken``: a prefix of the
+normalised word (``n:``) or the exact phonetic key (``p:``), so "ouedraogo", "WEDRAOGO"
+and "Ouédraogo" find the same child. Ranking by similarity runs on one materialised page
+only (``rank_page``), never on every match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+import uuid
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from rapidfuzz import fuzz
+
+from yiri.formconfig.schema import get_schema
+from yiri.lib import names
+from yiri.network.models import Location
+
+from .access import readable_sections
+from .columns import NAME_FIELDS
+from .identity import display_name
+from .models import Case, NameToken, Record
+
+_DIGITS = re.compile(r"\D+")
+_LAST_LETTER = string.ascii_lowercase[-1]
+
+
+def _years_ago(years: int, today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def filter_records(
+    qs: QuerySet,
+    *,
+    status: str | None = None,
+    location: str | None = None,
+    agency: str | None = None,
+    owner: uuid.UUID | str | None = None,
+    updated_since: dt.datetime | None = None,
+    workflow_stage: str | None = None,
+    risk_level: str | None = None,
+    sex: str | None = None,
+    age_min: int | None = None,
+    age_max: int | None = None,
+    concern: str | None = None,
+) -> QuerySet:
+    """Narrow ``qs`` (already scoped) by the list filters; every one is an indexed column.
+
+    ``location`` is a location code and keeps that place and everything below it; an
+    unknown code matches nothing. Age bounds are in whole years, through the birth date.
+    """
+    if status:
+        qs = qs.filter(status=status)
+    if location:
+        path = Location.objects.filter(code=location).values_list("path", flat=True).first()
+        qs = qs.filter(location_path__startswith=path) if path else qs.none()
+    if agency:
+        qs = qs.filter(owning_agency__code=agency)
+    if owner:
+        qs = qs.filter(owner_id=owner)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    if workflow_stage:
+        qs = qs.filter(workflow_stage=workflow_stage)
+    if risk_level:
+        qs = qs.filter(risk_level=risk_level)
+    if sex:
+        qs = qs.filter(sex=sex)
+    today = timezone.localdate()
+    if age_min is not None:
+        qs = qs.filter(date_of_birth__lte=_years_ago(age_min, today))
+    if age_max is not None:
+        # Aged at most n: born after the day n + 1 years ago.
+        qs = qs.filter(date_of_birth__gt=_years_ago(age_max + 1, today))
+    if concern:
+        qs = qs.filter(concerns__contains=f"|{concern}|")
+    return qs
+
+
+def _prefix_upper_bound(word: str) -> str:
+    """The smallest token after every ``n:<word>…`` token.
+
+    Words are plain a–z after normalisation, so the bound is the word with its last letter
+    moved one step ("ab" -> "ac", "az" -> "b"). A punctuation bound such as "n:ab{" would
+    do under the C collation but not under the linguistic collations (en_US, fr_FR) of
+    many PostgreSQL installations, which ignore punctuation when comparing.
+    """
+    stem = word.rstrip(_LAST_LETTER)
+    if not stem:
+        return "o"  # after every "n:" token
+    return f"n:{stem[:-1]}{chr(ord(stem[-1]) + 1)}"
+
+
+def _word_q(word: str) -> Q:
+    token = f"n:{word[:60]}"
+    q = Q(token__gte=token, token__lt=_prefix_upper_bound(word[:60]))
+    key = names.phonetic_key(word)
+    if key:
+        q |= Q(token=f"p:{key[:60]}")
+    return q
+
+
+def _tokens(record_type: str, q: Q) -> QuerySet:
+    return NameToken.objects.filter(q, record_type=record_type).values("record_id")
+
+
+# The fields a record's display name and the name/phone search are made of.
+_NAME_AND_PHONE_FIELDS = (*NAME_FIELDS, "phone", "inquirer_name_first", "inquirer_name_last",
+                          "inquirer_phone")
+
+
+def names_readable(user, record_type: str) -> bool:
+    """Whether ``user`` may read the sections holding the names and phone numbers.
+
+    Lists show a display name only to such a user. Finding a child by name also tells
+    whoever searches that the name is on file, so others may not search by name either.
+    """
+    schema = get_schema(record_type)
+    needed = {schema.fields[c].section for c in _NAME_AND_PHONE_FIELDS if c in schema.fields}
+    return needed <= set(readable_sections(user, schema))
+
+
+def search_cases(
+    user,
+    *,
+    q: str | None = None,
+    phone: str | None = None,
+    short_id: str | None = None,
+    **filters,
+) -> QuerySet:
+    """The cases ``user`` may see that match every criterion given.
+
+    Each word of ``q`` must match a name word of the case by prefix or by sound; ``phone``
+    matches on its last 8 digits; ``short_id`` is exact, in any letter case. ``filters``
+    are those of ``filter_records``. Tombstoned cases are never returned.
+    """
+    qs = filter_records(Case.objects.visible_to(user), **filters)
+    if short_id is not None and short_id.strip():
+        typed = short_id.strip()
+        # Stored ids are "<NODE>-00042"; trying the typed, upper and lower forms keeps the
+        # lookup on the unique index, which UPPER(short_id) = UPPER(...) would not.
+        qs = qs.filter(short_id__in={typed, typed.upper(), typed.lower()})
+    words = names.tokens(q) if q else []
+    digits = _DIGITS.sub("", phone or "")
+    if (q and q.strip()) or phone:
+        if not names_readable(user, Case.RECORD_TYPE):
+            return qs.none()
+        if q and q.strip() and not words:
+            return qs.none()
+        if phone and len(digits) < 6:
+            return qs.none()
+    for word in words:
+        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, _word_q(word)))
+    if digits:
+        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, Q(token=f"t:{digits[-8:]}")))
+    return qs
+
+
+def rank_page(records: Iterable[Record], q: str | None) -> list[Record]:
+    """One page of results, closest names first (ties keep the database order)."""
+    records = list(records)
+    query = names.normalise(q)
+    if not query:
+        return records
+    scores = {r.pk: fuzz.token_sort_ratio(query, names.normalise(display_name(r))) for r in records}
+    return sorted(records, key=lambda r: -scores[r.pk])
