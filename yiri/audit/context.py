@@ -9,7 +9,13 @@ _request: contextvars.ContextVar = contextvars.ContextVar("yiri_request", defaul
 
 
 def current_actor():
-    return _actor.get()
+    actor = _actor.get()
+    if actor is None:
+        # API requests authenticate in the view (token), after this middleware has run;
+        # DRF then sets the user on the request itself.
+        user = getattr(_request.get(), "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    return actor
 
 
 def current_request():

@@ -38,23 +38,29 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+# What decides which records a user reaches: the agency and relay cell set the scope of
+# agency- and cell-wide roles as much as the role itself does.
+_RIGHTS = ("role_id", "is_superuser", "is_active", "agency_id", "relay_cell_id")
+
+
 @receiver(pre_save, sender=User, dispatch_uid="audit-user-role-before")
 def _remember_role(sender, instance, **kwargs):
-    old = User.objects.filter(pk=instance.pk).values("role_id", "is_superuser", "is_active").first()
+    old = User.objects.filter(pk=instance.pk).values(*_RIGHTS).first()
     instance._audit_old_rights = old
 
 
 @receiver(post_save, sender=User, dispatch_uid="audit-user-role-after")
 def _role_changed(sender, instance, created, **kwargs):
     old = getattr(instance, "_audit_old_rights", None)
-    new = {"role_id": instance.role_id, "is_superuser": instance.is_superuser,
-           "is_active": instance.is_active}
+    new = {name: getattr(instance, name) for name in _RIGHTS}
     if created or (old is not None and old != new):
         record_event(
             AuditAction.PERMISSION_CHANGE, user=current_actor(), request=current_request(),
             record_type="user", record_id=instance.pk,
             role=instance.role.code if instance.role else None,
             is_superuser=instance.is_superuser, is_active=instance.is_active,
+            agency=instance.agency.code if instance.agency else None,
+            relay_cell=instance.relay_cell.code if instance.relay_cell else None,
             created=created,
         )
 
