@@ -182,3 +182,13 @@ def test_an_english_speaking_user_reads_the_case_page_in_english(cast):
     page = text_of(c.get(f"/cases/{case.pk}/"))
     assert "Case workflow" in page and "Stage" in page and "Edit" in page
     assert "Circuit du dossier" not in page and "Modifier" not in page
+
+
+def test_the_history_of_one_section(cast):
+    case = make_case(cast.worker)
+    update_record(cast.worker, case, {"risk_level": "high"})
+    c = client_for(cast.worker)
+    assert "?section=protection_concerns" in c.get(f"/cases/{case.pk}/").content.decode()
+    page = text_of(c.get(f"/cases/{case.pk}/history/?section=protection_concerns"))
+    table = page.split("Après", 1)[1]
+    assert "Niveau de risque" in table and "Prénom(s)" not in table

@@ -36,3 +36,21 @@ def test_the_home_page_is_light(cast):
         make_case(cast.worker)
     r = client_for(cast.worker).get("/")
     assert len(r.content) < PAGE_BUDGET
+
+
+def test_a_partner_sees_no_case_menu(cast):
+    page = text_of(client_for(cast.partner).get("/"))
+    assert "Rechercher" not in page.split("Bonjour")[0]
+    assert "Dossiers" not in page.split("Bonjour")[0]
+
+
+def test_notifications_are_marked_read(cast):
+    from yiri.workflow.services import unread_notifications
+
+    case = make_case(cast.worker)
+    request_approval(cast.worker, case, "assessment")
+    c = client_for(cast.manager)
+    ids = [str(n.pk) for n in unread_notifications(cast.manager)]
+    assert ids
+    c.post("/notifications/read/", {"ids": ids})
+    assert not list(unread_notifications(cast.manager))

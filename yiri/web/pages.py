@@ -165,7 +165,8 @@ class Change:
 HISTORY_LIMIT = 300
 
 
-def field_history(user, record: Record, schema: FormSchema, field_code: str | None = None) -> list[Change]:
+def field_history(user, record: Record, schema: FormSchema, field_code: str | None = None,
+                  section: str | None = None) -> list[Change]:
     """Changes to the fields of the sections ``user`` may read, newest first.
 
     Identifying values come from the sealed part of each change-log entry and are shown
@@ -189,6 +190,8 @@ def field_history(user, record: Record, schema: FormSchema, field_code: str | No
                 continue
             f = schema.fields.get(top)
             if f is None or f.section not in readable or (field_code and top != field_code):
+                continue
+            if section and f.section != section:
                 continue
             entries.append((op, path, change))
             for v in change[:2]:

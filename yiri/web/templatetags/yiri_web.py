@@ -25,3 +25,10 @@ def get(mapping, key):
 @register.filter
 def verbose_plural(record) -> str:
     return str(record._meta.verbose_name_plural).capitalize()
+
+
+@register.filter
+def can(user, action: str) -> bool:
+    """``user|can:"view"`` or ``user|can:"create:incident"`` (record type after a colon)."""
+    action, _sep, record_type = action.partition(":")
+    return bool(getattr(user, "is_authenticated", False) and user.can(action, record_type or "case"))

@@ -393,9 +393,11 @@ def history(request: HttpRequest, record_type: str, pk) -> HttpResponse:
     if field_code and field_code not in schema.fields:
         field_code = None
     readable = set(readable_sections(user, schema))
+    section = request.GET.get("section") if request.GET.get("section") in readable else None
     fields = [(c, f.label) for c, f in schema.fields.items() if f.section in readable]
     return render(request, "web/history.html", {
-        **_header(user, record), "changes": field_history(user, record, schema, field_code),
-        "fields": fields, "field_code": field_code,
+        **_header(user, record), "fields": fields, "field_code": field_code,
+        "changes": field_history(user, record, schema, field_code, section),
+        "section": schema.sections[section] if section else None,
     })
 
