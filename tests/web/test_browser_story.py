@@ -168,6 +168,7 @@ def test_the_whole_case_story_in_a_browser(story):
     plan.get_by_label("Objectif(s) du plan de prise en charge").fill("Retour en famille et soins.")
     plan.get_by_role("button", name="Enregistrer").click()
     worker.locator("#sec-case_plan form").wait_for(state="detached")
+    assert worker.locator("#case-stage").inner_text() == "Plan de prise en charge"
     services = worker.locator("#sec-services_section")
     services.get_by_role("link", name="Ajouter une ligne").click()
     services.locator("form").wait_for()

@@ -192,3 +192,11 @@ def test_the_history_of_one_section(cast):
     page = text_of(c.get(f"/cases/{case.pk}/history/?section=protection_concerns"))
     table = page.split("Après", 1)[1]
     assert "Niveau de risque" in table and "Prénom(s)" not in table
+
+
+def test_saving_a_section_updates_the_stage_shown_in_the_header(cast):
+    case = make_case(cast.worker)
+    r = client_for(cast.worker).post(f"/cases/{case.pk}/section/case_plan/", {
+        "version": case.version, "case_plan_date": "2026-02-05"}, **HTMX)
+    html = r.content.decode()
+    assert 'id="case-stage" hx-swap-oob="true">Plan de prise en charge<' in html

@@ -291,6 +291,8 @@ def _section_response(request, user, record, code: str, status: int = 200, **kw)
         raise Http404
     context = {**_header(user, record), "sec": sections[0]}
     if _is_htmx(request):
+        # A save may move the case to another stage: the header's stage follows (out of band).
+        context["oob_stage"] = request.method == "POST" and isinstance(record, Case)
         # htmx swaps only 2xx answers: a refused save comes back as 200 with its messages.
         return render(request, "web/_section.html", context)
     _answers, every = record_sections(user, record, schema, **kw)
