@@ -116,6 +116,8 @@ def test_the_whole_case_story_in_a_browser(story):
     assert worker.get_by_label("Nom de famille").input_value() == "Sawadogo"
     worker.get_by_label("Âge (en années)").fill("quatorze")
     worker.get_by_label("Date d'enregistrement").fill("2026-02-01")
+    worker.get_by_label("Localité actuelle").press_sequentially("Kadio", delay=50)
+    worker.locator('#f-location_current-list option[value="BF-KAD"]').wait_for(state="attached")
     worker.get_by_label("Localité actuelle").fill("BF-KAD")
     worker.get_by_role("group", name="Consentement pour bénéficier de services").get_by_label("Oui").check()
     worker.get_by_role("group", name="Accepte le partage").get_by_label("Oui").check()

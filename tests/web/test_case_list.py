@@ -86,3 +86,11 @@ def test_incident_and_tracing_lists_are_scoped(cast):
     assert tr.short_id in text_of(client_for(cast.worker).get("/tracing/"))
     assert tr.short_id not in text_of(client_for(cast.outsider).get("/tracing/"))
     assert client_for(cast.outsider).get(f"/tracing/{tr.pk}/").status_code == 404
+
+
+def test_the_overdue_filter_keeps_cases_whose_plan_is_late(cast):
+    late = make_case(cast.worker)
+    update_record(cast.worker, late, {"case_plan_due_date": "2026-01-01"})
+    on_time = make_case(cast.worker)
+    page = text_of(client_for(cast.worker).get("/cases/", {"overdue": "on"}))
+    assert late.short_id in page and on_time.short_id not in page
