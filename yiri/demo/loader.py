@@ -148,7 +148,7 @@ def load_cases(
     report = LoadReport()
     now = timezone.now()
     started = time.monotonic()
-    kept: list[tuple[GeneratedCase, Case]] = []  # the first batch: incidents link to them
+    linked: tuple[list, list] = ([], [])  # cases of the first batch to link records to
     truth = open(truth_file, "w", newline="", encoding="utf-8") if truth_file else None
     writer = csv.writer(truth) if truth else None
     if writer:
@@ -190,7 +190,7 @@ def load_cases(
                     if writer:
                         writer.writerow([item.duplicate_of.short_id, item.registration.short_id])
             if start == 0:
-                kept = [(item, written[item.index]) for item in batch]
+                linked = _pick_linked([(item, written[item.index]) for item in batch], n)
             report.cases += len(batch)
             if validate_all:
                 report.validated += len(batch)
@@ -201,23 +201,25 @@ def load_cases(
     finally:
         if truth:
             truth.close()
-    report.incidents, report.tracing_requests = _linked_records(network, gen, kept, n)
+    report.incidents, report.tracing_requests = _linked_records(network, gen, *linked)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _linked_records(network: DemoNetwork, gen: CaseGenerator,
-                    kept: list[tuple[GeneratedCase, Case]], n: int) -> tuple[int, int]:
-    """A handful of incidents and tracing requests, each about one of the first cases."""
-    if not kept:
-        return 0, 0
+def _pick_linked(kept: list[tuple[GeneratedCase, Case]], n: int) -> tuple[list, list]:
+    """A handful of cases to write an incident about, and a handful a family looks for."""
     count = max(3, min(n // 100, 200))
     harmed = [k for k in kept if k[0].exploitation or {"physically_abused", "sexually_exploited",
               "gbv_survivor", "child_marriage"} & set(k[0].extras["concerns"])] or kept
     lost = [k for k in kept if {"separated", "unaccompanied", "trafficked"}
             & set(k[0].extras["concerns"])] or kept
-    incidents = [harmed[i * len(harmed) // count] for i in range(min(count, len(harmed)))]
-    traced = [lost[i * len(lost) // count] for i in range(min(count, len(lost)))]
+    return ([harmed[i * len(harmed) // count] for i in range(min(count, len(harmed)))],
+            [lost[i * len(lost) // count] for i in range(min(count, len(lost)))])
+
+
+def _linked_records(network: DemoNetwork, gen: CaseGenerator, incidents: list,
+                    traced: list) -> tuple[int, int]:
+    """Write the incidents and tracing requests, each linked to its case."""
     with transaction.atomic():
         by_owner: dict = defaultdict(list)
         for item, case in incidents:
