@@ -101,3 +101,8 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(cast, api):
     for i in range(6):
         make_case(cast.worker if i % 2 else cast.manager, location_current="BF-BAL")
     assert count_queries() == few
+
+
+def test_an_age_range_upside_down_is_refused(cast, api):
+    r = api(cast.worker).get("/api/v1/cases/", {"age_min": 12, "age_max": 5})
+    assert r.status_code == 400 and "age_max" in r.json()["errors"]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -78,3 +81,18 @@ def test_deleting_the_token_signs_out(cast, api):
     assert not Token.objects.filter(user=cast.worker).exists()
     assert client.get("/api/v1/cases/").status_code == 401
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, user=cast.worker).exists()
+
+
+def test_a_token_stops_working_after_twelve_hours(cast, api):
+    client = api(cast.worker)
+    Token.objects.filter(user=cast.worker).update(created=timezone.now() - dt.timedelta(hours=13))
+    r = client.get("/api/v1/cases/")
+    assert r.status_code == 401 and "expiré" in r.json()["detail"]
+    assert not Token.objects.filter(user=cast.worker).exists()
+
+
+def test_signing_in_again_replaces_an_expired_token(cast, api):
+    old = ask_token("worker", PASSWORD).json()["token"]
+    Token.objects.filter(key=old).update(created=timezone.now() - dt.timedelta(hours=13))
+    new = ask_token("worker", PASSWORD).json()["token"]
+    assert new != old

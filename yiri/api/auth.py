@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .records import _errors, parse
+from .common import AUTHENTICATION, errors, parse, token_expired
 
 INVALID = _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs erreurs, le compte "
             "est verrouillé pendant un moment.")
@@ -36,6 +36,8 @@ class TokenSerializer(serializers.Serializer):
 
 
 class TokenView(APIView):
+    authentication_classes = AUTHENTICATION
+
     def get_authenticators(self):
         # Only the deletion needs a signed-in user; exchanging credentials must not trip
         # over a stale token or a session without CSRF token.
@@ -46,7 +48,7 @@ class TokenView(APIView):
 
     @extend_schema(summary="Exchange a user name and password for a token",
                    description="Wrong passwords count towards the account lockout.",
-                   request=CredentialsSerializer, responses={200: TokenSerializer, **_errors(400)},
+                   request=CredentialsSerializer, responses={200: TokenSerializer, **errors(400)},
                    auth=[])
     def post(self, request: Request) -> Response:
         credentials = parse(CredentialsSerializer, request.data)
@@ -56,6 +58,9 @@ class TokenView(APIView):
             message = LOCKED if getattr(http_request, "yiri_locked", False) else INVALID
             return Response({"errors": {"__all__": [str(message)]}},
                             status=status.HTTP_400_BAD_REQUEST)
+        existing = Token.objects.filter(user=user).first()
+        if existing is not None and token_expired(existing):
+            existing.delete()
         token, _created = Token.objects.get_or_create(user=user)
         user_logged_in.send(sender=type(user), request=http_request, user=user)
         return Response({"token": token.key})

@@ -8,15 +8,10 @@ themselves, so the API refuses exactly what the web interface refuses.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -31,6 +26,7 @@ from yiri.cases.services import create_record, delete_record, update_record
 from yiri.formconfig.schema import get_schema
 from yiri.sync.models import Operation
 
+from .common import AUTHENTICATION, errors, parse
 from .history import readable_history
 from .pagination import Pagination
 from .serializers import (
@@ -39,8 +35,6 @@ from .serializers import (
     CaseRowSerializer,
     CaseSearchSerializer,
     CreateRecordSerializer,
-    DetailSerializer,
-    ErrorSerializer,
     HistoryEntrySerializer,
     RecordDetailSerializer,
     RecordFilterSerializer,
@@ -51,23 +45,6 @@ from .serializers import (
 _UUID = "[0-9a-fA-F-]{32,36}"
 
 
-def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict:
-    """Validated request data, or a 400 with the messages per field."""
-    s = serializer_class(data=data)
-    s.is_valid(raise_exception=True)
-    return s.validated_data
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    described = {
-        400: OpenApiResponse(ErrorSerializer, description="Invalid request: messages per field."),
-        403: OpenApiResponse(DetailSerializer, description="Your role does not allow this."),
-        404: OpenApiResponse(DetailSerializer, description="No such record, or not visible to you."),
-        409: OpenApiResponse(DetailSerializer, description="Changed by someone else meanwhile."),
-    }
-    return {code: described[code] for code in codes}
-
-
 class RecordViewSet(viewsets.GenericViewSet):
     """The actions shared by every record type. Subclasses set ``record_type``."""
 
@@ -75,6 +52,7 @@ class RecordViewSet(viewsets.GenericViewSet):
     filter_serializer_class: ClassVar[type[serializers.Serializer]] = RecordFilterSerializer
     row_serializer_class: ClassVar[type[serializers.Serializer]] = RecordRowSerializer
     detail_serializer_class: ClassVar[type[serializers.Serializer]] = RecordDetailSerializer
+    authentication_classes = AUTHENTICATION
     pagination_class = Pagination
     lookup_value_regex = _UUID
 
@@ -142,20 +120,20 @@ def _documented(name: str, filters, row, detail):
     """The OpenAPI description of one record type's endpoints."""
     return extend_schema_view(
         list=extend_schema(summary=f"List the {name} you may see", parameters=[filters],
-                           responses={200: row(many=True), 400: _errors(400)[400]}),
+                           responses={200: row(many=True), 400: errors(400)[400]}),
         retrieve=extend_schema(summary=f"Open one {name[:-1]} (audited)",
-                               responses={200: detail, **_errors(404)}),
+                               responses={200: detail, **errors(404)}),
         create=extend_schema(summary=f"Register a {name[:-1]}", request=CreateRecordSerializer,
-                             responses={201: detail, **_errors(400, 403)}),
+                             responses={201: detail, **errors(400, 403)}),
         update_section=extend_schema(
             summary="Change the answers of one form section",
             parameters=[OpenApiParameter("section_code", OpenApiTypes.STR, OpenApiParameter.PATH)],
-            request=SectionUpdateSerializer, responses={200: detail, **_errors(400, 403, 404, 409)},
+            request=SectionUpdateSerializer, responses={200: detail, **errors(400, 403, 404, 409)},
         ),
         destroy=extend_schema(summary=f"Delete a {name[:-1]} (kept as a tombstone)",
-                              responses={204: None, **_errors(403, 404)}),
+                              responses={204: None, **errors(403, 404)}),
         history=extend_schema(summary="Field change history, as far as you may read it",
-                              responses={200: HistoryEntrySerializer(many=True), **_errors(404)}),
+                              responses={200: HistoryEntrySerializer(many=True), **errors(404)}),
     )
 
 
@@ -172,7 +150,7 @@ class CaseViewSet(RecordViewSet):
         description="POST so that names never appear in URLs or server logs. Each name "
         "word must match a name of the case by its beginning or by its sound; the page is "
         "ordered by closeness of the whole name. The search is audited (count only).",
-        request=CaseSearchSerializer, responses={200: CaseRowSerializer(many=True), **_errors(400)},
+        request=CaseSearchSerializer, responses={200: CaseRowSerializer(many=True), **errors(400)},
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:

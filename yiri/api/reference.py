@@ -22,8 +22,8 @@ from yiri.formconfig.models import Lookup, LookupValue
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency, Location, LocationLevel
 
+from .common import AUTHENTICATION, errors, parse
 from .pagination import Pagination
-from .records import _errors, parse
 
 LANG_PARAMETER = OpenApiParameter(
     "lang", OpenApiTypes.STR, enum=[code for code, _name in settings.LANGUAGES],
@@ -33,6 +33,8 @@ LANG_PARAMETER = OpenApiParameter(
 
 class LanguageMixin:
     """``?lang=en`` overrides the language chosen from ``Accept-Language``."""
+
+    authentication_classes = AUTHENTICATION
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         lang = request.query_params.get("lang")
@@ -79,7 +81,7 @@ class FormSerializer(serializers.Serializer):
 
 class FormView(LanguageMixin, APIView):
     @extend_schema(summary="The form of a record type", parameters=[LANG_PARAMETER],
-                   responses={200: FormSerializer, **_errors(404)})
+                   responses={200: FormSerializer, **errors(404)})
     def get(self, request: Request, record_type: str) -> Response:
         if record_type not in RecordType.values:
             raise Http404(_("Formulaire introuvable."))
@@ -154,11 +156,12 @@ class LocationFilterSerializer(serializers.Serializer):
 
 
 class LocationListView(generics.ListAPIView):
+    authentication_classes = AUTHENTICATION
     serializer_class = LocationSerializer
     pagination_class = Pagination
 
     @extend_schema(summary="Locations (administrative levels)", parameters=[LocationFilterSerializer],
-                   responses={200: LocationSerializer(many=True), 400: _errors(400)[400]})
+                   responses={200: LocationSerializer(many=True), 400: errors(400)[400]})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -185,6 +188,7 @@ class AgencySerializer(serializers.ModelSerializer):
 
 
 class AgencyListView(generics.ListAPIView):
+    authentication_classes = AUTHENTICATION
     serializer_class = AgencySerializer
     pagination_class = Pagination
     queryset = (Agency.objects.filter(deleted=False).select_related("country")

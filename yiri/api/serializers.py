@@ -89,6 +89,14 @@ class CaseFilterSerializer(RecordFilterSerializer):
     age_max = serializers.IntegerField(required=False, min_value=0, max_value=150)
     concern = serializers.CharField(required=False, help_text="A protection concern code.")
 
+    def validate(self, attrs: dict) -> dict:
+        low, high = attrs.get("age_min"), attrs.get("age_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"age_max": [_("L'âge maximum doit être supérieur à l'âge minimum.")]}
+            )
+        return attrs
+
 
 class CaseSearchSerializer(CaseFilterSerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200,
@@ -103,6 +111,7 @@ class CaseSearchSerializer(CaseFilterSerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
         if not any(v not in (None, "") for v in attrs.values()):
             raise serializers.ValidationError(_("Saisissez au moins un critère de recherche."))
         return attrs

@@ -20,8 +20,8 @@ from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.network.models import Agency, RelayCell
 
+from .common import AUTHENTICATION, errors
 from .pagination import Pagination
-from .records import _errors
 
 User = get_user_model()
 
@@ -100,14 +100,15 @@ class UserSerializer(serializers.ModelSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="User accounts (administrators)"),
-    retrieve=extend_schema(summary="One user account", responses={200: UserSerializer, **_errors(403, 404)}),
-    create=extend_schema(summary="Create an account", responses={201: UserSerializer, **_errors(400, 403)}),
+    retrieve=extend_schema(summary="One user account", responses={200: UserSerializer, **errors(403, 404)}),
+    create=extend_schema(summary="Create an account", responses={201: UserSerializer, **errors(400, 403)}),
     partial_update=extend_schema(summary="Change role, agency, teams, activation or password",
-                                 responses={200: UserSerializer, **_errors(400, 403, 404)}),
+                                 responses={200: UserSerializer, **errors(400, 403, 404)}),
 )
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
+    authentication_classes = AUTHENTICATION
     permission_classes = [CanManageUsers]
     pagination_class = Pagination
     http_method_names = ["get", "post", "patch", "head", "options"]
