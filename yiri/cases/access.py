@@ -10,7 +10,7 @@ not do the action.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -20,12 +20,13 @@ from yiri.formconfig.schema import FormSchema
 from .models import Record, RecordShare
 
 
-def _shares(record_type: str, **filters) -> Exists:
-    return Exists(
-        RecordShare.objects.filter(
-            record_type=record_type, record_id=OuterRef("pk"), active=True, deleted=False, **filters
-        )
-    )
+def _shares(record_type: str, **filters) -> Q:
+    # "pk IN (shared record ids)" rather than a correlated EXISTS: the database reads the
+    # user's few shares once and ORs them with the indexed owner test, instead of probing
+    # the share table for every record (100,000 cases: 9 s -> 11 ms for a count on SQLite).
+    return Q(pk__in=RecordShare.objects.filter(
+        record_type=record_type, active=True, deleted=False, **filters
+    ).values("record_id"))
 
 
 def scope_q(user, model: type[Record]) -> Q:
