@@ -20,17 +20,28 @@ from yiri.formconfig.schema import FormSchema
 from .models import Record, RecordShare
 
 
+def _share_ids(record_type: str, **filters):
+    return RecordShare.objects.filter(
+        record_type=record_type, active=True, deleted=False, **filters
+    ).values("record_id")
+
+
 def _shares(record_type: str, **filters) -> Q:
     # "pk IN (shared record ids)" rather than a correlated EXISTS: the database reads the
     # user's few shares once and ORs them with the indexed owner test, instead of probing
     # the share table for every record (100,000 cases: 9 s -> 11 ms for a count on SQLite).
-    return Q(pk__in=RecordShare.objects.filter(
-        record_type=record_type, active=True, deleted=False, **filters
-    ).values("record_id"))
+    return Q(pk__in=_share_ids(record_type, **filters))
 
 
 def scope_q(user, model: type[Record]) -> Q:
-    """The records of ``model`` that ``user`` may see (tombstones excluded)."""
+    """The records of ``model`` that ``user`` may see (tombstones excluded).
+
+    Two shapes, measured on 100,000 cases (bench/): a user who sees only their own and
+    shared records gets ``pk IN (owned UNION shared)``, which reads just those few
+    records (a count: 41 ms → 3 ms); wider scopes keep an ``OR`` of indexed tests, which
+    lets a page ordered by date stop after 50 rows instead of collecting the whole
+    scope first (a supervisor's page: 60 ms → 9 ms).
+    """
     alive = Q(deleted=False)
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -47,7 +58,11 @@ def scope_q(user, model: type[Record]) -> Q:
     if user.agency_id:
         own |= Q(_shares(rt, user__isnull=True, agency_id=user.agency_id))
     if scope == Scope.OWN:
-        return alive & own
+        owned = model.objects.order_by().filter(owner=user).values("pk")
+        shared = [_share_ids(rt, user=user)]
+        if user.agency_id:
+            shared.append(_share_ids(rt, user__isnull=True, agency_id=user.agency_id))
+        return alive & Q(pk__in=owned.union(*shared))
     if scope == Scope.GROUP:
         from django.contrib.auth import get_user_model
 

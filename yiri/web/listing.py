@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from yiri.cases.access import readable_sections
 from yiri.cases.identity import display_name
 from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
+from yiri.cases.notes import flagged_ids
+from yiri.cases.search import filter_records
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
 
@@ -36,6 +38,7 @@ class CaseRow:
     case: Case
     name: str
     age: int | None
+    flagged: bool = False
 
 
 def _age(dob: dt.date | None) -> int | None:
@@ -49,7 +52,10 @@ def case_rows(user, cases) -> list[CaseRow]:
     """Names appear only for users who may read the identity section."""
     schema = get_schema("case")
     names = "basic_identity" in readable_sections(user, schema)
-    return [CaseRow(c, display_name(c) if names else "", _age(c.date_of_birth)) for c in cases]
+    cases = list(cases)
+    flagged = flagged_ids("case", [c.pk for c in cases])  # one query for the whole page
+    return [CaseRow(c, display_name(c) if names else "", _age(c.date_of_birth), c.pk in flagged)
+            for c in cases]
 
 
 def _choices(first: str, items) -> list[tuple[str, str]]:
@@ -92,32 +98,19 @@ class CaseFilterForm(forms.Form):
 
 
 def filter_cases(qs: QuerySet, data: dict) -> QuerySet:
-    """Apply the cleaned filters; each one is an indexed column test."""
-    if data.get("stage"):
-        qs = qs.filter(workflow_stage=data["stage"])
-    if data.get("status"):
-        qs = qs.filter(status=data["status"])
-    if data.get("risk"):
-        qs = qs.filter(risk_level=data["risk"])
-    if data.get("concern"):
-        qs = qs.filter(concerns__contains=f"|{data['concern']}|")
-    if data.get("sex"):
-        qs = qs.filter(sex=data["sex"])
-    if data.get("age") in AGE_GROUPS:
-        low, high = AGE_GROUPS[data["age"]]
-        today = timezone.localdate()
-        youngest = _years_before(today, low)  # born on or before this date
-        oldest = _years_before(today, high + 1)  # born after this date
-        qs = qs.filter(date_of_birth__lte=youngest, date_of_birth__gt=oldest)
-    if data.get("location"):
-        from yiri.network.models import Location
-
-        loc = Location.objects.filter(code=data["location"].strip()).first()
-        qs = qs.filter(location_path__startswith=loc.path) if loc else qs.none()
+    """Apply the cleaned filters through the shared ``filter_records``, plus the ones only
+    the page has (agency by id, "my cases", overdue) and the chosen order."""
+    low, high = AGE_GROUPS.get(data.get("age") or "", (None, None))
+    qs = filter_records(
+        qs,
+        workflow_stage=data.get("stage") or None, status=data.get("status") or None,
+        risk_level=data.get("risk") or None, concern=data.get("concern") or None,
+        sex=data.get("sex") or None, age_min=low, age_max=high,
+        location=(data.get("location") or "").strip() or None,
+        owner=data["_user"].pk if data.get("owner") == "me" else None,
+    )
     if data.get("agency"):
         qs = qs.filter(owning_agency_id=data["agency"])
-    if data.get("owner") == "me":
-        qs = qs.filter(owner=data["_user"])
     if data.get("overdue"):
         qs = qs.filter(overdue_q())
     return qs.order_by(SORTS.get(data.get("sort") or "-updated", SORTS["-updated"])[0], "pk")
@@ -132,10 +125,3 @@ def overdue_q() -> Q:
     return Q(status=CaseStatus.OPEN, workflow_stage__in=[
         WorkflowStage.NEW, WorkflowStage.REOPENED, WorkflowStage.ASSESSMENT,
     ], data__case_plan_due_date__lt=today)
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
