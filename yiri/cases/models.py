@@ -235,3 +235,104 @@ class NameToken(models.Model):
             models.Index(fields=["token", "record_type"], name="nametoken_token"),
             models.Index(fields=["record_id"], name="nametoken_record"),
         ]
+
+
+def _text(blob: str) -> str:
+    from . import identity  # the one codec for sealed text
+
+    return identity.unseal(blob).get("text", "") if blob else ""
+
+
+def sealed_text(value: str) -> str:
+    """``value`` sealed for a ``*_blob`` column (empty stays empty)."""
+    from . import identity
+
+    return identity.seal({"text": value}) if value else ""
+
+
+class LoggedRowQuerySet(models.QuerySet):
+    """Notes and flags change only through ``cases.notes`` (change log, audit)."""
+
+    def update(self, **kwargs):
+        if not getattr(_raw_writes, "allowed", False):
+            raise RawWriteRefused("Notes and flags change only through yiri.cases.notes.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if not getattr(_raw_writes, "allowed", False):
+            raise RawWriteRefused("Notes and flags are never deleted.")
+        return super().delete()
+
+    def of(self, record: Record) -> LoggedRowQuerySet:
+        return self.filter(record_type=record.RECORD_TYPE, record_id=record.pk, deleted=False)
+
+
+class Note(SyncedModel):
+    """A dated note a worker writes on a record (CPIMS+ "notes").
+
+    Subject and body are free text that may name people, so both are sealed through
+    ``cases.identity`` and read only through ``subject`` and ``body``. Written only by
+    ``cases.notes``; ``record_id`` is not a foreign key so one table serves every type.
+    """
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField()
+    subject_blob = models.TextField(default="", blank=True, editable=False)
+    body_blob = models.TextField(default="", blank=True, editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    objects = LoggedRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        indexes = [models.Index(fields=["record_id", "-created_at"], name="note_record")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_id} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def subject(self) -> str:
+        return _text(self.subject_blob)
+
+    @property
+    def body(self) -> str:
+        return _text(self.body_blob)
+
+
+class Flag(SyncedModel):
+    """A warning shown on a record ("risque de représailles", "ne pas contacter la
+    famille"), with the reason it was raised; removing it keeps the row, with who removed
+    it, when and why. Reasons are sealed like a note's text. Written only by ``cases.notes``.
+    """
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField()
+    reason_blob = models.TextField(default="", blank=True, editable=False)
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    flagged_at = models.DateTimeField()
+    removed = models.BooleanField(default=False)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason_blob = models.TextField(default="", blank=True, editable=False)
+
+    objects = LoggedRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-flagged_at"]
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        indexes = [models.Index(fields=["record_id", "removed"], name="flag_record")]
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.record_id} {self.flagged_at:%Y-%m-%d}"
+
+    @property
+    def reason(self) -> str:
+        return _text(self.reason_blob)
+
+    @property
+    def removal_reason(self) -> str:
+        return _text(self.removal_reason_blob)
