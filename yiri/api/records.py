@@ -26,7 +26,7 @@ from yiri.cases.services import create_record, delete_record, update_record
 from yiri.formconfig.schema import get_schema
 from yiri.sync.models import Operation
 
-from .common import AUTHENTICATION, errors, parse
+from .common import errors, parse
 from .history import readable_history
 from .pagination import Pagination
 from .serializers import (
@@ -52,7 +52,6 @@ class RecordViewSet(viewsets.GenericViewSet):
     filter_serializer_class: ClassVar[type[serializers.Serializer]] = RecordFilterSerializer
     row_serializer_class: ClassVar[type[serializers.Serializer]] = RecordRowSerializer
     detail_serializer_class: ClassVar[type[serializers.Serializer]] = RecordDetailSerializer
-    authentication_classes = AUTHENTICATION
     pagination_class = Pagination
     lookup_value_regex = _UUID
 

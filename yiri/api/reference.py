@@ -22,7 +22,7 @@ from yiri.formconfig.models import Lookup, LookupValue
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency, Location, LocationLevel
 
-from .common import AUTHENTICATION, errors, parse
+from .common import errors, parse
 from .pagination import Pagination
 
 LANG_PARAMETER = OpenApiParameter(
@@ -34,7 +34,6 @@ LANG_PARAMETER = OpenApiParameter(
 class LanguageMixin:
     """``?lang=en`` overrides the language chosen from ``Accept-Language``."""
 
-    authentication_classes = AUTHENTICATION
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         lang = request.query_params.get("lang")
@@ -156,7 +155,6 @@ class LocationFilterSerializer(serializers.Serializer):
 
 
 class LocationListView(generics.ListAPIView):
-    authentication_classes = AUTHENTICATION
     serializer_class = LocationSerializer
     pagination_class = Pagination
 
@@ -188,7 +186,6 @@ class AgencySerializer(serializers.ModelSerializer):
 
 
 class AgencyListView(generics.ListAPIView):
-    authentication_classes = AUTHENTICATION
     serializer_class = AgencySerializer
     pagination_class = Pagination
     queryset = (Agency.objects.filter(deleted=False).select_related("country")

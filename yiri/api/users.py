@@ -20,7 +20,7 @@ from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.network.models import Agency, RelayCell
 
-from .common import AUTHENTICATION, errors
+from .common import errors
 from .pagination import Pagination
 
 User = get_user_model()
@@ -108,7 +108,6 @@ class UserSerializer(serializers.ModelSerializer):
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                   mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
-    authentication_classes = AUTHENTICATION
     permission_classes = [CanManageUsers]
     pagination_class = Pagination
     http_method_names = ["get", "post", "patch", "head", "options"]
