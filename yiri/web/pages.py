@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiri.cases import identity
+from yiri.cases import notes as case_notes
 from yiri.cases.access import readable_sections, writable_sections
+from yiri.cases.history import readable_history
 from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
@@ -167,55 +168,30 @@ HISTORY_LIMIT = 300
 
 def field_history(user, record: Record, schema: FormSchema, field_code: str | None = None,
                   section: str | None = None) -> list[Change]:
-    """Changes to the fields of the sections ``user`` may read, newest first.
-
-    Identifying values come from the sealed part of each change-log entry and are shown
-    only because the reader may read that section.
-    """
-    readable = set(readable_sections(user, schema))
-    ops = list(Operation.objects.filter(entity_id=record.pk).order_by("-hlc")[:HISTORY_LIMIT])
-    authors = {
-        u.pk: (u.get_full_name() or u.username)
-        for u in get_user_model().objects.filter(pk__in={o.author_id for o in ops if o.author_id})
-    }
-    entries: list[tuple[Operation, str, list]] = []
+    """Changes to the fields of the sections ``user`` may read, newest first (what may be
+    read is decided by ``cases.history``)."""
+    ops = Operation.objects.filter(entity_id=record.pk).order_by("-hlc")[:HISTORY_LIMIT]
+    picked = []
     codes: set[str] = set()
-    for op in ops:
-        merged = dict(op.changes)
-        if op.sealed_changes:
-            merged.update(identity.unseal(op.sealed_changes))
-        for path, change in sorted(merged.items()):
-            top = path.split("/")[0]
-            if path.startswith("@") or path.endswith("/_id"):
+    for entry in readable_history(user, schema, ops):
+        for change in entry.changes:
+            top = change.path.split("/")[0]
+            if change.is_meta or change.path.endswith("/_id") or change.field is None:
                 continue
-            f = schema.fields.get(top)
-            if f is None or f.section not in readable or (field_code and top != field_code):
+            if (field_code and top != field_code) or (section and change.section != section):
                 continue
-            if section and f.section != section:
-                continue
-            entries.append((op, path, change))
-            for v in change[:2]:
-                if isinstance(v, str):
-                    codes.add(v)
+            picked.append((entry, change))
+            codes.update(v for v in (change.new, change.old) if isinstance(v, str))
     places = location_names({c for c in codes if len(c) <= 40})
-    out = []
-    for op, path, change in entries:
-        parts = path.split("/")
-        f = schema.fields[parts[0]]
-        label = f.label
-        if len(parts) == 3:
-            sub = schema.subform_fields(f).get(parts[2])
-            if sub is None:
-                continue
-            label = f"{f.label} › {sub.label}"
-            f = sub
-        new, old = (change + [None, None])[:2]
-        out.append(Change(
-            at=hlc_time(op.hlc), author=authors.get(op.author_id, _("système")), label=label,
-            old=format_value(schema, f, old, places), new=format_value(schema, f, new, places),
-            path=path,
-        ))
-    return out
+    return [
+        Change(
+            at=entry.at, author=(entry.author.get_full_name() or entry.author.username)
+            if entry.author else _("système"), label=change.label,
+            old=format_value(schema, change.field, change.old, places),
+            new=format_value(schema, change.field, change.new, places), path=change.path,
+        )
+        for entry, change in picked
+    ]
 
 
 def age_of(record) -> int | None:
@@ -224,3 +200,41 @@ def age_of(record) -> int | None:
         return None
     today = timezone.localdate()
     return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+NOTES_SHOWN = 20
+
+
+def notes_panel(user, record: Record, *, show_all: bool = False, values: dict | None = None,
+                errors: dict | None = None) -> dict:
+    """The notes part of a record page: the notes ``user`` may read, newest first (the
+    newest ``NOTES_SHOWN`` unless ``show_all``), and the add form with what was just
+    posted and refused."""
+    rt = record.RECORD_TYPE
+    if not case_notes.can_read_notes(user, rt):
+        return {"notes_readable": False}
+    every = case_notes.notes_for(user, record)
+    errors = errors or {}
+    return {
+        "notes_readable": True, "notes": every if show_all else every[:NOTES_SHOWN],
+        "notes_total": len(every), "notes_more": not show_all and len(every) > NOTES_SHOWN,
+        "can_note": case_notes.can_write_notes(user, rt), "note_values": values or {},
+        "note_errors": errors, "note_top_errors": errors.get("__all__", []),
+    }
+
+
+def flags_panel(user, record: Record, *, values: dict | None = None, errors: dict | None = None,
+                removing=None, removal_errors: dict | None = None,
+                removal_value: str = "") -> dict:
+    """The warnings at the top of a record page, the flags lifted earlier, and the forms
+    to raise one or lift one (``removing``: the flag whose lifting was just refused)."""
+    flags = case_notes.flags_for(user, record, include_removed=True)
+    removal_errors = removal_errors or {}
+    return {
+        "active_flags": [f for f in flags if not f.removed],
+        "lifted_flags": [f for f in flags if f.removed],
+        "can_flag": case_notes.can_write_notes(user, record.RECORD_TYPE),
+        "flag_values": values or {}, "flag_errors": errors or {},
+        "removing": removing, "removal_value": removal_value,
+        "removal_errors": [m for k in ("reason", "__all__") for m in removal_errors.get(k, [])],
+    }

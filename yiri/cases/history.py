@@ -1,0 +1,88 @@
+"""A record's change history as a given user may read it — the one place that decides.
+
+The change log keeps identifying values sealed; they are unsealed here and only for a
+field whose section the reader may read. Metadata changes (``@owner``, ``@status``…) are
+shown to everyone who may open the record. A field no longer in the form is not shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from yiri.formconfig.schema import FieldDef, FormSchema
+from yiri.lib.hlc import Timestamp
+from yiri.sync.models import Operation
+
+from . import identity
+from .access import readable_sections
+
+
+@dataclass
+class FieldChange:
+    path: str
+    section: str | None  # None for metadata
+    field: FieldDef | None  # the field, or the row field for a subform path
+    label: str
+    new: Any
+    old: Any
+
+    @property
+    def is_meta(self) -> bool:
+        return self.path.startswith("@")
+
+
+@dataclass
+class HistoryEntry:
+    operation: Operation
+    at: dt.datetime
+    author: Any  # a user or None
+    changes: list[FieldChange]
+
+
+def operation_time(op: Operation) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(Timestamp.parse(op.hlc).wall_ms / 1000, tz=dt.UTC)
+    except ValueError:
+        return op.received_at
+
+
+def _describe(schema: FormSchema, path: str) -> tuple[str | None, FieldDef | None, str] | None:
+    parts = path.split("/")
+    top = schema.fields.get(parts[0])
+    if top is None:
+        return None
+    if len(parts) == 3:
+        sub = schema.subform_fields(top).get(parts[2])
+        return (top.section, sub, f"{top.label} › {sub.label}") if sub else None
+    return top.section, top, top.label
+
+
+def readable_history(user, schema: FormSchema, operations: Iterable[Operation]) -> list[HistoryEntry]:
+    """Entries for ``operations`` (one record's) with only the changes ``user`` may read."""
+    operations = list(operations)
+    readable = set(readable_sections(user, schema))
+    author_ids = {op.author_id for op in operations if op.author_id}
+    authors = {u.pk: u for u in get_user_model().objects.filter(pk__in=author_ids)}
+    entries = []
+    for op in operations:
+        merged = dict(op.changes)
+        if op.sealed_changes:
+            merged.update(identity.unseal(op.sealed_changes))
+        shown = []
+        for path in sorted(merged):
+            new, old = (list(merged[path]) + [None, None])[:2]
+            if path.startswith("@"):
+                shown.append(FieldChange(path, None, None, path, new, old))
+                continue
+            described = _describe(schema, path)
+            if described is None or described[0] not in readable:
+                continue
+            section, field, label = described
+            shown.append(FieldChange(path, section, field, label, new, old))
+        entries.append(HistoryEntry(op, operation_time(op), authors.get(op.author_id), shown))
+    return entries
