@@ -146,13 +146,6 @@ def _section_of(schema: FormSchema, row_edit: tuple[str, str] | None) -> str:
     return schema.fields[row_edit[0]].section
 
 
-def hlc_time(hlc: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(int(hlc.split(".", 1)[0]) / 1000, tz=dt.UTC)
-    except (ValueError, IndexError):
-        return None
-
-
 @dataclass
 class Change:
     at: dt.datetime | None
