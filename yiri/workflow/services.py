@@ -22,7 +22,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -589,10 +589,13 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
             tasks.append(Task(f"approval_{a.kind}", a.case_id, a.case.short_id, None, False,
                               _("Approbation à décider : %(what)s") % {"what": a.get_kind_display()},
                               a.pk))
-    shared = RecordShare.objects.filter(record_type="case", record_id=OuterRef("pk"), user=user,
-                                        active=True, deleted=False)
+    # "owned UNION shared" reads only this user's cases; "owner OR EXISTS(share)" would
+    # test every open case of the node (see cases.access.scope_q).
+    owned = Case.objects.order_by().filter(owner=user, status=CaseStatus.OPEN).values("pk")
+    shared = RecordShare.objects.filter(record_type="case", user=user, active=True,
+                                        deleted=False).values("record_id")
     cases = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN)
-             .filter(Q(owner=user) | Q(Exists(shared)))
+             .filter(pk__in=owned.union(shared))
              .only("id", "short_id", "owner_id", "data", "updated_at")
              .order_by("-updated_at")[:TASK_CASE_LIMIT])
     for case in cases:
