@@ -28,6 +28,7 @@ from yiri.sync.models import Operation
 
 from .common import errors, parse
 from .history import readable_history
+from .notes import NotesAndFlagsMixin
 from .pagination import Pagination
 from .serializers import (
     CaseDetailSerializer,
@@ -45,8 +46,9 @@ from .serializers import (
 _UUID = "[0-9a-fA-F-]{32,36}"
 
 
-class RecordViewSet(viewsets.GenericViewSet):
-    """The actions shared by every record type. Subclasses set ``record_type``."""
+class RecordViewSet(NotesAndFlagsMixin, viewsets.GenericViewSet):
+    """The actions shared by every record type (notes and flags included). Subclasses set
+    ``record_type``."""
 
     record_type: ClassVar[str] = ""
     filter_serializer_class: ClassVar[type[serializers.Serializer]] = RecordFilterSerializer

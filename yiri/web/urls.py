@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .pages import RECORD_SLUGS
-from .views import account, home, locations, records, search, workflow
+from .views import account, home, locations, notes, records, search, workflow
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -35,4 +35,8 @@ for slug, record_type in RECORD_SLUGS.items():
         path(f"{slug}/<uuid:pk>/section/<slug:code>/", records.section, kw, name=f"{slug}_section"),
         path(f"{slug}/<uuid:pk>/section/<slug:code>/rows/<slug:subform>/", records.row, kw,
              name=f"{slug}_row"),
+        path(f"{slug}/<uuid:pk>/notes/", notes.notes, kw, name=f"{slug}_notes"),
+        path(f"{slug}/<uuid:pk>/flags/", notes.flag, kw, name=f"{slug}_flags"),
+        path(f"{slug}/<uuid:pk>/flags/<uuid:flag_id>/remove/", notes.unflag, kw,
+             name=f"{slug}_flag_remove"),
     ]

@@ -18,6 +18,7 @@ from yiri.audit.services import record_event
 from yiri.cases.access import access_record, readable_sections
 from yiri.cases.identity import display_name
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
+from yiri.cases.notes import flagged_ids
 from yiri.cases.services import (
     StaleRecord,
     assign_record,
@@ -36,6 +37,8 @@ from ..pages import (
     SLUG_OF,
     age_of,
     field_history,
+    flags_panel,
+    notes_panel,
     record_sections,
     registration_sections,
 )
@@ -72,7 +75,8 @@ def record_list(request: HttpRequest, record_type: str) -> HttpResponse:
     page, total, more = _page(request, qs.order_by("-updated_at", "pk"))
     schema = get_schema(record_type)
     names = bool(readable_sections(user, schema))
-    rows = [(r, display_name(r) if names else "") for r in page]
+    flagged = flagged_ids(record_type, [r.pk for r in page])  # one query for the page
+    rows = [(r, display_name(r) if names else "", r.pk in flagged) for r in page]
     return render(request, "web/record_list.html", {
         "record_type": record_type, "slug": SLUG_OF[record_type], "rows": rows,
         "total": total, "more": more, "title": _model(record_type)._meta.verbose_name_plural,
@@ -250,17 +254,13 @@ def _header(user, record) -> dict:
     }
 
 
-@login_required
-@require_GET
-def record_page(request: HttpRequest, record_type: str, pk) -> HttpResponse:
-    user = request.user
-    record = access_record(user, _model(record_type), pk)
-    schema = get_schema(record_type)
-    edit = request.GET.get("edit") or None
-    row_edit = _row_param(request.GET.get("row"))
+def page_context(user, record, *, edit: str | None = None,
+                 row_edit: tuple[str, str] | None = None, show_all_notes: bool = False,
+                 **panels: dict) -> dict:
+    """Everything the record page shows. ``panels`` replace a part built with what the
+    user just posted and was refused (``notes=notes_panel(...)``, ``flags=...``)."""
+    schema = get_schema(record.RECORD_TYPE)
     _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit)
-    record_event(AuditAction.VIEW, user=user, request=request, record_type=record_type,
-                 record_id=record.pk)
     context = {**_header(user, record), "sections": sections, "schema": schema}
     if isinstance(record, Case):
         context.update(workflow_views.case_panel(user, record))
@@ -272,6 +272,21 @@ def record_page(request: HttpRequest, record_type: str, pk) -> HttpResponse:
             context["assignees"] = _assignees(user)
     elif record.case_id:
         context["linked_case"] = Case.objects.visible_to(user).filter(pk=record.case_id).first()
+    context.update(panels.get("notes") or notes_panel(user, record, show_all=show_all_notes))
+    context.update(panels.get("flags") or flags_panel(user, record))
+    return context
+
+
+@login_required
+@require_GET
+def record_page(request: HttpRequest, record_type: str, pk) -> HttpResponse:
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    context = page_context(user, record, edit=request.GET.get("edit") or None,
+                           row_edit=_row_param(request.GET.get("row")),
+                           show_all_notes=request.GET.get("notes") == "all")
+    record_event(AuditAction.VIEW, user=user, request=request, record_type=record_type,
+                 record_id=record.pk)
     return render(request, "web/record.html", context)
 
 
@@ -296,7 +311,8 @@ def _section_response(request, user, record, code: str, status: int = 200, **kw)
         # htmx swaps only 2xx answers: a refused save comes back as 200 with its messages.
         return render(request, "web/_section.html", context)
     _answers, every = record_sections(user, record, schema, **kw)
-    full = {**_header(user, record), "sections": every, "schema": schema}
+    full = {**_header(user, record), "sections": every, "schema": schema,
+            **notes_panel(user, record), **flags_panel(user, record)}
     if isinstance(record, Case):
         full.update(workflow_views.case_panel(user, record))
     return render(request, "web/record.html", full, status=status)
