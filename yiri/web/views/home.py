@@ -8,9 +8,11 @@ from django.shortcuts import render
 
 from yiri.audit.models import AuditEvent
 from yiri.cases.models import RECORD_MODELS, Case
+from yiri.workflow import services as workflow
 
-from .. import workflow_bridge as wf
 from ..listing import case_rows
+
+HOME_ITEMS = 20  # per box; the lists behind them are one click away
 
 
 @login_required
@@ -25,10 +27,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {
         "my_cases": case_rows(user, mine),
         "team_cases": case_rows(user, team) if team is not None else None,
-        "tasks": wf.tasks_for(user),
-        "approvals": wf.approvals_waiting_for(user),
-        "referrals": wf.referrals_waiting_for(user),
-        "notifications": wf.unread_notifications(user),
+        "tasks": workflow.tasks_for(user)[:HOME_ITEMS],
+        "approvals": list(workflow.approvals_waiting_for(user)[:HOME_ITEMS]),
+        "referrals": list(workflow.referrals_waiting_for(user)[:HOME_ITEMS]),
+        "notifications": list(workflow.unread_notifications(user)[:HOME_ITEMS]),
         "activity": _with_short_ids(user, events),
         "can_create": user.can("create", "case"),
     })

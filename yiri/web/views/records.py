@@ -29,9 +29,9 @@ from yiri.cases.services import (
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
+from yiri.workflow import services as workflow
 
 from .. import listing
-from .. import workflow_bridge as wf
 from ..answers import is_uuid, location_codes, location_names, parse_row, parse_section, widgets
 from ..pages import (
     SLUG_OF,
@@ -383,9 +383,8 @@ def _save(request, record, answers: dict, code: str) -> None:
     user = request.user
     record = update_record(user, record, answers, section=code, request=request,
                            expected_version=_version(request))
-    services = wf.services()
-    if isinstance(record, Case) and services is not None and user.can("edit", "case"):
-        services.refresh_stage(user, record, request=request)
+    if isinstance(record, Case) and user.can("edit", "case"):
+        workflow.refresh_stage(user, record, request=request)
 
 
 def _version(request) -> int | None:

@@ -19,8 +19,9 @@ from yiri.cases.access import access_record, readable_sections
 from yiri.cases.models import Case, CaseStatus
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
+from yiri.workflow import models as workflow_models
+from yiri.workflow import services as workflow
 
-from .. import workflow_bridge as wf
 from ..answers import is_uuid
 
 APPROVAL_KINDS = {
@@ -33,17 +34,9 @@ APPROVAL_KINDS = {
 APPROVAL_SECTIONS = {"assessment": "assessment", "case_plan": "case_plan", "closure": "closure"}
 
 
-def _models():
-    from yiri.workflow import models
-
-    return models
-
-
 def case_panel(user, case: Case) -> dict:
     """What the workflow part of the case page shows and offers to ``user``."""
-    if wf.services() is None:
-        return {"workflow": None}
-    m = _models()
+    m = workflow_models
     schema = get_schema("case")
     readable = set(readable_sections(user, schema))
     # An approval's comments belong with the section it approves: shown to its readers only.
@@ -134,8 +127,7 @@ def request_approval(request: HttpRequest, pk) -> HttpResponse:
     if kind not in APPROVAL_KINDS:
         raise Http404
     case = access_record(user, Case, pk, APPROVAL_KINDS[kind][0])
-    services = wf.services()
-    return _run(request, case, lambda: services.request_approval(
+    return _run(request, case, lambda: workflow.request_approval(
         user, case, kind, comment=_comment(request),
         closure_reason=request.POST.get("closure_reason") or None, request=request,
     ), _("Demande d'approbation envoyée au superviseur."))
@@ -143,7 +135,7 @@ def request_approval(request: HttpRequest, pk) -> HttpResponse:
 
 def _approval(user, approval_id):
     """The approval if the user sees its case, asked for it or is asked to decide it."""
-    approval = wf.services().access_approval(user, approval_id)
+    approval = workflow.access_approval(user, approval_id)
     return approval, approval.case
 
 
@@ -157,7 +149,7 @@ def decide_approval(request: HttpRequest, approval_id) -> HttpResponse:
     if not approve and not comment:
         messages.error(request, _("Expliquez le refus dans le commentaire."))
         return _back(case)
-    return _run(request, case, lambda: wf.services().decide_approval(
+    return _run(request, case, lambda: workflow.decide_approval(
         user, approval, approve=approve, comment=comment, request=request,
     ), _("Demande approuvée.") if approve else _("Demande refusée."))
 
@@ -181,7 +173,7 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
     if row_id and not is_uuid(row_id):
         raise Http404
     override = request.POST.get("consent_override") == "on" and user.can("consent_override", "case")
-    return _run(request, case, lambda: wf.services().refer(
+    return _run(request, case, lambda: workflow.refer(
         user, case, to_agency=agency, to_user=_recipient(agency, request.POST.get("to_user")),
         service_row_id=row_id, reason=_comment(request, "reason"), consent_override=override,
         request=request,
@@ -204,7 +196,7 @@ def transfer(request: HttpRequest, pk) -> HttpResponse:
         messages.error(request, _("Choisissez l'organisation qui recevra le dossier."))
         return _back(case)
     override = request.POST.get("consent_override") == "on" and user.can("consent_override", "case")
-    return _run(request, case, lambda: wf.services().transfer(
+    return _run(request, case, lambda: workflow.transfer(
         user, case, to_agency=agency, reason=_comment(request, "reason"),
         consent_override=override, request=request,
     ), _("Transfert proposé à %(agency)s.") % {"agency": agency})
@@ -212,7 +204,7 @@ def transfer(request: HttpRequest, pk) -> HttpResponse:
 
 def _referral(user, referral_id):
     """The referral if the user sent it, receives it or sees its case (404 otherwise)."""
-    referral = wf.services().access_referral(user, referral_id)
+    referral = workflow.access_referral(user, referral_id)
     return referral, referral.case
 
 
@@ -222,9 +214,8 @@ def respond_referral(request: HttpRequest, referral_id) -> HttpResponse:
     user = request.user
     referral, case = _referral(user, referral_id)
     accept = request.POST.get("decision") == "accept"
-    services = wf.services()
-    is_transfer = referral.kind == _models().ReferralKind.TRANSFER
-    fn = services.respond_transfer if is_transfer else services.respond_referral
+    is_transfer = referral.kind == workflow_models.ReferralKind.TRANSFER
+    fn = workflow.respond_transfer if is_transfer else workflow.respond_referral
     done = _("Accepté.") if accept else _("Refusé.")
     response = _run(request, case, lambda: fn(user, referral, accept=accept,
                                                comment=_comment(request), request=request), done)
@@ -243,7 +234,7 @@ def _home_if_gone(user, case, response):
 def complete_referral(request: HttpRequest, referral_id) -> HttpResponse:
     user = request.user
     referral, case = _referral(user, referral_id)
-    response = _run(request, case, lambda: wf.services().complete_referral(
+    response = _run(request, case, lambda: workflow.complete_referral(
         user, referral, request=request), _("Service marqué comme réalisé."))
     return _home_if_gone(user, case, response)
 
@@ -253,7 +244,7 @@ def complete_referral(request: HttpRequest, referral_id) -> HttpResponse:
 def revoke_referral(request: HttpRequest, referral_id) -> HttpResponse:
     user = request.user
     referral, case = _referral(user, referral_id)
-    response = _run(request, case, lambda: wf.services().revoke_referral(
+    response = _run(request, case, lambda: workflow.revoke_referral(
         user, referral, request=request), _("Orientation annulée."))
     return _home_if_gone(user, case, response)
 
@@ -263,7 +254,7 @@ def revoke_referral(request: HttpRequest, referral_id) -> HttpResponse:
 def reopen(request: HttpRequest, pk) -> HttpResponse:
     user = request.user
     case = access_record(user, Case, pk, "reopen")
-    return _run(request, case, lambda: wf.services().reopen_case(
+    return _run(request, case, lambda: workflow.reopen_case(
         user, case, reason=_comment(request, "reason"), request=request), _("Dossier rouvert."))
 
 
@@ -271,7 +262,6 @@ def reopen(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def mark_notifications_read(request: HttpRequest) -> HttpResponse:
     ids = [i for i in request.POST.getlist("ids") if is_uuid(i)]
-    services = wf.services()
-    if services is not None and ids:
-        services.mark_read(request.user, ids)
+    if ids:
+        workflow.mark_read(request.user, ids)
     return redirect("home")
