@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
-from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FormSchema
 from yiri.lib import names
 from yiri.network.models import Location
@@ -80,28 +80,42 @@ def derive_columns(record: Record, answers: dict, location_cache: dict | None = 
 _DIGITS = re.compile(r"\D+")
 
 
+@dataclass(frozen=True)
+class SearchFields:
+    """The answers a record is found by: the child's (or inquirer's) own names and phone.
+
+    Listed by hand, not guessed from field codes: a family member's, a caregiver's or a
+    service provider's name must not make a search for that name return this child.
+    """
+
+    names: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    rows: dict[str, tuple[str, ...]] = field(default_factory=dict)  # subform -> name fields
+
+    @property
+    def top_level(self) -> tuple[str, ...]:
+        return self.names + self.phones
+
+
+SEARCH_FIELDS: dict[str, SearchFields] = {
+    "case": SearchFields(names=NAME_FIELDS, phones=("phone",)),
+    "tracing_request": SearchFields(
+        names=("inquirer_name_first", "inquirer_name_last"), phones=("inquirer_phone",),
+        rows={"traces": ("sought_name_first", "sought_name_last", "sought_name_nickname")},
+    ),
+    "incident": SearchFields(),
+}
+
+
 def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
     """``n:`` normalised name words, ``p:`` phonetic keys, ``t:`` phone digits."""
-    texts: list[str] = []
-    phones: list[str] = []
-
-    def collect(defs: dict, values: dict) -> None:
-        for code, f in defs.items():
-            value = values.get(code)
-            if not value or f.type != FieldType.TEXT or not f.identifying:
-                continue
-            if "phone" in code:
-                phones.append(str(value))
-            elif "name" in code:
-                texts.append(str(value))
-
-    collect(schema.fields, answers)
-    for code, f in schema.fields.items():
-        if f.type == FieldType.SUBFORM:
-            row_defs = schema.subform_fields(f)
-            for row in answers.get(code) or []:
-                if not row.get("_deleted"):
-                    collect(row_defs, row)
+    spec = SEARCH_FIELDS.get(schema.record_type, SearchFields())
+    texts = [str(answers[c]) for c in spec.names if answers.get(c)]
+    phones = [str(answers[c]) for c in spec.phones if answers.get(c)]
+    for subform, codes in spec.rows.items():
+        for row in answers.get(subform) or []:
+            if not row.get("_deleted"):
+                texts.extend(str(row[c]) for c in codes if row.get(c))
     out: set[str] = set()
     for text in texts:
         for word in names.tokens(text):

@@ -24,7 +24,7 @@ from yiri.lib import names
 from yiri.network.models import Location
 
 from .access import readable_sections
-from .columns import NAME_FIELDS
+from .columns import SEARCH_FIELDS
 from .identity import display_name
 from .models import Case, NameToken, Record
 
@@ -114,11 +114,6 @@ def _tokens(record_type: str, q: Q) -> QuerySet:
     return NameToken.objects.filter(q, record_type=record_type).values("record_id")
 
 
-# The fields a record's display name and the name/phone search are made of.
-_NAME_AND_PHONE_FIELDS = (*NAME_FIELDS, "phone", "inquirer_name_first", "inquirer_name_last",
-                          "inquirer_phone")
-
-
 def names_readable(user, record_type: str) -> bool:
     """Whether ``user`` may read the sections holding the names and phone numbers.
 
@@ -126,7 +121,9 @@ def names_readable(user, record_type: str) -> bool:
     whoever searches that the name is on file, so others may not search by name either.
     """
     schema = get_schema(record_type)
-    needed = {schema.fields[c].section for c in _NAME_AND_PHONE_FIELDS if c in schema.fields}
+    spec = SEARCH_FIELDS.get(record_type)
+    codes = (spec.top_level + tuple(spec.rows)) if spec else ()
+    needed = {schema.fields[c].section for c in codes if c in schema.fields}
     return needed <= set(readable_sections(user, schema))
 
 

@@ -331,3 +331,26 @@ def bulk_create_records(
         NameToken.objects.bulk_create(tokens, batch_size=5000)
         record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records))
     return records
+
+
+def rebuild_search_tokens(record_type: str, *, batch_size: int = 2000) -> int:
+    """Recompute every record's search tokens (after the indexed fields change).
+
+    Tokens are a local, derived index: no change-log entry, nothing to synchronise.
+    """
+    model = RECORD_MODELS[record_type]
+    schema = get_schema(record_type)
+    done = 0
+    ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start:start + batch_size]
+        with transaction.atomic():
+            NameToken.objects.filter(record_type=record_type, record_id__in=chunk).delete()
+            tokens = [
+                NameToken(record_type=record_type, record_id=record.pk, token=t)
+                for record in model.objects.filter(pk__in=chunk)
+                for t in sorted(search_tokens(schema, identity.read_answers(record, schema)))
+            ]
+            NameToken.objects.bulk_create(tokens, batch_size=5000)
+        done += len(chunk)
+    return done
