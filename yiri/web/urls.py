@@ -11,6 +11,7 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("places/", locations.location_options, name="location_options"),
     path("cases/assign/", records.bulk_assign, name="bulk_assign"),
+    path("cases/export.csv", records.case_export, name="case_export"),
     path("cases/<uuid:pk>/assign/", records.assign, name="assign"),
     path("cases/<uuid:pk>/approval/", workflow.request_approval, name="request_approval"),
     path("cases/<uuid:pk>/refer/", workflow.refer, name="refer"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.cases.access import access_record, readable_sections
+from yiri.cases.export import export_csv
 from yiri.cases.identity import display_name
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
 from yiri.cases.notes import flagged_ids
@@ -123,8 +124,26 @@ def _case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/case_list.html", {
         "form": form, "rows": listing.case_rows(user, page), "total": total, "more": more,
         "can_assign": can_assign, "assignees": _assignees(user) if can_assign else [],
-        "can_create": user.can("create", "case"), **_paging(request, len(page)),
+        "can_create": user.can("create", "case"), "can_export": user.can("export", "case"),
+        "export_query": request.GET.urlencode(), **_paging(request, len(page)),
     })
+
+
+@login_required
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The filtered case list as CSV, for roles with the export right (audited)."""
+    user = request.user
+    if not user.can("view", "case"):
+        raise Http404
+    if not user.can("export", "case"):
+        raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
+    form = listing.CaseFilterForm(request.GET or None, user=user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = listing.filter_cases(Case.objects.visible_to(user), {**data, "_user": user})
+    response = StreamingHttpResponse(export_csv(user, "case", queryset=qs, request=request),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dossiers.csv"'
+    return response
 
 
 def _assignees(user):

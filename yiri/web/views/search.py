@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from yiri.audit.models import AuditAction
+from yiri.audit.services import record_event
 from yiri.cases.models import Case
 from yiri.formconfig.schema import get_schema
 
@@ -62,7 +64,10 @@ def run_search(user, data: dict):
     # search_cases scopes to what the user sees; the page intersects with the same scope
     # again because a search result list is the easiest place for a leak to go unnoticed.
     results = results & Case.objects.visible_to(user)
-    return rank_page(results[:RESULTS_LIMIT], data.get("q"))
+    page = rank_page(results[:RESULTS_LIMIT], data.get("q"))
+    # The count only: what was searched for stays out of the log.
+    record_event(AuditAction.SEARCH, user=user, record_type="case", count=len(page))
+    return page
 
 
 @login_required
