@@ -38,7 +38,10 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"SKIPPED: {CHROMIUM} is missing (apt-get install chromium) — browser tests not run")
+        message = f"{CHROMIUM} is missing (apt-get install chromium): browser tests not run"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests, but {message}")
+        pytest.skip(f"SKIPPED: {message}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
