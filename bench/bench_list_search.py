@@ -111,11 +111,14 @@ def run_target(db: str, size: int, args) -> dict:
         cmd.append("--explain")
     if args.generate_only:
         cmd.append("--generate-only")
+    cmd += ["--variant", args.variant]
     print(f"\n=== {db}, {size:,} cases ({data_dir}) ===", flush=True)
     subprocess.run(cmd, env=env, cwd=REPO, check=True)
     result = json.loads(Path(out).read_text())
     os.unlink(out)
-    result["db"] = db if not args.database_url else args.database_url.split(":")[0]
+    result["db"] = db if not args.database_url else args.database_url.rsplit("/", 1)[1]
+    if args.variant != "current":
+        result["db"] += f" ({args.variant})"
     return result
 
 
@@ -157,6 +160,8 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true",
                         help="print the plan of one list and one search query per scope")
     parser.add_argument("--json", default=None, help="also write the raw results here")
+    parser.add_argument("--variant", choices=["current", "proposed"], default="current",
+                        help="proposed: scope filter of bench/proposals.py (see README)")
     parser.add_argument("--generate-only", action="store_true",
                         help="fill the databases, measure nothing (to run generations apart)")
     # internal: one database, one size, in a child process
@@ -184,7 +189,7 @@ def main() -> None:
 
 
 def worker(args) -> None:
-    sys.path.insert(0, str(REPO))
+    sys.path[:0] = [str(REPO), str(REPO / "bench")]
     import django
 
     django.setup()
@@ -213,6 +218,9 @@ def worker(args) -> None:
     if args.generate_only:
         Path(args.out).write_text(json.dumps({"generation": generation}))
         return
+    from proposals import install
+
+    install(args.variant)
     measures, full = measure(args)
     if args.explain:
         explain(args)
