@@ -147,9 +147,14 @@ class Case(Record):
         verbose_name = _("dossier")
         verbose_name_plural = _("dossiers")
         indexes = [
-            models.Index(fields=["owning_agency", "deleted", "-updated_at"], name="case_agency_upd"),
-            models.Index(fields=["owner", "deleted", "-updated_at"], name="case_owner_upd"),
-            models.Index(fields=["status", "deleted", "-updated_at"], name="case_status_upd"),
+            # Partial indexes on live records: SQLite cannot use a "deleted" middle column
+            # for ORDER BY updated_at (Django writes NOT "deleted"), bench/README.md.
+            models.Index(fields=["owning_agency", "-updated_at"], condition=models.Q(deleted=False),
+                         name="case_agency_live"),
+            models.Index(fields=["owner", "-updated_at"], condition=models.Q(deleted=False),
+                         name="case_owner_live"),
+            models.Index(fields=["status", "-updated_at"], condition=models.Q(deleted=False),
+                         name="case_status_live"),
             models.Index(fields=["workflow_stage", "-updated_at"], name="case_stage_upd"),
             models.Index(fields=["risk_level", "-updated_at"], name="case_risk_upd"),
             # varchar_pattern_ops lets PostgreSQL use the index for "starts with" in any
@@ -232,8 +237,9 @@ class NameToken(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["token", "record_type"], name="nametoken_token"),
-            models.Index(fields=["record_id"], name="nametoken_record"),
+            # Covering: token -> record and record -> token never read the table.
+            models.Index(fields=["token", "record_type", "record_id"], name="nametoken_token_cov"),
+            models.Index(fields=["record_id", "token"], name="nametoken_record_cov"),
         ]
 
 
