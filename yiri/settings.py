@@ -23,23 +23,15 @@ from pathlib import Path
 
 import dj_database_url
 
+from yiri.lib.datadir import generated_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("YIRI_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _generated_file(name: str, make) -> str:
-    """Read a value kept in the data directory, creating it (mode 600) on first run."""
-    path = DATA_DIR / name
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(make())
-    return path.read_text().strip()
-
-
-SECRET_KEY = os.environ.get("YIRI_SECRET_KEY") or _generated_file(
-    "secret_key", lambda: secrets.token_urlsafe(50)
+SECRET_KEY = os.environ.get("YIRI_SECRET_KEY") or generated_file(
+    DATA_DIR, "secret_key", lambda: secrets.token_urlsafe(50)
 )
 DEBUG = os.environ.get("YIRI_DEBUG") == "1"
 ALLOWED_HOSTS = [
@@ -51,8 +43,8 @@ ALLOWED_HOSTS = [
 YIRI_NODE_KIND = os.environ.get("YIRI_NODE_KIND", "office")
 if YIRI_NODE_KIND not in {"office", "relay", "national"}:
     raise RuntimeError("YIRI_NODE_KIND must be office, relay or national")
-YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or _generated_file(
-    "node_id", lambda: str(uuid.uuid4())
+YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or generated_file(
+    DATA_DIR, "node_id", lambda: str(uuid.uuid4())
 )
 YIRI_NODE_CODE = os.environ.get("YIRI_NODE_CODE") or YIRI_NODE_ID.replace("-", "")[:5].upper()
 

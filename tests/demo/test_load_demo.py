@@ -17,7 +17,7 @@ from yiri.cases.identity import read_answers
 from yiri.cases.models import Case, Incident, NameToken, TracingRequest
 from yiri.demo.generator import CaseGenerator
 from yiri.demo.loader import demo_places
-from yiri.demo.network import AGENCIES, CELLS, DEMO_PASSWORD
+from yiri.demo.network import AGENCIES, CELLS, demo_password
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import validate_answers
 from yiri.lib import names
@@ -62,15 +62,15 @@ def test_the_demo_has_eight_organisations_two_relay_cells_and_a_user_for_every_r
     for agency in Agency.objects.filter(code__in=DEMO_CODES):
         staff = Counter(agency.users.values_list("role__code", flat=True))
         assert staff == {"manager": 1, "case_worker": 3, "service_provider": 1}
-    assert DEMO_PASSWORD in output and "admin" in output
+    assert demo_password() in output and "admin" in output
 
 
 def test_demo_users_log_in_with_the_printed_password(db):
     output = load_demo(cases=0)
     worker = User.objects.filter(role__code="case_worker", agency__code="ABE").first()
     assert worker.username in output
-    assert authenticate(username=worker.username, password=DEMO_PASSWORD) == worker
-    assert authenticate(username="admin", password=DEMO_PASSWORD) is not None
+    assert authenticate(username=worker.username, password=demo_password()) == worker
+    assert authenticate(username="admin", password=demo_password()) is not None
 
 
 def test_every_demo_case_answers_the_case_form_validly(db):

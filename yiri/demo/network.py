@@ -7,19 +7,30 @@ made-up numbers) and ``@example.org`` addresses. Creating it twice changes nothi
 from __future__ import annotations
 
 import math
+import os
 import random
+import secrets
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from yiri.accounts.models import Role, User, UserGroup
 from yiri.lib import names
+from yiri.lib.datadir import generated_file
 from yiri.network.models import Agency, Location, RelayCell
 
 from . import people
 
-DEMO_PASSWORD = "yiri-demo-2026!"
+
+def demo_password() -> str:
+    """The password of every demo account: ``YIRI_DEMO_PASSWORD``, else one generated for
+    this installation and kept in the data folder, so no guessable password ships with the
+    code (a demo laptop may later hold real cases)."""
+    return os.environ.get("YIRI_DEMO_PASSWORD") or generated_file(
+        settings.DATA_DIR, "demo_password", lambda: "yiri-" + secrets.token_urlsafe(9)
+    )
 CASES_PER_WORKER = 2000  # above this the demo adds case workers so caseloads stay plausible
 WORKERS_PER_TEAM = 8
 
@@ -141,7 +152,7 @@ def create_network(seed: int, n_workers: int) -> DemoNetwork:
     rng = random.Random(f"yiri-demo-network-{seed}")
     roles = {r.code: r for r in Role.objects.all()}
     places = {loc.code: loc for loc in Location.objects.filter(level__in=["country", "region"])}
-    password = make_password(DEMO_PASSWORD)  # hashed once: Argon2 is slow on purpose
+    password = make_password(demo_password())  # hashed once: Argon2 is slow on purpose
     taken: set[str] = {"admin"}
     logins: list[Login] = []
 

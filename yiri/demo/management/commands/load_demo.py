@@ -9,9 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from yiri.accounts.models import User
 from yiri.cases.models import Case
 from yiri.demo.loader import ensure_reference_data, load_cases, wipe_case_data
-from yiri.demo.network import DEMO_PASSWORD, create_network, workers_per_agency
+from yiri.demo.network import create_network, demo_password, workers_per_agency
 
 MAX_LISTED = 60
 
@@ -59,6 +60,8 @@ class Command(BaseCommand):
         if opts["if_empty"] and not opts["reset"] and Case.objects.exists():
             self.stdout.write("La base contient déjà des dossiers : données de démonstration "
                               "non chargées.")
+            if User.objects.filter(username="admin").exists():
+                self.stdout.write(f"Mot de passe des comptes de démonstration : {demo_password()}")
             return
         ensure_reference_data()
         n_workers = opts["workers_per_agency"] or workers_per_agency(opts["cases"])
@@ -101,4 +104,4 @@ class Command(BaseCommand):
             self.stdout.write(f"{username:<{width}}  {role:<22}  {where:<12}  {note}".rstrip())
         if len(shown) < len(rows):
             self.stdout.write(f"… et {len(rows) - len(shown)} autres comptes du même type.")
-        self.stdout.write(f"\nMot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}\n")
+        self.stdout.write(f"\nMot de passe de tous les comptes de démonstration : {demo_password()}\n")
