@@ -92,6 +92,10 @@ class FormSchema:
 
     def __post_init__(self) -> None:
         self.fields: dict[str, FieldDef] = {}
+        self._row_fields: dict[str, dict[str, FieldDef]] = {
+            sec.code: {f.code: f for f in sec.fields}
+            for sec in self.sections.values()
+        }
         for sec in self.sections.values():
             if not sec.is_subform:
                 for f in sec.fields:
@@ -102,8 +106,8 @@ class FormSchema:
         return [s for s in self.sections.values() if not s.is_subform]
 
     def subform_fields(self, field_def: FieldDef) -> dict[str, FieldDef]:
-        sec = self.sections.get(field_def.subform or "")
-        return {f.code: f for f in sec.fields} if sec else {}
+        # Called for every subform path of every write: built once per schema.
+        return self._row_fields.get(field_def.subform or "", {})
 
     @property
     def identifying_codes(self) -> set[str]:
