@@ -100,5 +100,8 @@ def three_way(
             continue
         if same(wanted, now):
             continue
+        if same(now, started):  # rewritten meanwhile, but to the same value: no clash
+            out.apply[path] = wanted
+            continue
         out.conflicts.append(Conflict(path, started, now, wanted, their_stamps.get(path)))
     return out
