@@ -117,6 +117,10 @@ class Field(SyncedModel):
     min_value = models.FloatField(null=True, blank=True)
     max_value = models.FloatField(null=True, blank=True)
     no_future = models.BooleanField(default=False, help_text=_("Date qui ne peut pas être dans le futur."))
+    # Numbers mean counts and ages unless said otherwise: "12,5 ans" is refused.
+    decimals = models.BooleanField(
+        _("accepte les décimales"), default=False,
+        help_text=_("Nombre qui peut avoir une partie décimale (sinon : nombre entier)."))
     max_length = models.PositiveIntegerField(null=True, blank=True)
     visible_if = models.JSONField(
         null=True, blank=True,

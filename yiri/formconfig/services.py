@@ -67,6 +67,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
                         "subform": by_code.get(f["subform"]) if f.get("subform") else None,
                         "min_value": f.get("min"), "max_value": f.get("max"),
                         "no_future": bool(f.get("no_future")),
+                        "decimals": bool(f.get("decimals")),
                         "visible_if": f.get("visible_if"),
                     },
                 )
