@@ -163,6 +163,27 @@ class Node(models.Model):
         return self.node_id == settings.YIRI_NODE_ID
 
 
+class SeededDataSet(models.Model):
+    """A reference data set (locations, default forms, roles) already seeded in this database.
+
+    ``load_reference_data`` runs at every start; a data set with a row here is never
+    seeded again, so what an administrator edited stays. Later changes of the shipped data
+    come as data migrations (``network/reference.py``), which raise ``version``.
+    """
+
+    name = models.CharField(_("jeu de données"), max_length=40, primary_key=True)
+    version = models.PositiveIntegerField(_("version"))
+    seeded_at = models.DateTimeField(_("chargé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("jeu de données de référence")
+        verbose_name_plural = _("jeux de données de référence")
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
 class Sequence(models.Model):
     """Per-node counters (change-log counter, human-readable record numbers)."""
 
