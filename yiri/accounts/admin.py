@@ -1,38 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, FormRight, RecordType, Role, SystemAction, User, UserGroup
+from .forms import RoleForm
+from .models import Role, User, UserGroup
 
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ("name_fr", "code", "scope")
-    readonly_fields = ("permission_table",)
-    fields = ("code", "name_fr", "name_en", "scope", "permission_table", "permissions", "form_rights")
+    """Rights as tables of checkboxes and selects (``RoleForm``), checked against the action
+    list and the form sections; every change is audited by ``yiri.audit.signals``."""
 
-    @admin.display(description=_("Tableau des droits"))
-    def permission_table(self, role: Role):
-        """The role's rights as a table: one row per action, one column per record type."""
-        types = list(RecordType)
-        header = format_html_join("", "<th scope='col'>{}</th>", ((t.label,) for t in types))
-        rows = format_html_join(
-            "", "<tr><th scope='row'>{}</th>{}</tr>",
-            ((a.label, format_html_join("", "<td>{}</td>", (
-                ("✔" if role.allows(a.value, t.value) else "·",) for t in types)))
-             for a in Action),
-        )
-        system = ", ".join(str(s.label) for s in SystemAction if role.allows(s.value, "system")) or "—"
-        rights = "; ".join(
-            f"{rt}: " + ", ".join(f"{sec}={FormRight(v).label}" for sec, v in secs.items())
-            for rt, secs in role.form_rights.items()
-        ) or "—"
-        return format_html(
-            "<table><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>"
-            "<p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p>",
-            header, rows, _("Administration :"), system, _("Sections de formulaire :"), rights,
-        )
+    form = RoleForm
+    list_display = ("name_fr", "code", "scope")
+    list_filter = ("scope",)
+    search_fields = ("code", "name_fr", "name_en")
+    fieldsets = (
+        (None, {"fields": ("code", "name_fr", "name_en", "scope")}),
+        (_("Actions permises"), {"fields": ("permissions",)}),
+        (_("Droits par section de formulaire"), {"fields": ("form_rights",)}),
+    )
 
 
 @admin.register(UserGroup)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -90,6 +91,20 @@ class Role(SyncedModel):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+    def clean(self) -> None:
+        # Any form or serializer of a role goes through here: an unknown action or section
+        # would otherwise take rights away silently. Imported here: rights imports models.
+        from .rights import clean_form_rights, clean_permissions
+
+        errors = []
+        for attr, check in (("permissions", clean_permissions), ("form_rights", clean_form_rights)):
+            try:
+                setattr(self, attr, check(getattr(self, attr)))
+            except ValidationError as exc:
+                errors += exc.messages
+        if errors:
+            raise ValidationError(errors)
 
     def allows(self, action: str, record_type: str = "case") -> bool:
         return action in self.permissions.get(record_type, [])
