@@ -73,12 +73,12 @@ class Role(SyncedModel):
     the right on sections not named; a record type absent from it means no section at all.
     """
 
-    code = models.SlugField(max_length=40, unique=True)
-    name_fr = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120)
-    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.OWN)
-    permissions = models.JSONField(default=dict, blank=True)
-    form_rights = models.JSONField(default=dict, blank=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120)
+    scope = models.CharField(_("portée"), max_length=10, choices=Scope.choices, default=Scope.OWN)
+    permissions = models.JSONField(_("actions permises"), default=dict, blank=True)
+    form_rights = models.JSONField(_("droits par section de formulaire"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name_fr"]
@@ -119,9 +119,10 @@ class Role(SyncedModel):
 class UserGroup(SyncedModel):
     """A team (e.g. the case workers a supervisor manages); scope "group" uses it."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("nom"), max_length=120)
     agency = models.ForeignKey(
-        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("organisation"),
     )
 
     class Meta:
@@ -140,17 +141,27 @@ class YiriUserManager(UserManager):
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(
-        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("organisation"),
     )
-    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
-    user_groups = models.ManyToManyField(UserGroup, blank=True, related_name="members")
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT,
+        verbose_name=_("rôle"),
+    )
+    user_groups = models.ManyToManyField(
+        UserGroup, blank=True, related_name="members",
+        verbose_name=_("groupes d'utilisateurs"),
+    )
     relay_cell = models.ForeignKey(
-        "network.RelayCell", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "network.RelayCell", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("cellule de relais"),
     )
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
-    language = models.CharField(max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")])
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+    failed_logins = models.PositiveSmallIntegerField(_("échecs de connexion"), default=0)
+    locked_until = models.DateTimeField(_("verrouillé jusqu'à"), null=True, blank=True)
 
     objects = YiriUserManager()
 
