@@ -61,3 +61,16 @@ def test_the_role_list_and_the_audit_log_are_in_french(superuser):
     assert "Portée" in roles and "Par portée" in roles and "Nom (français)" in roles
     audit = text_of(superuser.get("/admin/audit/auditevent/"))
     assert "Date et heure" in audit and "Par action" in audit and "Par type de fiche" in audit
+
+
+def test_django_permissions_are_named_in_french(superuser, cast):
+    page = text_of(superuser.get(f"/admin/accounts/user/{cast.worker.pk}/change/"))
+    assert "Comptes et rôles | Peut modifier : rôle" in page
+    assert "Can add" not in page and "name token" not in page
+
+
+def test_the_audit_log_names_what_each_row_is_about_in_french(superuser, cast):
+    cast.worker.role = cast.manager.role
+    cast.worker.save()  # a permission change about a user
+    page = text_of(superuser.get("/admin/audit/auditevent/?record_type=user"))
+    assert "Utilisateur" in page and " user " not in page

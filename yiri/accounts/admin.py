@@ -1,5 +1,10 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .forms import RoleForm
@@ -28,8 +33,41 @@ class UserGroupAdmin(admin.ModelAdmin):
     list_filter = ("agency",)
 
 
+_VERBS = {"add": _("Peut ajouter"), "change": _("Peut modifier"), "delete": _("Peut supprimer"),
+          "view": _("Peut consulter")}
+
+
+def permission_label(perm: Permission) -> str:
+    """A Django permission in the reader's language: its stored name is English text
+    ("Can add rôle") written when the tables were made."""
+    verb, _sep, _model = perm.codename.partition("_")
+    model = perm.content_type.model_class()
+    if verb not in _VERBS or model is None:
+        return str(perm)
+    return gettext("%(app)s | %(verb)s : %(model)s") % {
+        "app": model._meta.app_config.verbose_name, "verb": _VERBS[verb],
+        "model": model._meta.verbose_name,
+    }
+
+
+class FrenchPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(FrenchPermissionsMixin, BaseGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FrenchPermissionsMixin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "agency", "is_active")
     list_filter = ("role", "agency", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (

@@ -203,3 +203,7 @@ class Sequence(models.Model):
 
     name = models.CharField(_("nom"), max_length=40, primary_key=True)
     value = models.BigIntegerField(_("valeur"), default=0)
+
+    class Meta:
+        verbose_name = _("compteur")
+        verbose_name_plural = _("compteurs")
