@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('formconfig', '0001_initial'),
+        ('formconfig', '0002_french_labels'),
     ]
 
     operations = [
