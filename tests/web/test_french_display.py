@@ -46,7 +46,8 @@ def test_ages_are_written_in_years():
 
 def test_the_case_list_shows_the_age_in_years_and_the_sex_in_words(cast):
     birth = timezone.localdate() - dt.timedelta(days=365 * 12 + 40)
-    make_case(cast.worker, date_of_birth=birth.isoformat())
+    make_case(cast.worker, date_of_birth=birth.isoformat(),
+              registration_date=timezone.localdate().isoformat())
     html = client_for(cast.worker).get("/cases/").content.decode()
     assert "<td>12 ans</td>" in html and "<td>Féminin</td>" in html
     assert '<th scope="col">Sexe</th>' in html
