@@ -20,7 +20,7 @@ from yiri.audit.services import record_event
 from yiri.cases import identity
 from yiri.cases.access import access_record, readable_sections, rights_for
 from yiri.cases.export import export_csv
-from yiri.cases.identity import display_name
+from yiri.cases.identity import display_name, name_readable
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
 from yiri.cases.notes import flagged_ids
 from yiri.cases.services import (
@@ -291,7 +291,7 @@ def _header(user, record) -> dict:
     rights = rights_for(user, record)
     return {
         "record": record, "record_type": record.RECORD_TYPE, "slug": SLUG_OF[record.RECORD_TYPE],
-        "name": display_name(record) if readable else "",
+        "name": display_name(record) if name_readable(readable, schema) else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": rights.can("edit"), "read_only": not rights.is_open,
         "via_share": not rights.full,
