@@ -23,11 +23,11 @@ from pathlib import Path
 
 import dj_database_url
 
-from yiri.lib.datadir import generated_file
+from yiri.lib.datadir import generated_file, prepare_data_dir, private_sqlite_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("YIRI_DATA_DIR", BASE_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only (700, files 600): see yiri/lib/datadir.py for the three layers that keep it so.
+DATA_DIR = prepare_data_dir(Path(os.environ.get("YIRI_DATA_DIR", BASE_DIR / "var")).resolve())
 
 
 SECRET_KEY = os.environ.get("YIRI_SECRET_KEY") or generated_file(
@@ -117,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YIRI_TEST_DB") or None}
+    _sqlite_file = Path(str(DATABASES["default"]["NAME"]))
+    if _sqlite_file.is_absolute() and _sqlite_file.parent.is_dir():
+        private_sqlite_file(_sqlite_file)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -155,9 +158,14 @@ TIME_ZONE = "Africa/Ouagadougou"
 USE_I18N = True
 USE_TZ = True
 
+# Django's storages chmod what they save (0o644 by default, whatever the umask): uploads
+# and collected files live in the owner-only data folder, so they are owner-only too.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)
 # Every asset is served by the app itself (no CDN): WhiteNoise serves collected files
 # compressed, and finds them in the apps directly when DEBUG is on or in tests.
 STORAGES = {
