@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files leave already compressed); see yiri/web/compression.py
+    # for why pages are compressed only for requests made from Yiri's own pages (BREACH).
+    "yiri.web.compression.SameOriginGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,13 +169,19 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)
-# Every asset is served by the app itself (no CDN): WhiteNoise serves collected files
-# compressed, and finds them in the apps directly when DEBUG is on or in tests.
+# Every asset is served by the app itself (no CDN). On a 2G link each byte counts:
+# collectstatic (run.sh) writes each file under a name carrying a hash of its content and a
+# gzip copy beside it; pages refer to the hashed names (the manifest), and WhiteNoise sends
+# the gzip copy with "Cache-Control: max-age=315360000, public, immutable", so a browser
+# fetches each version of a file once. Only in development (YIRI_DEBUG=1) are files found
+# in the apps as they are, unhashed and uncompressed, so edits show without collectstatic.
+# The tests collect once per run (tests/conftest.py) and so run the production storage.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                    if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
