@@ -9,6 +9,7 @@ from yiri.cases.models import Case
 from yiri.cases.services import create_record, update_record
 
 from ..conftest import make_case
+from .test_browser_story import shot
 
 pytestmark = [pytest.mark.browser]
 
@@ -55,3 +56,4 @@ def test_the_history_table_scrolls_in_its_own_focusable_labelled_box(story):
     box.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle())
+    shot(page, "narrow-320-history")

@@ -17,6 +17,7 @@ from yiri.cases.models import Case
 
 from ..conftest import make_case
 from .helpers import client_for
+from .test_browser_story import shot
 
 # Records every value aria-busy takes on the forms of the page, to see the save announced.
 WATCH_BUSY = """
@@ -65,6 +66,7 @@ def test_a_section_saved_while_offline_keeps_what_was_typed_and_goes_through_on_
     assert "true" in worker.evaluate("window.busySeen")
     assert form.get_attribute("aria-busy") in (None, "false")
     assert nothing_typed_is_stored(worker, summary, "2026-02-02")
+    shot(worker, "offline-1-section-save-failed")
 
     worker.context.set_offline(False)
     section.get_by_role("button", name="Réessayer").click()
@@ -108,6 +110,7 @@ def test_a_child_registered_while_offline_keeps_the_form_and_is_registered_on_re
     assert worker.locator("form[aria-busy=true]").count() == 0
     assert Case.objects.count() == 0
     assert nothing_typed_is_stored(worker, "Fatou", "Sawadogo", "2026-02-01")
+    shot(worker, "offline-2-registration-failed")
 
     worker.context.set_offline(False)
     worker.get_by_role("button", name="Réessayer").click()
