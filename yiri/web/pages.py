@@ -13,6 +13,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiri.attachments import services as attachments
+from yiri.attachments.models import Attachment
 from yiri.cases import identity
 from yiri.cases import notes as case_notes
 from yiri.cases.access import readable_sections, writable_sections
@@ -49,6 +51,38 @@ class SubformView:
     new_row: list[Widget] = field(default_factory=list)
     row_errors: list[str] = field(default_factory=list)
 
+    @property
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Column labels and rows of displayed values, leaving out the columns empty in
+        every row (the printed case file shows a subform as a table)."""
+        if not self.rows:
+            return [], []
+        columns = [i for i, w in enumerate(self.rows[0].widgets)
+                   if any(r.widgets[i].visible and r.widgets[i].display for r in self.rows)]
+        head = [self.rows[0].widgets[i].label for i in columns]
+        body = [[r.widgets[i].display if r.widgets[i].visible else "" for i in columns]
+                for r in self.rows]
+        return head, body
+
+
+@dataclass
+class AttachmentsView:
+    """The files of one attachment field, and whether the reader may add and remove."""
+
+    f: FieldDef
+    items: list[Attachment]
+    writable: bool
+    accept: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def images_only(self) -> bool:
+        return "application/pdf" not in self.accept
+
+    @property
+    def max_mb(self) -> int:
+        return attachments.max_bytes() // (1024 * 1024)
+
 
 @dataclass
 class SectionView:
@@ -58,6 +92,7 @@ class SectionView:
     writable: bool
     editing: bool = False
     errors: list[str] = field(default_factory=list)
+    attachments: list[AttachmentsView] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -65,7 +100,8 @@ class SectionView:
 
     @property
     def filled(self) -> bool:
-        return any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
+        return (any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
+                or any(a.items for a in self.attachments))
 
 
 def registration_sections(schema: FormSchema, user) -> list[SectionDef]:
@@ -118,9 +154,11 @@ def section_view(
 
 def record_sections(
     user, record: Record, schema: FormSchema, *, edit: str | None = None,
-    row_edit: tuple[str, str] | None = None, only: str | None = None, **posted: Any,
+    row_edit: tuple[str, str] | None = None, only: str | None = None,
+    attachment_errors: dict[str, list[str]] | None = None, **posted: Any,
 ) -> tuple[dict, list[SectionView]]:
-    """The sections ``user`` may read, in form order; ``only`` limits to one section."""
+    """The sections ``user`` may read, in form order; ``only`` limits to one section.
+    ``attachment_errors``: ``{field code: [message]}`` of a file just refused."""
     answers = identity.read_answers(record, schema)
     readable = set(readable_sections(user, schema))
     writable = set(writable_sections(user, schema)) if user.can("edit", schema.record_type) else set()
@@ -137,7 +175,25 @@ def record_sections(
             editing=sec.code == edit, row_edit=row_edit if target else None,
             **(posted if target else {}),
         ))
+    _add_attachments(user, record, schema, out, attachment_errors or {})
     return answers, out
+
+
+def _add_attachments(user, record: Record, schema: FormSchema, sections: list[SectionView],
+                     errors: dict[str, list[str]]) -> None:
+    """Hang the files of each attachment field on its section (one query per page)."""
+    shown = {sv.code: sv for sv in sections}
+    fields = [f for f in attachments.attachment_fields(schema) if f.section in shown]
+    if not fields:
+        return
+    files = attachments.attachments_for(user, record)
+    writable = {f.code for f in attachments.writable_fields(user, record, schema)}
+    for f in fields:
+        if f.code not in files:
+            continue
+        shown[f.section].attachments.append(AttachmentsView(
+            f=f, items=files[f.code], writable=f.code in writable,
+            accept=",".join(attachments.accepted_types(f.code)), errors=errors.get(f.code, [])))
 
 
 def _section_of(schema: FormSchema, row_edit: tuple[str, str] | None) -> str:
