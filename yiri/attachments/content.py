@@ -71,23 +71,25 @@ def clean(data: bytes, accepted: tuple[str, ...]) -> Cleaned:
 
 
 def _open(data: bytes, kind: str) -> Image.Image:
-    unreadable = ContentRefused(_("Cette image est illisible ou endommagée : "
-                                  "enregistrez-la de nouveau ou prenez une autre photo."))
+    too_big = ContentRefused(_("Cette image est trop grande (%(n)d millions de pixels au "
+                               "plus) : réduisez-la puis réessayez.")
+                             % {"n": MAX_PIXELS // 1_000_000})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[kind]])
             if probe.width * probe.height > MAX_PIXELS:
-                raise ContentRefused(_("Cette image est trop grande (%(n)d millions de pixels au "
-                                       "plus).") % {"n": MAX_PIXELS // 1_000_000})
+                raise too_big
             probe.verify()  # structure and checksums, before decoding the pixels
             image = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[kind]])
             image.load()
     except ContentRefused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
-            Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise unreadable from None
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ContentRefused(_("Cette image est illisible ou endommagée : "
+                               "enregistrez-la de nouveau ou prenez une autre photo.")) from None
     upright = ImageOps.exif_transpose(image)
     if upright.mode not in ("RGB", "RGBA", "L", "LA"):
         upright = upright.convert("RGBA" if "A" in upright.getbands() else "RGB")
