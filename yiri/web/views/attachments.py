@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yiri.attachments import services
-from yiri.attachments.content import JPEG
+from yiri.attachments.http import file_response
 from yiri.cases.access import access_record
 from yiri.cases.models import RECORD_MODELS
 from yiri.formconfig.schema import get_schema
@@ -59,23 +59,6 @@ def remove(request: HttpRequest, record_type: str, pk, attachment_id) -> HttpRes
     att = services.remove_attachment(user, record, attachment_id, request=request)
     messages.success(request, _("Fichier retiré."))
     return redirect(record_url(record) + _section_anchor(record, att.field_code))
-
-
-def file_response(record, att, data: bytes, *, thumbnail: bool = False) -> HttpResponse:
-    """The bytes of an attachment with the headers every file answer carries (shared with
-    the API)."""
-    response = HttpResponse(data, content_type=JPEG if thumbnail else att.content_type)
-    # The download name says which record, never what the uploader called the file.
-    name = f"{record.short_id}-{att.pk.hex[:8]}{'-miniature' if thumbnail else ''}"
-    ext = "jpg" if thumbnail else att.extension
-    disposition = "inline" if (thumbnail or att.is_image) else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{name}.{ext}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    # Nothing inside a served file runs: no script, no form, no frame of this site.
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
 
 
 @login_required
