@@ -21,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 pytestmark = [pytest.mark.browser]
 
 
-def test_a_photo_is_uploaded_shown_as_a_thumbnail_and_the_case_file_printed_to_pdf(story):
+def test_a_photo_is_uploaded_shown_as_a_thumbnail_and_the_case_file_printed_to_pdf(story):  # noqa: F811
     cast, login, base = story
     case = make_case(cast.worker)
     worker = login(cast.worker)
