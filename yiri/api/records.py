@@ -99,7 +99,8 @@ class RecordViewSet(NotesAndFlagsMixin, AttachmentsMixin, viewsets.GenericViewSe
         data = parse(SectionUpdateSerializer, request.data)
         record = access_record(request.user, self.model, pk, "edit")
         record = update_record(request.user, record, data["answers"], section=section_code,
-                               expected_version=data["version"], request=request)
+                               expected_version=data.get("version"),
+                               base_stamps=data.get("stamps"), request=request)
         return self._detail(record)
 
     def destroy(self, request: Request, pk: str) -> Response:
@@ -112,7 +113,7 @@ class RecordViewSet(NotesAndFlagsMixin, AttachmentsMixin, viewsets.GenericViewSe
         record = access_record(request.user, self.model, pk)
         operations = Operation.objects.filter(entity=self.record_type, entity_id=record.pk)
         page = self.paginate_queryset(operations.order_by("hlc", "counter"))
-        entries = readable_history(request.user, get_schema(self.record_type), page)
+        entries = readable_history(request.user, get_schema(self.record_type), page, record)
         record_event(AuditAction.VIEW, user=request.user, request=request,
                      record_type=self.record_type, record_id=record.pk, part="history")
         return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)

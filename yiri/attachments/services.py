@@ -66,15 +66,14 @@ def attachment_fields(schema: FormSchema, section_code: str | None = None) -> li
             and (section_code is None or f.section == section_code)]
 
 
-# The one place that asks which sections a user reads and writes for files.
+# The one place that asks which sections a user reads and writes for files: the
+# record's own rights (a referral's shared sections, a closed case read-only).
 def _readable(user, schema: FormSchema, record: Record) -> set[str]:
-    return set(readable_sections(user, schema))
+    return set(readable_sections(user, schema, record))
 
 
 def _writable(user, schema: FormSchema, record: Record) -> set[str]:
-    if not user.can("edit", record.RECORD_TYPE):
-        return set()
-    return set(writable_sections(user, schema))
+    return set(writable_sections(user, schema, record))
 
 
 def readable_fields(user, record: Record, schema: FormSchema | None = None) -> list[FieldDef]:
@@ -98,7 +97,7 @@ def _field(user, record: Record, field_code: str, write: bool) -> FieldDef:
         raise Http404(_("Pièce jointe introuvable."))
     if write:
         access_record(user, type(record), record.pk, "edit")  # 403 for a read-only role
-        check_writable(user, schema, [field_code])
+        check_writable(user, schema, [field_code], record)
     return f
 
 

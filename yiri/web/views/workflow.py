@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiri.cases import identity
-from yiri.cases.access import access_record, readable_sections
+from yiri.cases.access import access_record, readable_sections, rights_for
 from yiri.cases.models import Case, CaseStatus
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
@@ -38,7 +38,8 @@ def case_panel(user, case: Case) -> dict:
     """What the workflow part of the case page shows and offers to ``user``."""
     m = workflow_models
     schema = get_schema("case")
-    readable = set(readable_sections(user, schema))
+    rights = rights_for(user, case)
+    readable = set(readable_sections(user, schema, case))
     # An approval's comments belong with the section it approves: shown to its readers only.
     approvals = [a for a in m.Approval.objects.filter(case=case, deleted=False)
                  .select_related("requested_by", "decided_by")[:20]
@@ -48,10 +49,10 @@ def case_panel(user, case: Case) -> dict:
     pending = {a.kind for a in approvals if a.status == m.ApprovalStatus.PENDING}
     requestable = [
         (kind, m.ApprovalKind(kind).label) for kind, (req, _app) in APPROVAL_KINDS.items()
-        if user.can(req, "case") and kind not in pending and case.status == CaseStatus.OPEN
+        if rights.can(req) and kind not in pending and case.status == CaseStatus.OPEN
     ]
     decidable = {a.pk for a in approvals if a.status == m.ApprovalStatus.PENDING
-                 and user.can(APPROVAL_KINDS[a.kind][1], "case")}
+                 and rights.can(APPROVAL_KINDS[a.kind][1]) and workflow.may_decide(user, a, case)}
     my_agency = user.agency_id
     for r in referrals:
         r.can_respond = r.status == m.ReferralStatus.IN_PROGRESS and (
@@ -75,10 +76,12 @@ def case_panel(user, case: Case) -> dict:
         "workflow": True,
         "approvals": approvals, "referrals": referrals, "requestable": requestable,
         "decidable": decidable,
-        "can_refer": is_open and user.can("refer", "case"),
-        "can_transfer": is_open and user.can("transfer", "case"),
-        "can_reopen": case.status == CaseStatus.CLOSED and user.can("reopen", "case"),
-        "can_override": user.can("consent_override", "case"),
+        "can_refer": is_open and rights.can("refer"),
+        "can_transfer": is_open and rights.can("transfer"),
+        "can_reopen": case.status == CaseStatus.CLOSED and rights.can("reopen"),
+        "can_override": rights.can("consent_override"),
+        "shareable_sections": [(s.code, s.name) for s in schema.main_sections],
+        "default_referral_sections": workflow.REFERRAL_SECTIONS,
         "consent_ok": case.consent_for_services and case.consent_disclosure,
         "agencies": Agency.objects.filter(deleted=False).exclude(pk=case.owning_agency_id)
         .order_by("name")[:200],
@@ -176,7 +179,7 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
     return _run(request, case, lambda: workflow.refer(
         user, case, to_agency=agency, to_user=_recipient(agency, request.POST.get("to_user")),
         service_row_id=row_id, reason=_comment(request, "reason"), consent_override=override,
-        request=request,
+        sections=request.POST.getlist("sections") or None, request=request,
     ), _("Orientation envoyée à %(agency)s.") % {"agency": agency})
 
 
