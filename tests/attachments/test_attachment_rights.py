@@ -95,3 +95,49 @@ def test_a_removed_file_is_no_longer_found_and_its_bytes_are_erased_once_committ
     with pytest.raises(Http404):
         remove_attachment(cast.worker, case, att.pk)
     assert attachments_for(cast.worker, case)["photos"] == []
+
+
+def _referred(cast, sections=None):
+    from yiri.accounts.models import Role, User
+    from yiri.workflow.services import refer, respond_referral
+
+    from ..conftest import PASSWORD
+
+    recipient = User.objects.create_user("bta.worker", role=Role.objects.get(code="case_worker"),
+                                         agency=cast.bta, password=PASSWORD)
+    case = make_case(cast.worker, consent_for_services=True, disclosure_other_orgs=True)
+    att = add_attachment(cast.worker, case, "photos", photo())
+    referral = refer(cast.worker, case, to_agency=cast.bta, sections=sections)
+    respond_referral(recipient, referral, accept=True)
+    return recipient, case, att
+
+
+def test_a_referral_that_does_not_share_the_photos_section_shows_no_photo(cast):
+    recipient, case, att = _referred(cast)  # the default referral sections
+    assert attachments_for(recipient, case) == {}
+    with pytest.raises(Http404):
+        read_content(recipient, case, att.pk, thumbnail=True)
+
+
+def test_a_referral_sharing_the_photos_section_lets_the_recipient_see_but_not_add(cast):
+    recipient, case, att = _referred(cast, sections=["basic_identity", "photos_documents"])
+    _att, data = read_content(recipient, case, att.pk)
+    assert data
+    with pytest.raises(PermissionDenied):
+        add_attachment(recipient, case, "photos", photo())
+    with pytest.raises(PermissionDenied):
+        remove_attachment(recipient, case, att.pk)
+
+
+def test_a_closed_case_keeps_its_files_readable_but_takes_no_new_one(cast, photographed):
+    from yiri.workflow.services import decide_approval, request_approval
+
+    case, att = photographed
+    approval = request_approval(cast.worker, case, "closure", closure_reason="formal_closing")
+    decide_approval(cast.manager, approval, approve=True)
+    case.refresh_from_db()
+    assert read_content(cast.worker, case, att.pk)[1]
+    with pytest.raises(PermissionDenied):
+        add_attachment(cast.worker, case, "photos", photo())
+    with pytest.raises(PermissionDenied):
+        remove_attachment(cast.worker, case, att.pk)
