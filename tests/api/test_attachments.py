@@ -55,3 +55,15 @@ def test_outsiders_read_only_roles_and_service_providers_get_what_their_role_gra
     assert api(cast.provider).get(base).json() == []
     assert api(cast.provider).get(content).status_code == 404
     assert Attachment.objects.filter(removed=False).count() == 1
+
+
+def test_a_file_over_the_limit_is_a_400_saying_its_size(cast, api, settings):
+    settings.YIRI_ATTACHMENT_MAX_MB = 1
+    case = make_case(cast.worker)
+    r = api(cast.worker).post(f"/api/v1/cases/{case.pk}/attachments/",
+                              {"field": "supporting_documents",
+                               "file": upload("scan.pdf", PDF + b"0" * 3_000_000)},
+                              format="multipart")
+    assert r.status_code == 400
+    assert r.json()["errors"]["file"][0].startswith("Ce fichier fait 2,9 Mo : 1 Mo au plus")
+    assert not Attachment.objects.exists()

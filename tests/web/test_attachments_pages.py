@@ -136,3 +136,17 @@ def test_the_photos_section_is_not_a_text_box_any_more(cast):
     c = client_for(cast.worker)
     page = c.get(f"/cases/{case.pk}/section/photos_documents/?edit=1").content.decode()
     assert 'name="photos"' not in page and 'type="file"' in page
+
+
+def test_a_file_over_the_limit_is_dropped_while_it_arrives_and_refused_with_its_size(
+        cast, settings, tmp_path):
+    settings.YIRI_ATTACHMENT_MAX_MB = 1
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100_000  # anything kept would be spooled here
+    case = make_case(cast.worker)
+    c = client_for(cast.worker)
+    r = c.post(f"/cases/{case.pk}/attachments/",
+               {"field": "supporting_documents", "file": upload("scan.pdf", PDF + b"0" * 3_000_000)})
+    assert r.status_code == 422
+    assert "Ce fichier fait 2,9 Mo : 1 Mo au plus sont acceptés." in text_of(r)
+    assert not Attachment.objects.exists() and not list(tmp_path.iterdir())

@@ -84,6 +84,7 @@ class AttachmentsMixin:
         if request.method == "POST":
             data = parse(UploadSerializer, request.data)
             att = add_attachment(request.user, record, data["field"], data.get("file"),
+                                 skipped_size=getattr(request._request, "upload_too_big", 0),
                                  request=request)
             return Response(AttachmentSerializer(att).data, status=status.HTTP_201_CREATED)
         files = [a for items in attachments_for(request.user, record).values() for a in items]

@@ -126,6 +126,14 @@ def access_attachment(user, record: Record, attachment_id, *, write: bool = Fals
     return att
 
 
+def too_big(size: int) -> AttachmentInvalid:
+    """The refusal of a file of ``size`` bytes, over the limit."""
+    return AttachmentInvalid({"file": [
+        _("Ce fichier fait %(size)s Mo : %(max)s Mo au plus sont acceptés. Réduisez-le "
+          "(photo en qualité moyenne, scan en noir et blanc) puis réessayez.")
+        % {"size": _megabytes(size), "max": settings.YIRI_ATTACHMENT_MAX_MB}]})
+
+
 def _read_upload(upload) -> tuple[str, bytes]:
     """The name and bytes of an uploaded file, refused before reading when too big."""
     limit = max_bytes()
@@ -136,10 +144,7 @@ def _read_upload(upload) -> tuple[str, bytes]:
         data = upload.read(limit + 1)
         size = len(data)
     if size > limit:
-        raise AttachmentInvalid({"file": [
-            _("Ce fichier fait %(size)s Mo : %(max)s Mo au plus sont acceptés. Réduisez-le "
-              "(photo en qualité moyenne, scan en noir et blanc) puis réessayez.")
-            % {"size": _megabytes(size), "max": settings.YIRI_ATTACHMENT_MAX_MB}]})
+        raise too_big(size)
     if not data:
         raise AttachmentInvalid({"file": [_("Ce fichier est vide.")]})
     name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
@@ -150,12 +155,16 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
-def add_attachment(user, record: Record, field_code: str, upload, *, request=None) -> Attachment:
+def add_attachment(user, record: Record, field_code: str, upload, *, skipped_size: int = 0,
+                   request=None) -> Attachment:
     """Attach the uploaded file ``upload`` (anything with ``name``, ``size`` and ``read``)
     to the field ``field_code`` of ``record``. Refused files raise ``AttachmentInvalid``
-    and leave nothing behind."""
+    and leave nothing behind. ``skipped_size``: the size of a file the upload handler
+    dropped on the way for being too big (``uploads.SizeLimitUploadHandler``)."""
     record = access_record(user, type(record), record.pk)
     _field(user, record, field_code, write=True)
+    if skipped_size:
+        raise too_big(skipped_size)
     name, data = _read_upload(upload)
     try:
         cleaned = clean(data, accepted_types(field_code))

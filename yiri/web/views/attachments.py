@@ -42,7 +42,8 @@ def upload(request: HttpRequest, record_type: str, pk) -> HttpResponse:
     record = _record(request, record_type, pk)
     code = request.POST.get("field", "")
     try:
-        services.add_attachment(user, record, code, request.FILES.get("file"), request=request)
+        services.add_attachment(user, record, code, request.FILES.get("file"), request=request,
+                                skipped_size=getattr(request, "upload_too_big", 0))
     except services.AttachmentInvalid as exc:
         messages_ = [m for ms in exc.errors.values() for m in ms]
         return render(request, "web/record.html",
