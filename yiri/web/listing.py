@@ -39,6 +39,7 @@ class CaseRow:
     name: str
     age: int | None
     flagged: bool = False
+    sex: str = ""  # the sex lookup's label ("Féminin"), not its code
 
 
 def _age(dob: dt.date | None) -> int | None:
@@ -54,7 +55,9 @@ def case_rows(user, cases) -> list[CaseRow]:
     names = "basic_identity" in readable_sections(user, schema)
     cases = list(cases)
     flagged = flagged_ids("case", [c.pk for c in cases])  # one query for the whole page
-    return [CaseRow(c, display_name(c) if names else "", _age(c.date_of_birth), c.pk in flagged)
+    sex = schema.lookups.get("sex")
+    return [CaseRow(c, display_name(c) if names else "", _age(c.date_of_birth), c.pk in flagged,
+                    (sex.label(c.sex) if sex else c.sex) if c.sex else "")
             for c in cases]
 
 

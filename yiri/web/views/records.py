@@ -26,6 +26,7 @@ from yiri.cases.notes import flagged_ids
 from yiri.cases.services import (
     EditConflict,
     StaleRecord,
+    answers_from_case,
     assign_record,
     create_record,
     set_record_meta,
@@ -229,6 +230,13 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
         for sec in sections:
             values.update(parse_section(sec, request.POST))
         submitted = {k: v for k, v in values.items() if v not in (None, [], "")}
+        if link is not None:
+            # What the form does not show (a tracing request's child sought) comes from
+            # the case it is registered from.
+            shown_codes = {f.code for sec in sections for f in sec.fields}
+            for code, value in answers_from_case(user, record_type, link).items():
+                if code not in shown_codes:
+                    submitted.setdefault(code, value)
         try:
             record = create_record(user, record_type, submitted, request=request)
         except AnswersInvalid as exc:
@@ -240,6 +248,8 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
             return redirect(record_url(record))
     elif request.method == "POST":
         values = _prefill(schema, request.POST)
+    elif link is not None:
+        values = answers_from_case(user, record_type, link)
     places = location_names(location_codes(schema, values))
     blocks = [(sec, widgets(schema, sec.fields, values, errors=errors, places=places))
               for sec in sections]
