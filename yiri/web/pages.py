@@ -108,8 +108,13 @@ class SectionView:
 
     @property
     def filled(self) -> bool:
-        return (any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
-                or any(a.items for a in self.attachments))
+        """Whether the section holds answers (files are not answers: their additions and
+        removals are audited, not part of the record's field history)."""
+        return any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
+
+    @property
+    def has_files(self) -> bool:
+        return any(a.items for a in self.attachments)
 
 
 def registration_sections(schema: FormSchema, user) -> list[SectionDef]:
