@@ -73,6 +73,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path_factory):
+    # Attached files never land in the developer's data folder.
+    settings.YIRI_ATTACHMENTS_DIR = tmp_path_factory.getbasetemp() / "attachments"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_schema_cache():
     clear_cache()
     yield

@@ -12,6 +12,7 @@ Environment:
     YIRI_NODE_CODE    short prefix of this node's human-readable record ids
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_ALLOWED_HOSTS comma-separated host names
+    YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "yiri.cases",
     "yiri.audit",
     "yiri.workflow",
+    "yiri.attachments",
     "yiri.demo",
     "yiri.web",
 ]
@@ -163,8 +165,20 @@ USE_TZ = True
 
 # Django's storages chmod what they save (0o644 by default, whatever the umask): uploads
 # and collected files live in the owner-only data folder, so they are owner-only too.
+# Attached files (photos, scanned documents): bytes in the data folder, never in the
+# database; the largest accepted upload in megabytes. Uploads too big to be held in memory
+# are spooled inside the data folder (owner-only), not in the machine's shared /tmp.
+YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+FILE_UPLOAD_HANDLERS = [
+    "yiri.attachments.uploads.SizeLimitUploadHandler",  # a file over the limit is never kept
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

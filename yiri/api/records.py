@@ -27,6 +27,7 @@ from yiri.cases.services import create_record, delete_record, update_record
 from yiri.formconfig.schema import get_schema
 from yiri.sync.models import Operation
 
+from .attachments import AttachmentsMixin
 from .common import errors, parse
 from .history import readable_history
 from .notes import NotesAndFlagsMixin
@@ -47,9 +48,9 @@ from .serializers import (
 _UUID = "[0-9a-fA-F-]{32,36}"
 
 
-class RecordViewSet(NotesAndFlagsMixin, viewsets.GenericViewSet):
-    """The actions shared by every record type (notes and flags included). Subclasses set
-    ``record_type``."""
+class RecordViewSet(NotesAndFlagsMixin, AttachmentsMixin, viewsets.GenericViewSet):
+    """The actions shared by every record type (notes, flags and attachments included).
+    Subclasses set ``record_type``."""
 
     record_type: ClassVar[str] = ""
     filter_serializer_class: ClassVar[type[serializers.Serializer]] = RecordFilterSerializer

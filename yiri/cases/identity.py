@@ -4,6 +4,11 @@ Identifying answers (names, phone, address, narratives: fields marked ``identify
 are stored apart from the rest in ``identity_blob`` through ``CODEC``. Today the codec
 writes plain JSON; encrypting them at rest means replacing ``CODEC`` and nothing else.
 Nobody else reads ``identity_blob`` or the change log's ``sealed_changes``.
+
+Files attached to a record (a child's photo, a scanned birth certificate) are as
+identifying as the names: ``attachments.storage`` writes and reads their bytes only
+through ``seal_bytes``/``unseal_bytes`` (``BYTES_CODEC``), so the same change encrypts
+them too.
 """
 
 from __future__ import annotations
@@ -25,6 +30,19 @@ class JsonCodec:
 
 
 CODEC = JsonCodec()
+
+
+class PlainBytesCodec:
+    """Bytes as they are. An encrypting codec replaces it (and ``CODEC``) in one place."""
+
+    def encode(self, data: bytes) -> bytes:
+        return bytes(data)
+
+    def decode(self, blob: bytes) -> bytes:
+        return bytes(blob)
+
+
+BYTES_CODEC = PlainBytesCodec()
 
 
 def read_identity(record) -> dict:
@@ -86,6 +104,15 @@ def seal(values: dict) -> str:
 
 def unseal(blob: str) -> dict:
     return CODEC.decode(blob)
+
+
+def seal_bytes(data: bytes) -> bytes:
+    """The stored form of an attached file's bytes (``attachments.storage`` only)."""
+    return BYTES_CODEC.encode(data)
+
+
+def unseal_bytes(blob: bytes) -> bytes:
+    return BYTES_CODEC.decode(blob)
 
 
 # The fields ``display_name`` reads: who may see the name must read their sections.

@@ -148,8 +148,8 @@ def widgets(
     places = places or {}
     out = []
     for f in defs:
-        if f.type == FieldType.SUBFORM:
-            continue
+        if f.type in (FieldType.SUBFORM, FieldType.ATTACHMENT):
+            continue  # rows are drawn one by one; files come from the attachments app
         value = values.get(f.code)
         w = Widget(
             f=f, value=value, errors=list(errors.get(error_prefix + f.code, [])),
@@ -182,8 +182,10 @@ def resolve_location(raw: str) -> str:
 
 
 def parse_section(section: SectionDef, data: QueryDict) -> dict[str, Any]:
-    """The answers of one section's plain fields, as posted (subforms are posted by row)."""
-    return {f.code: _parse_one(f, data) for f in section.fields if f.type != FieldType.SUBFORM}
+    """The answers of one section's plain fields, as posted (subforms are posted by row,
+    files through the attachments views)."""
+    return {f.code: _parse_one(f, data) for f in section.fields
+            if f.type not in (FieldType.SUBFORM, FieldType.ATTACHMENT)}
 
 
 def parse_row(schema: FormSchema, subform: FieldDef, data: QueryDict) -> dict[str, Any]:

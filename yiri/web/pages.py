@@ -14,6 +14,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiri.attachments import services as attachments
+from yiri.attachments.models import Attachment
 from yiri.cases import identity
 from yiri.cases import notes as case_notes
 from yiri.cases.access import RecordRights, readable_sections, rights_for, writable_sections
@@ -53,6 +55,38 @@ class SubformView:
     row_errors: list[str] = field(default_factory=list)
     can_add: bool = False
 
+    @property
+    def table(self) -> tuple[list[str], list[list[str]]]:
+        """Column labels and rows of displayed values, leaving out the columns empty in
+        every row (the printed case file shows a subform as a table)."""
+        if not self.rows:
+            return [], []
+        columns = [i for i, w in enumerate(self.rows[0].widgets)
+                   if any(r.widgets[i].visible and r.widgets[i].display for r in self.rows)]
+        head = [self.rows[0].widgets[i].label for i in columns]
+        body = [[r.widgets[i].display if r.widgets[i].visible else "" for i in columns]
+                for r in self.rows]
+        return head, body
+
+
+@dataclass
+class AttachmentsView:
+    """The files of one attachment field, and whether the reader may add and remove."""
+
+    f: FieldDef
+    items: list[Attachment]
+    writable: bool
+    accept: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def images_only(self) -> bool:
+        return "application/pdf" not in self.accept
+
+    @property
+    def max_mb(self) -> int:
+        return attachments.max_bytes() // (1024 * 1024)
+
 
 @dataclass
 class SectionView:
@@ -66,6 +100,7 @@ class SectionView:
     stamps: str = "{}"
     # path -> (their value as displayed, who changed it) for fields in conflict.
     conflicts: dict = field(default_factory=dict)
+    attachments: list[AttachmentsView] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -73,7 +108,13 @@ class SectionView:
 
     @property
     def filled(self) -> bool:
+        """Whether the section holds answers (files are not answers: their additions and
+        removals are audited, not part of the record's field history)."""
         return any(w.display for w in self.widgets) or any(s.rows for s in self.subforms)
+
+    @property
+    def has_files(self) -> bool:
+        return any(a.items for a in self.attachments)
 
 
 def registration_sections(schema: FormSchema, user) -> list[SectionDef]:
@@ -147,9 +188,11 @@ def section_view(
 
 def record_sections(
     user, record: Record, schema: FormSchema, *, edit: str | None = None,
-    row_edit: tuple[str, str] | None = None, only: str | None = None, **posted: Any,
+    row_edit: tuple[str, str] | None = None, only: str | None = None,
+    attachment_errors: dict[str, list[str]] | None = None, **posted: Any,
 ) -> tuple[dict, list[SectionView]]:
-    """The sections ``user`` may read, in form order; ``only`` limits to one section."""
+    """The sections ``user`` may read, in form order; ``only`` limits to one section.
+    ``attachment_errors``: ``{field code: [message]}`` of a file just refused."""
     answers = identity.read_answers(record, schema)
     rights = rights_for(user, record)
     readable = set(readable_sections(user, schema, record))
@@ -167,7 +210,25 @@ def record_sections(
             editing=sec.code == edit, row_edit=row_edit if target else None,
             rights=rights, clock=record.field_clock or {}, **(posted if target else {}),
         ))
+    _add_attachments(user, record, schema, out, attachment_errors or {})
     return answers, out
+
+
+def _add_attachments(user, record: Record, schema: FormSchema, sections: list[SectionView],
+                     errors: dict[str, list[str]]) -> None:
+    """Hang the files of each attachment field on its section (one query per page)."""
+    shown = {sv.code: sv for sv in sections}
+    fields = [f for f in attachments.attachment_fields(schema) if f.section in shown]
+    if not fields:
+        return
+    files = attachments.attachments_for(user, record)
+    writable = {f.code for f in attachments.writable_fields(user, record, schema)}
+    for f in fields:
+        if f.code not in files:
+            continue
+        shown[f.section].attachments.append(AttachmentsView(
+            f=f, items=files[f.code], writable=f.code in writable,
+            accept=",".join(attachments.accepted_types(f.code)), errors=errors.get(f.code, [])))
 
 
 def _section_of(schema: FormSchema, row_edit: tuple[str, str] | None) -> str:

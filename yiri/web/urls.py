@@ -1,7 +1,17 @@
 from django.urls import path
 
 from .pages import RECORD_SLUGS
-from .views import account, home, locations, notes, records, search, workflow
+from .views import (
+    account,
+    attachments,
+    home,
+    locations,
+    notes,
+    printing,
+    records,
+    search,
+    workflow,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -40,4 +50,12 @@ for slug, record_type in RECORD_SLUGS.items():
         path(f"{slug}/<uuid:pk>/flags/", notes.flag, kw, name=f"{slug}_flags"),
         path(f"{slug}/<uuid:pk>/flags/<uuid:flag_id>/remove/", notes.unflag, kw,
              name=f"{slug}_flag_remove"),
+        path(f"{slug}/<uuid:pk>/attachments/", attachments.upload, kw, name=f"{slug}_attachments"),
+        path(f"{slug}/<uuid:pk>/attachments/<uuid:attachment_id>/", attachments.download, kw,
+             name=f"{slug}_attachment"),
+        path(f"{slug}/<uuid:pk>/attachments/<uuid:attachment_id>/thumbnail/",
+             attachments.thumbnail, kw, name=f"{slug}_attachment_thumbnail"),
+        path(f"{slug}/<uuid:pk>/attachments/<uuid:attachment_id>/remove/", attachments.remove,
+             kw, name=f"{slug}_attachment_remove"),
+        path(f"{slug}/<uuid:pk>/print/", printing.print_record, kw, name=f"{slug}_print"),
     ]

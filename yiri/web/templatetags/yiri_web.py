@@ -31,6 +31,11 @@ def verbose_plural(record) -> str:
 
 
 @register.filter
+def verbose_name_of(record) -> str:
+    return str(record._meta.verbose_name).capitalize()
+
+
+@register.filter
 def can(user, action: str) -> bool:
     """``user|can:"view"`` or ``user|can:"create:incident"`` (record type after a colon)."""
     action, _sep, record_type = action.partition(":")

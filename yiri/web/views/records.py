@@ -300,11 +300,13 @@ def _header(user, record) -> dict:
 
 def page_context(user, record, *, edit: str | None = None,
                  row_edit: tuple[str, str] | None = None, show_all_notes: bool = False,
-                 **panels: dict) -> dict:
+                 attachment_errors: dict | None = None, **panels: dict) -> dict:
     """Everything the record page shows. ``panels`` replace a part built with what the
-    user just posted and was refused (``notes=notes_panel(...)``, ``flags=...``)."""
+    user just posted and was refused (``notes=notes_panel(...)``, ``flags=...``);
+    ``attachment_errors`` are the messages of a file just refused, by field."""
     schema = get_schema(record.RECORD_TYPE)
-    _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit)
+    _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit,
+                                         attachment_errors=attachment_errors)
     context = {**_header(user, record), "sections": sections, "schema": schema}
     if isinstance(record, Case):
         context.update(workflow_views.case_panel(user, record))

@@ -1,0 +1,65 @@
+"""The bytes of attached files, kept in the data folder rather than the database.
+
+One file per attachment (and one per thumbnail) under ``<YIRI_DATA_DIR>/attachments/``,
+named by the attachment's id only (never by the uploaded file name), in folders readable
+by their owner only and files readable by their owner only. Everything written or read
+passes through ``cases.identity.seal_bytes``/``unseal_bytes``, the codec of identifying
+answers, so encrypting attached files at rest is the same one change.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+
+from yiri.cases import identity
+
+THUMBNAIL = "thumb"
+ORIGINAL = "file"
+
+
+def root() -> Path:
+    return Path(settings.YIRI_ATTACHMENTS_DIR)
+
+
+def path_of(attachment_id: uuid.UUID, part: str = ORIGINAL) -> Path:
+    hexid = uuid.UUID(str(attachment_id)).hex
+    return root() / hexid[:2] / f"{hexid}.{part}"
+
+
+def _folder(path: Path) -> None:
+    for folder in (root(), path.parent):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is cut by the umask
+
+
+def write(attachment_id: uuid.UUID, data: bytes, part: str = ORIGINAL) -> Path:
+    """Store ``data`` sealed, readable by its owner only. The file appears whole or not at
+    all (written aside, flushed, then renamed into place)."""
+    path = path_of(attachment_id, part)
+    _folder(path)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(identity.seal_bytes(data))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read(attachment_id: uuid.UUID, part: str = ORIGINAL) -> bytes:
+    """The bytes as they were given to ``write``; ``FileNotFoundError`` if erased."""
+    return identity.unseal_bytes(path_of(attachment_id, part).read_bytes())
+
+
+def erase(attachment_id: uuid.UUID) -> None:
+    for part in (ORIGINAL, THUMBNAIL):
+        path_of(attachment_id, part).unlink(missing_ok=True)
