@@ -199,4 +199,5 @@ def test_saving_a_section_updates_the_stage_shown_in_the_header(cast):
     r = client_for(cast.worker).post(f"/cases/{case.pk}/section/case_plan/", {
         "version": case.version, "case_plan_date": "2026-02-05"}, **HTMX)
     html = r.content.decode()
-    assert 'id="case-stage" hx-swap-oob="true">Plan de prise en charge<' in html
+    oob = html.split('id="record-facts" hx-swap-oob="true"', 1)[1]
+    assert 'id="case-stage">Plan de prise en charge<' in oob
