@@ -276,6 +276,7 @@ def _header(user, record) -> dict:
         "name": display_name(record) if readable else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": user.can("edit", record.RECORD_TYPE),
+        "stage_steps": workflow_views.stage_steps(record) if isinstance(record, Case) else None,
     }
 
 

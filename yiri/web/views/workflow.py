@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yiri.cases import identity
 from yiri.cases.access import access_record, readable_sections
-from yiri.cases.models import Case, CaseStatus
+from yiri.cases.models import Case, CaseStatus, WorkflowStage
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
 from yiri.workflow import models as workflow_models
@@ -60,6 +60,46 @@ class FormError:
     @property
     def id(self) -> str:
         return f"{self.anchor}-error"
+
+
+# The bar shows one response stage: the three are alternatives chosen per service.
+RESPONSE_STAGES = (WorkflowStage.CARE_PLAN, WorkflowStage.ACTION_PLAN, WorkflowStage.SERVICE_PROVISION)
+
+
+@dataclasses.dataclass
+class Step:
+    stage: str
+    label: str
+    state: str  # "done", "current" or "todo"
+
+
+def stage_steps(case: Case) -> list[Step]:
+    """The case's stages in the CPIMS+ order as a bar: those passed, the current one and
+    those to come. "Reopened" is shown only while the case is at it; of the response
+    stages, the case's own (or "service provision" before one is chosen)."""
+    current = case.workflow_stage
+    response = current if current in RESPONSE_STAGES else WorkflowStage.SERVICE_PROVISION
+    shown = [s for s in WorkflowStage
+             if (s != WorkflowStage.REOPENED or current == s)
+             and (s not in RESPONSE_STAGES or s == response)]
+    at = next((i for i, s in enumerate(shown) if s == current), 0)
+    return [Step(s.value, s.label, "done" if i < at else "current" if i == at else "todo")
+            for i, s in enumerate(shown)]
+
+
+def _pending(approvals, referrals) -> list[str]:
+    """What the case waits for, from the rows the panel already read (no query)."""
+    m = workflow_models
+    out = [_("Approbation demandée : %(what)s") % {"what": a.get_kind_display()}
+           for a in approvals if a.status == m.ApprovalStatus.PENDING]
+    for r in referrals:
+        if r.status != m.ReferralStatus.IN_PROGRESS:
+            continue
+        template = (_("Transfert en attente de réponse : %(agency)s")
+                    if r.kind == m.ReferralKind.TRANSFER
+                    else _("Orientation en attente de réponse : %(agency)s"))
+        out.append(template % {"agency": r.to_agency})
+    return out
 
 
 def case_panel(user, case: Case, error: FormError | None = None) -> dict:
@@ -123,6 +163,7 @@ def case_panel(user, case: Case, error: FormError | None = None) -> dict:
         "service_rows": services_rows,
         "closure_reasons": closure.labels() if closure else [],
         "wf_error": error,
+        "pending": _pending(approvals, referrals),
         # The case moved on meanwhile (reopened by someone else…): its form is gone, so
         # the message is shown at the top of the panel, under the form's anchor.
         "wf_error_orphan": error if error and not can.get(error.form) else None,
