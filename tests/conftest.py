@@ -112,3 +112,23 @@ def child_answers(**overrides) -> dict:
 
 def make_case(user, **overrides):
     return create_record(user, "case", child_answers(**overrides))
+
+
+def referred_case(cast, *, accept: bool = True, sections=None, **overrides):
+    """A case of the worker's (consent recorded) with one service row, referred to the
+    service provider of BTA for that service; accepted unless ``accept`` is false.
+    Returns ``(case, referral, service row id)``."""
+    from yiri.cases.identity import read_answers
+    from yiri.formconfig.schema import get_schema
+    from yiri.workflow.services import refer, respond_referral
+
+    answers = {"consent_for_services": True, "disclosure_other_orgs": True,
+               "services": [{"service_type": "health"}], **overrides}
+    case = make_case(cast.worker, **answers)
+    row = read_answers(case, get_schema("case"))["services"][0]["_id"]
+    referral = refer(cast.worker, case, to_agency=cast.bta, to_user=cast.provider,
+                     service_row_id=row, sections=sections)
+    if accept:
+        respond_referral(cast.provider, referral, accept=True)
+    case.refresh_from_db()
+    return case, referral, row

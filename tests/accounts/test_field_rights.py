@@ -7,19 +7,17 @@ from django.core.exceptions import PermissionDenied
 
 from yiri.cases.access import readable_sections, visible_answers, writable_sections
 from yiri.cases.identity import read_answers
-from yiri.cases.models import RecordShare, ShareKind
 from yiri.cases.services import create_record, update_record
 from yiri.formconfig.schema import get_schema
 from yiri.sync.models import Operation
 
-from ..conftest import child_answers, make_case
+from ..conftest import child_answers, referred_case
 
 
 @pytest.fixture
 def shared_case(cast):
-    case = make_case(cast.worker, risk_level="high", consent_for_services=True)
-    RecordShare.objects.create(record_type="case", record_id=case.pk, kind=ShareKind.REFERRAL,
-                               user=cast.provider, agency=cast.bta)
+    case, _referral, row = referred_case(cast, risk_level="high")
+    case.service_row = row
     return case
 
 
@@ -36,7 +34,8 @@ def test_a_service_provider_reads_identity_but_not_the_assessment(cast, shared_c
 def test_a_service_provider_writes_services_but_not_identity(cast, shared_case):
     schema = get_schema("case")
     assert writable_sections(cast.provider, schema) == ["services_section", "followup"]
-    update_record(cast.provider, shared_case, {"services": [{"service_type": "health"}]})
+    update_record(cast.provider, shared_case,
+                  {"services": [{"_id": shared_case.service_row, "service_notes": "Vu"}]})
     before = Operation.objects.count()
     with pytest.raises(PermissionDenied, match="Prénom"):
         update_record(cast.provider, shared_case, {"name_first": "Autre"})

@@ -70,7 +70,8 @@ def test_a_malformed_body_is_a_400_in_the_same_shape(cast, case, api):
     r = client.patch(f"/api/v1/cases/{case.pk}/sections/basic_identity/", {"answers": {"age": 3}},
                      format="json")
     assert r.status_code == 400
-    assert r.json()["errors"]["version"] == ["Ce champ est obligatoire."]
+    assert r.json()["errors"]["__all__"] == [
+        "Envoyez les marques de version lues (stamps) ou la version du dossier."]
     r = client.patch(f"/api/v1/cases/{case.pk}/sections/basic_identity/",
                      {"answers": ["age"], "version": case.version}, format="json")
     assert r.status_code == 400 and "answers" in r.json()["errors"]

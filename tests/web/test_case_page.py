@@ -59,15 +59,22 @@ def test_a_section_is_saved_by_a_plain_post(cast):
     assert Case.objects.get(pk=case.pk).risk_level == "high"
 
 
+def stamps_in(html: str) -> str:
+    import html as html_lib
+    import re
+
+    return html_lib.unescape(re.search(r'name="stamps" value="([^"]*)"', html).group(1))
+
+
 def test_a_section_is_edited_in_place_with_htmx(cast):
     case = make_case(cast.worker)
     c = client_for(cast.worker)
     form = c.get(f"/cases/{case.pk}/section/basic_identity/?edit=1", **HTMX)
     html = form.content.decode()
     assert html.lstrip().startswith("<section")
-    assert 'hx-post="/cases/' in html and 'name="version"' in html
+    assert 'hx-post="/cases/' in html and 'name="stamps"' in html
     r = c.post(f"/cases/{case.pk}/section/basic_identity/", {
-        "version": case.version, "name_first": "Awa", "name_last": "Ouédraogo", "sex": "female",
+        "stamps": stamps_in(html), "name_first": "Awa", "name_last": "Ouédraogo", "sex": "female",
         "age": "13", "registration_date": "2026-01-15", "location_current": "BF-KAD",
     }, **HTMX)
     assert r.status_code == 200 and "<form" not in r.content.decode()
@@ -96,13 +103,13 @@ def test_a_validation_error_is_shown_next_to_its_field_and_nothing_is_saved(cast
     assert answers(case)["name_first"] == "Awa"
 
 
-def test_a_stale_edit_is_refused_with_a_clear_message(cast):
+def test_a_form_without_stamps_cannot_overwrite_a_value_written_meanwhile(cast):
     case = make_case(cast.worker)
-    update_record(cast.worker, case, {"risk_level": "low"})  # someone else, meanwhile
+    update_record(cast.manager, case, {"risk_level": "low"})
     r = client_for(cast.worker).post(f"/cases/{case.pk}/section/protection_concerns/", {
         "version": case.version, "risk_level": "high",
     }, **HTMX)
-    assert "modifié par quelqu'un d'autre" in text_of(r)
+    assert "Quelqu'un d'autre a modifié ces champs" in text_of(r)
     assert answers(case)["risk_level"] == "low"
 
 

@@ -129,7 +129,7 @@ def test_rejecting_the_closure_leaves_the_case_open(cast, case):
 def test_no_approval_can_be_requested_on_a_closed_case(cast, case):
     approval = request_approval(cast.worker, case, "closure", closure_reason="formal_closing")
     decide_approval(cast.manager, approval, approve=True)
-    with pytest.raises(WorkflowError):
+    with pytest.raises(PermissionDenied, match="n'est pas ouvert"):
         request_approval(cast.worker, case, "assessment")
 
 

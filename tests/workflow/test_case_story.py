@@ -68,7 +68,7 @@ def test_a_case_goes_from_registration_to_closure_and_reopening(cast):
     assert case.closure_date == timezone.localdate()
 
     # Months later the child is at risk again: the supervisor reopens the case.
-    case = reopen_case(cast.manager, case)
+    case = reopen_case(cast.manager, case, reason="Nouvelle situation")
     assert (case.status, case.workflow_stage) == (CaseStatus.OPEN, WorkflowStage.REOPENED)
 
     # Every step was audited, with ids and codes only.

@@ -114,7 +114,7 @@ def test_reopening_logs_the_status(cast, case):
     approval = request_approval(cast.worker, case, "closure", closure_reason="formal_closing")
     decide_approval(cast.manager, approval, approve=True)
     with NewOps() as log:
-        reopen_case(cast.manager, case)
+        reopen_case(cast.manager, case, reason="Nouvelle situation")
     (op,) = log.of("case", case.pk)
     assert op.changes["@status"][:2] == ["open", "closed"]
 

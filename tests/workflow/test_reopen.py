@@ -28,15 +28,15 @@ def test_a_supervisor_reopens_a_closed_case(cast, closed):
 
 def test_a_case_worker_may_not_reopen(cast, closed):
     with pytest.raises(PermissionDenied):
-        reopen_case(cast.worker, closed)
+        reopen_case(cast.worker, closed, reason="Nouvelle situation")
 
 
 def test_only_a_closed_case_can_be_reopened(cast, case):
     with pytest.raises(WorkflowError):
-        reopen_case(cast.manager, case)
+        reopen_case(cast.manager, case, reason="Nouvelle situation")
 
 
 def test_a_reopened_case_goes_back_to_assessment_when_one_is_requested(cast, closed):
-    reopen_case(cast.manager, closed)
+    reopen_case(cast.manager, closed, reason="Nouvelle situation")
     request_approval(cast.worker, closed, "assessment")
     assert reload(closed).workflow_stage == WorkflowStage.ASSESSMENT

@@ -14,13 +14,22 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_handler
 
-from yiri.cases.services import StaleRecord
+from yiri.cases.services import EditConflict, StaleRecord
 from yiri.formconfig.validation import AnswersInvalid
 
 
 def exception_handler(exc, context):
     if isinstance(exc, AnswersInvalid):
         return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, EditConflict):
+        # The writer reads these fields (it is writing them): both values are shown, with
+        # the stamps of now to send back when the client has chosen.
+        return Response({
+            "detail": str(exc),
+            "conflicts": [{"field": c.path, "value": c.theirs, "your_value": c.mine,
+                           "old_value": c.base} for c in exc.conflicts],
+            "stamps": exc.stamps,
+        }, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, StaleRecord):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, PermissionDenied) and exc.args:

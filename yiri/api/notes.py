@@ -123,7 +123,7 @@ class NotesAndFlagsMixin:
                           record)
 
     def _readable(self, record) -> dict:
-        return {"reason_readable": can_read_notes(self.request.user, record.RECORD_TYPE)}
+        return {"reason_readable": can_read_notes(self.request.user, record.RECORD_TYPE, record)}
 
     def _flag(self, flag, record, code: int = status.HTTP_200_OK) -> Response:
         return Response(FlagSerializer(flag, context=self._readable(record)).data, status=code)

@@ -18,8 +18,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from yiri.cases import identity
-from yiri.cases.access import readable_sections, visible_answers, writable_sections
+from yiri.cases.access import readable_sections, rights_for, visible_answers, writable_sections
 from yiri.cases.models import CaseStatus, RiskLevel, WorkflowStage
+from yiri.cases.services import stamps_of
 from yiri.network.models import Agency, Location
 
 
@@ -123,9 +124,21 @@ class CreateRecordSerializer(serializers.Serializer):
 
 class SectionUpdateSerializer(serializers.Serializer):
     answers = serializers.DictField(help_text="Field code → answer, fields of this section only.")
+    stamps = serializers.DictField(
+        required=False, allow_empty=True,
+        help_text="Field path → stamp, as the detail's `stamps` gave them when the values were "
+                  "read: the change is merged field by field (fields changed meanwhile by "
+                  "someone else and by you come back as a 409 with both values).")
     version = serializers.IntegerField(
-        min_value=0, help_text="The record version the change was made on (from the detail)."
+        min_value=0, required=False,
+        help_text="Instead of `stamps`: the record version read; any change since is a 409."
     )
+
+    def validate(self, attrs):
+        if "stamps" not in attrs and "version" not in attrs:
+            raise serializers.ValidationError(
+                _("Envoyez les marques de version lues (stamps) ou la version du dossier."))
+        return attrs
 
 
 # ---------------------------------------------------------------------------- output
@@ -205,21 +218,29 @@ class RecordDetailSerializer(RecordRowSerializer):
     answers = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
     can = serializers.SerializerMethodField(help_text="Actions the user may take on it.")
+    stamps = serializers.SerializerMethodField(
+        help_text="Field path → stamp of the readable answers: send them back with a change.")
 
     def get_answers(self, record) -> dict[str, Any]:
         schema = self.context["schema"]
         user = self.context["request"].user
-        return visible_answers(user, schema, identity.read_answers(record, schema))
+        return visible_answers(user, schema, identity.read_answers(record, schema), record)
 
     @extend_schema_field(SectionRightsSerializer)
     def get_sections(self, record) -> dict:
         schema, user = self.context["schema"], self.context["request"].user
-        return {"readable": readable_sections(user, schema),
-                "writable": writable_sections(user, schema)}
+        return {"readable": readable_sections(user, schema, record),
+                "writable": writable_sections(user, schema, record)}
 
     def get_can(self, record) -> dict[str, bool]:
-        user = self.context["request"].user
-        return {action: user.can(action, record.RECORD_TYPE) for action in ("edit", "delete")}
+        rights = rights_for(self.context["request"].user, record)
+        return {action: rights.can(action) for action in ("edit", "delete")}
+
+    def get_stamps(self, record) -> dict[str, str | None]:
+        schema, user = self.context["schema"], self.context["request"].user
+        readable = set(readable_sections(user, schema, record))
+        return stamps_of(record, schema, [c for c, f in schema.fields.items()
+                                          if f.section in readable])
 
 
 class CaseDetailSerializer(RecordDetailSerializer, CaseColumnsMixin):

@@ -9,15 +9,18 @@ not do the action.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from yiri.accounts.models import FormRight, Scope
-from yiri.formconfig.schema import FormSchema
+from yiri.accounts.models import Action, FormRight, Scope
+from yiri.formconfig.models import FieldType
+from yiri.formconfig.schema import FormSchema, get_schema
 
-from .models import Record, RecordShare
+from .models import CaseStatus, Record, RecordShare
 
 
 def _shared_ids(record_type: str, q: Q) -> list:
@@ -75,18 +78,187 @@ def scope_q(user, model: type[Record]) -> Q:
     return Q(pk__in=[])
 
 
+# ---------------------------------------------------------------------------------------
+# What a user may do with one record
+
+
+# Actions left on a record that is not open (closed, transferred, marked duplicate): it is
+# read-only until reopened.
+READ_ONLY_ACTIONS = frozenset({"view", "export", "reopen", "delete"})
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class RecordRights:
+    """What ``user`` may do with one record: the contract every read and write applies.
+
+    ``full`` is access through the user's own role scope (owner, team, organisation, cell,
+    everything) or an assignment: the role's rights apply unchanged. Otherwise the user
+    reaches the record only through shares (a referral, a pending transfer) and gets the
+    union of what those shares permit, never more than the role allows.
+    ``rows`` names, per subform, the rows the user may write when the subform's section is
+    not writable as a whole; ``add_rows`` the subforms where the user may add rows.
+    """
+
+    actions: frozenset[str]
+    read: frozenset[str]
+    write: frozenset[str]
+    rows: dict[str, frozenset[str]] = field(default_factory=dict)
+    add_rows: frozenset[str] = frozenset()
+    full: bool = False
+    is_open: bool = True
+
+    def can(self, action: str) -> bool:
+        return action in self.actions
+
+    @property
+    def notes(self) -> bool:
+        """Notes are free text about the child and family: only for full access."""
+        return self.full
+
+    def may_write_row(self, subform: str, section: str, row_id: str, new: bool) -> bool:
+        if not self.is_open or "edit" not in self.actions:
+            return False
+        if section in self.write:
+            return True
+        if new:
+            return subform in self.add_rows
+        return row_id in self.rows.get(subform, ())
+
+
+NO_RIGHTS = RecordRights(frozenset(), frozenset(), frozenset(), full=False)
+
+
+def _role_sections(user, record_type: str, wanted: tuple[str, ...]) -> set[str]:
+    schema = get_schema(record_type)
+    return {s.code for s in schema.main_sections
+            if section_right(user, record_type, s.code) in wanted}
+
+
+def _team_ids(user) -> set:
+    cached = getattr(user, "_yiri_team_ids", None)
+    if cached is None:
+        from django.contrib.auth import get_user_model
+
+        cached = set(get_user_model().objects.filter(user_groups__in=user.user_groups.all())
+                     .values_list("pk", flat=True))
+        user._yiri_team_ids = cached
+    return cached
+
+
+def in_role_scope(user, record: Record) -> bool:
+    """Whether ``user`` reaches ``record`` through their role's scope alone (no share)."""
+    scope = user.scope
+    if scope == Scope.NONE or not user.can("view", record.RECORD_TYPE):
+        return False
+    if scope == Scope.ALL or record.owner_id == user.pk:
+        return True
+    if scope == Scope.GROUP:
+        return record.owner_id in _team_ids(user)
+    if scope == Scope.AGENCY:
+        return bool(user.agency_id) and record.owning_agency_id == user.agency_id
+    if scope == Scope.CELL and user.relay_cell_id:
+        cell = user.relay_cell
+        if record.owning_agency_id in set(cell.members.values_list("pk", flat=True)):
+            return True
+        return any(record.location_path.startswith(p)
+                   for p in cell.regions.values_list("path", flat=True))
+    return False
+
+
+def _user_shares(user, record: Record):
+    reach = Q(user=user)
+    if user.agency_id:
+        reach |= Q(user__isnull=True, agency_id=user.agency_id)
+    return RecordShare.objects.filter(reach, record_type=record.RECORD_TYPE, record_id=record.pk,
+                                      active=True, deleted=False)
+
+
+def rights_for(user, record: Record) -> RecordRights:
+    """The rights of ``user`` on ``record`` (which the caller fetched through
+    ``visible_to``). Cached on the record object for the length of a request."""
+    cache = record.__dict__.setdefault("_yiri_rights", {})
+    key = getattr(user, "pk", None)
+    if key in cache:
+        return cache[key]
+    rights = _compute_rights(user, record)
+    cache[key] = rights
+    return rights
+
+
+def forget_rights(record: Record) -> None:
+    """Drop the cached rights of ``record`` (after its shares or status changed)."""
+    record.__dict__.pop("_yiri_rights", None)
+
+
+def _compute_rights(user, record: Record) -> RecordRights:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_RIGHTS
+    rt = record.RECORD_TYPE
+    is_open = record.status == CaseStatus.OPEN and not record.deleted
+    role_actions = frozenset(a.value for a in Action if user.can(a.value, rt))
+    role_read = _role_sections(user, rt, (FormRight.READ, FormRight.WRITE))
+    role_write = _role_sections(user, rt, (FormRight.WRITE,))
+    full = user.is_superuser or in_role_scope(user, record)
+    shares = [] if full else list(_user_shares(user, record))
+    if not full and any(s.permits_all for s in shares):
+        full = True  # an assignment: the role's rights, as for the user's own records
+    if full:
+        actions, read, write = role_actions, frozenset(role_read), frozenset(role_write)
+        rows: dict[str, frozenset[str]] = {}
+        add_rows: frozenset[str] = frozenset()
+    else:
+        if not shares:
+            return NO_RIGHTS
+        granted_actions, granted_read, granted_write = set(), set(), set()
+        row_grants: dict[str, set[str]] = {}
+        adds: set[str] = set()
+        for share in shares:
+            granted_actions.update(share.actions or [])
+            granted_read.update(role_read if ALL in (share.sections_read or []) else
+                                share.sections_read or [])
+            granted_write.update(role_write if ALL in (share.sections_write or []) else
+                                 share.sections_write or [])
+            for sub, ids in (share.rows_write or {}).items():
+                row_grants.setdefault(sub, set()).update(ids)
+            adds.update(share.rows_add or [])
+        actions = frozenset(granted_actions) & role_actions
+        read = frozenset(granted_read & role_read)
+        write = frozenset(granted_write & role_write)
+        schema = get_schema(rt)
+        subform_section = {code: f.section for code, f in schema.fields.items()
+                           if f.type == FieldType.SUBFORM}
+        # A row grant counts only where the role may write that subform's section.
+        rows = {sub: frozenset(ids) for sub, ids in row_grants.items()
+                if subform_section.get(sub) in role_write}
+        add_rows = frozenset(sub for sub in adds if subform_section.get(sub) in role_write)
+    if not is_open:
+        actions = actions & READ_ONLY_ACTIONS
+        write, rows, add_rows = frozenset(), {}, frozenset()
+    return RecordRights(actions=frozenset(actions), read=read, write=write, rows=rows,
+                        add_rows=add_rows, full=full, is_open=is_open)
+
+
 def access_record(user, model: type[Record], pk, action: str = "view") -> Record:
     """The record ``pk`` if ``user`` may see it and do ``action``; 404 / 403 otherwise."""
     try:
         record = model.objects.visible_to(user).get(pk=pk)
     except (model.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404(_("Dossier introuvable.")) from None
-    if action != "view" and not user.can(action, model.RECORD_TYPE):
-        raise PermissionDenied(_("Votre rôle ne permet pas cette action sur ce dossier."))
+    rights = rights_for(user, record)
+    if not rights.actions:
+        raise Http404(_("Dossier introuvable."))
+    if action != "view" and not rights.can(action):
+        if not user.can(action, model.RECORD_TYPE):
+            raise PermissionDenied(_("Votre rôle ne permet pas cette action sur ce dossier."))
+        if not rights.is_open:
+            raise PermissionDenied(_("Ce dossier n'est pas ouvert : rouvrez-le pour le modifier."))
+        raise PermissionDenied(_("Vous ne pouvez pas faire cette action sur ce dossier."))
     return record
 
 
 def section_right(user, record_type: str, section_code: str) -> str:
+    """The right of ``user``'s role on a section (no record: what lists and forms use)."""
     if user.is_superuser:
         return FormRight.WRITE
     if not user.role:
@@ -94,35 +266,75 @@ def section_right(user, record_type: str, section_code: str) -> str:
     return user.role.section_right(record_type, section_code)
 
 
-def readable_sections(user, schema: FormSchema) -> list[str]:
+def readable_sections(user, schema: FormSchema, record: Record | None = None) -> list[str]:
+    """The sections ``user`` may read: of ``record`` when given (its shares and status
+    apply), else of any record the role reaches."""
+    if record is not None:
+        allowed = rights_for(user, record).read
+        return [s.code for s in schema.main_sections if s.code in allowed]
     return [
         s.code for s in schema.main_sections
         if section_right(user, schema.record_type, s.code) in (FormRight.READ, FormRight.WRITE)
     ]
 
 
-def writable_sections(user, schema: FormSchema) -> list[str]:
+def writable_sections(user, schema: FormSchema, record: Record | None = None) -> list[str]:
+    """The sections ``user`` may write as a whole (of ``record`` when given)."""
+    if record is not None:
+        rights = rights_for(user, record)
+        if not rights.can("edit"):
+            return []
+        return [s.code for s in schema.main_sections if s.code in rights.write]
     return [
         s.code for s in schema.main_sections
         if section_right(user, schema.record_type, s.code) == FormRight.WRITE
     ]
 
 
-def visible_answers(user, schema: FormSchema, answers: dict) -> dict:
+def visible_answers(user, schema: FormSchema, answers: dict, record: Record | None = None) -> dict:
     """Drop the answers of sections the user may not read."""
-    allowed = set(readable_sections(user, schema))
+    allowed = set(readable_sections(user, schema, record))
     return {
         code: value for code, value in answers.items()
         if code in schema.fields and schema.fields[code].section in allowed
     }
 
 
-def check_writable(user, schema: FormSchema, codes) -> None:
-    """Refuse a write that touches a field of a section the user may not write."""
-    allowed = set(writable_sections(user, schema))
-    refused = sorted(c for c in codes if c in schema.fields and schema.fields[c].section not in allowed)
+def check_writable(user, schema: FormSchema, codes, record: Record | None = None,
+                   answers: dict | None = None, current: dict | None = None) -> None:
+    """Refuse a write that touches a field the user may not write.
+
+    With ``record``, the record's rights apply, down to the subform rows a share grants:
+    ``answers`` are the submitted answers and ``current`` the record's, to tell a new row
+    from an existing one.
+    """
+    if record is None:
+        allowed = set(writable_sections(user, schema))
+        refused = sorted(c for c in codes if c in schema.fields
+                         and schema.fields[c].section not in allowed)
+    else:
+        rights = rights_for(user, record)
+        refused = []
+        for code in codes:
+            f = schema.fields.get(code)
+            if f is None:
+                continue
+            if f.section in rights.write and rights.can("edit"):
+                continue
+            if f.type != FieldType.SUBFORM or answers is None:
+                refused.append(code)
+                continue
+            existing = {r.get("_id") for r in (current or {}).get(code) or []}
+            for row in answers.get(code) or []:
+                row_id = str(row.get("_id", "")) if isinstance(row, dict) else ""
+                new = not row_id or row_id not in existing
+                if not rights.may_write_row(code, f.section, row_id, new):
+                    refused.append(code)
+                    break
+        if refused and not rights.is_open:
+            raise PermissionDenied(_("Ce dossier n'est pas ouvert : rouvrez-le pour le modifier."))
     if refused:
         raise PermissionDenied(
             _("Vous ne pouvez pas modifier ces champs : %(fields)s.")
-            % {"fields": ", ".join(schema.fields[c].label for c in refused)}
+            % {"fields": ", ".join(schema.fields[c].label for c in sorted(set(refused)))}
         )

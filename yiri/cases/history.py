@@ -77,10 +77,12 @@ def _describe(schema: FormSchema, path: str) -> tuple[str | None, FieldDef | Non
     return top.section, top, top.label
 
 
-def readable_history(user, schema: FormSchema, operations: Iterable[Operation]) -> list[HistoryEntry]:
-    """Entries for ``operations`` (one record's) with only the changes ``user`` may read."""
+def readable_history(user, schema: FormSchema, operations: Iterable[Operation],
+                     record=None) -> list[HistoryEntry]:
+    """Entries for ``operations`` (one record's, ``record`` when given so its shares
+    apply) with only the changes ``user`` may read."""
     operations = list(operations)
-    readable = set(readable_sections(user, schema))
+    readable = set(readable_sections(user, schema, record))
     author_ids = {op.author_id for op in operations if op.author_id}
     authors = {u.pk: u for u in get_user_model().objects.filter(pk__in=author_ids)}
     entries = []

@@ -216,6 +216,15 @@ class RecordShare(SyncedModel):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # What the share permits, never more than the holder's role allows (cases.access):
+    # section codes read and written ("*": every section the role reads or writes), the
+    # record actions allowed, the subform rows written ({"services": [row id]}) and the
+    # subforms where rows may be added (the holder may then write the rows they added).
+    sections_read = models.JSONField(default=list, blank=True)
+    sections_write = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    rows_write = models.JSONField(default=dict, blank=True)
+    rows_add = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -223,6 +232,21 @@ class RecordShare(SyncedModel):
             models.Index(fields=["agency", "active", "record_type"], name="share_agency"),
             models.Index(fields=["record_id"], name="share_record"),
         ]
+
+    @property
+    def permits_all(self) -> bool:
+        """An assignment: the holder works on the record with their role's full rights."""
+        return ALL_SECTIONS in (self.sections_write or []) and ALL_ACTIONS in (self.actions or [])
+
+
+ALL_SECTIONS = "*"
+ALL_ACTIONS = "*"
+
+
+def assignment_permit() -> dict:
+    """What an assignment to a colleague permits: the role's rights, unchanged."""
+    return {"sections_read": [ALL_SECTIONS], "sections_write": [ALL_SECTIONS],
+            "actions": [ALL_ACTIONS], "rows_write": {}, "rows_add": []}
 
 
 class NameToken(models.Model):

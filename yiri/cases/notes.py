@@ -36,7 +36,7 @@ from yiri.audit.services import record_event
 from yiri.formconfig.validation import AnswersInvalid
 from yiri.sync.changelog import save_logged
 
-from .access import access_record
+from .access import access_record, rights_for
 from .models import RECORD_MODELS, Flag, Note, Record, sealed_text
 from .search import names_readable
 
@@ -53,19 +53,24 @@ class NoteInvalid(AnswersInvalid):
     form answers, so pages and the API show both the same way."""
 
 
-def can_read_notes(user, record_type: str) -> bool:
+def can_read_notes(user, record_type: str, record: Record | None = None) -> bool:
     """Whether ``user``'s role reads notes and flag reasons of ``record_type`` (see the
-    module docstring for why this is the names rule)."""
-    return bool(user.can("view", record_type)) and names_readable(user, record_type)
+    module docstring for why this is the names rule); with ``record``, whether the user
+    reaches it fully (a referral's recipient does not read the case's notes)."""
+    if not (user.can("view", record_type) and names_readable(user, record_type)):
+        return False
+    return record is None or rights_for(user, record).notes
 
 
-def can_write_notes(user, record_type: str) -> bool:
-    return bool(user.can("edit", record_type)) and can_read_notes(user, record_type)
+def can_write_notes(user, record_type: str, record: Record | None = None) -> bool:
+    if record is not None and not rights_for(user, record).can("edit"):
+        return False
+    return bool(user.can("edit", record_type)) and can_read_notes(user, record_type, record)
 
 
 def _for_write(user, record: Record) -> Record:
     record = access_record(user, type(record), record.pk, "edit")
-    if not can_read_notes(user, record.RECORD_TYPE):
+    if not can_read_notes(user, record.RECORD_TYPE, record):
         raise PermissionDenied(_("Votre rôle ne permet pas d'écrire des notes sur ce dossier."))
     return record
 
@@ -101,6 +106,18 @@ def add_note(user, record: Record, *, subject: str = "", body: str, request=None
         subject=(subject, SUBJECT_MAX, None),
         body=(body, BODY_MAX, _("Écrivez le texte de la note.")),
     )
+    return _write_note(user, record, text, request)
+
+
+def add_reopen_note(user, record: Record, reason: str, *, request=None) -> Note:
+    """Keep the reason a closed case was reopened as a note on it. Called by
+    ``workflow.services.reopen_case`` once it has checked the ``reopen`` right."""
+    text = _check(reason=(reason, BODY_MAX, _("Indiquez pourquoi le dossier est rouvert.")))
+    return _write_note(user, record, {"subject": str(_("Réouverture du dossier")),
+                                      "body": text["reason"]}, request)
+
+
+def _write_note(user, record: Record, text: dict, request) -> Note:
     with transaction.atomic():
         note = Note(
             id=uuid.uuid4(), record_type=record.RECORD_TYPE, record_id=record.pk, author=user,
@@ -118,7 +135,7 @@ def notes_for(user, record: Record) -> list[Note]:
     """The notes of ``record``, newest first: 404 if ``user`` does not see the record,
     403 if their role may not read notes."""
     record = access_record(user, type(record), record.pk)
-    if not can_read_notes(user, record.RECORD_TYPE):
+    if not can_read_notes(user, record.RECORD_TYPE, record):
         raise PermissionDenied(_("Votre rôle ne permet pas de lire les notes de ce dossier."))
     return list(Note.objects.of(record).select_related("author").order_by("-created_at", "-pk"))
 
@@ -152,14 +169,14 @@ def access_flag(user, flag_or_id, action: str = "view") -> Flag:
     model = RECORD_MODELS.get(flag.record_type)
     if model is None:
         raise Http404(_("Signalement introuvable."))
-    access_record(user, model, flag.record_id, action)
+    flag.record = access_record(user, model, flag.record_id, action)
     return flag
 
 
 def remove_flag(user, flag_or_id, *, reason: str, request=None) -> Flag:
     """Lift a flag, saying why. The row stays (with who lifted it, when and why)."""
     flag = access_flag(user, flag_or_id, "edit")
-    if not can_read_notes(user, flag.record_type):
+    if not can_read_notes(user, flag.record_type, flag.record):
         raise PermissionDenied(_("Votre rôle ne permet pas de lever ce signalement."))
     text = _check(reason=(reason, REASON_MAX, _("Indiquez pourquoi le signalement est levé.")))
     with transaction.atomic():
@@ -185,7 +202,7 @@ def flags_for(user, record: Record, include_removed: bool = False) -> list[Flag]
     qs = Flag.objects.of(record).select_related("flagged_by", "removed_by")
     if not include_removed:
         qs = qs.filter(removed=False)
-    readable = can_read_notes(user, record.RECORD_TYPE)
+    readable = can_read_notes(user, record.RECORD_TYPE, record)
     flags = list(qs.order_by("removed", "-flagged_at", "-pk"))
     for flag in flags:
         flag.reason_readable = readable

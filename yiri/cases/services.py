@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +27,21 @@ from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
 from yiri.network.services import next_numbers
 from yiri.sync.changelog import build_operation, new_operations, save_logged
+from yiri.sync.merge import three_way
 from yiri.sync.models import Operation, OpKind
 
 from . import identity
-from .access import check_writable
+from .access import check_writable, forget_rights, rights_for
 from .columns import derive_columns, search_tokens
-from .models import RECORD_MODELS, CaseStatus, NameToken, Record, RecordShare, ShareKind
+from .models import (
+    RECORD_MODELS,
+    CaseStatus,
+    NameToken,
+    Record,
+    RecordShare,
+    ShareKind,
+    assignment_permit,
+)
 
 # Record metadata that travels in the change log beside the answers ("@" paths).
 META_FIELDS = ("owner_id", "owning_agency_id", "status", "workflow_stage", "deleted", "case_id")
@@ -41,6 +51,24 @@ _BULK_META = {"status", "workflow_stage", "owning_agency_id", "case_id"}
 
 class StaleRecord(Exception):
     """The record changed since the user loaded it."""
+
+
+class EditConflict(StaleRecord):
+    """Fields this user changed were also changed by someone else since the form was read.
+
+    ``conflicts`` lists them (``sync.merge.Conflict``: path, base, theirs, mine,
+    their_stamp); ``stamps`` are the record's stamps now, to read the form again from.
+    Nothing was written.
+    """
+
+    def __init__(self, conflicts: list, stamps: dict[str, str | None],
+                 kept: list[str] | None = None) -> None:
+        super().__init__(_("Quelqu'un d'autre a modifié ces champs depuis que vous avez ouvert "
+                           "le formulaire. Rien n'a été enregistré : choisissez la valeur à "
+                           "garder pour chacun, puis enregistrez."))
+        self.conflicts = conflicts
+        self.stamps = stamps
+        self.kept = kept or []  # paths others changed that this user left as they were
 
 
 def _json(value: Any) -> Any:
@@ -61,6 +89,104 @@ def flatten(schema: FormSchema, answers: dict) -> dict[str, Any]:
         elif value is not None and value != [] and value != "":
             flat[code] = value
     return flat
+
+
+def submitted_paths(schema: FormSchema, cleaned: dict) -> dict[str, Any]:
+    """``{path: value}`` of exactly what a write sends, empty values included (an emptied
+    field is a change), rows spread as ``code/row_id/field``."""
+    out: dict[str, Any] = {}
+    for code, value in cleaned.items():
+        f = schema.fields.get(code)
+        if f is not None and f.type == FieldType.SUBFORM:
+            for row in value or []:
+                for key, v in row.items():
+                    if key != "_id":
+                        out[f"{code}/{row['_id']}/{key}"] = v
+        else:
+            out[code] = value
+    return out
+
+
+def stamps_of(record: Record, schema: FormSchema, codes=None) -> dict[str, str | None]:
+    """The stamps of the fields ``codes`` (default: all) of ``record`` as stored now, with
+    every row field of subforms: what a form must send back to be merged (``update_record``
+    ``base_stamps``). Paths never written carry ``None``."""
+    answers = identity.read_answers(record, schema)
+    clock = record.field_clock or {}
+    out: dict[str, str | None] = {}
+    for code in codes if codes is not None else schema.fields:
+        f = schema.fields.get(code)
+        if f is None or schema.sections.get(f.section) is None:
+            continue
+        if f.type == FieldType.SUBFORM:
+            for row in answers.get(code) or []:
+                for sub in list(schema.subform_fields(f)) + ["_deleted"]:
+                    path = f"{code}/{row['_id']}/{sub}"
+                    out[path] = clock.get(path)
+        else:
+            out[code] = clock.get(code)
+    return out
+
+
+def _values_at(record: Record, schema: FormSchema, wanted: dict[str, str | None]) -> dict[str, Any]:
+    """The value each path had when it carried the stamp ``wanted[path]``, read from the
+    change log (``None`` for a path never written)."""
+    out: dict[str, Any] = {p: None for p, stamp in wanted.items() if stamp is None}
+    by_stamp: dict[str, list[str]] = {}
+    for path, stamp in wanted.items():
+        if stamp is not None:
+            by_stamp.setdefault(stamp, []).append(path)
+    if by_stamp:
+        ops = Operation.objects.filter(entity_id=record.pk, hlc__in=list(by_stamp))
+        for op in ops:
+            changes = dict(op.changes)
+            if op.sealed_changes:
+                changes.update(identity.unseal(op.sealed_changes))
+            for path in by_stamp.get(op.hlc, []):
+                if path in changes:
+                    out[path] = changes[path][0]
+    missing = [p for p in wanted if p not in out]
+    if missing:
+        # A stamp the log does not hold (forged or from another record): no known base,
+        # so the field counts as changed by someone else.
+        out.update({p: _UNKNOWN_BASE for p in missing})
+    return out
+
+
+_UNKNOWN_BASE = object()
+
+
+def _merge_submission(schema: FormSchema, record: Record, current: dict, cleaned: dict,
+                      base_stamps: dict) -> dict:
+    """Three-way merge of a submission read at ``base_stamps`` (``sync.merge``): returns
+    the part of ``cleaned`` to write, or raises ``EditConflict``."""
+    mine = submitted_paths(schema, cleaned)
+    theirs = flatten(schema, current)
+    clock = record.field_clock or {}
+    # A path the writer sent no stamp for was read as never written: if someone has written
+    # it since, a different value is a conflict, never a silent overwrite.
+    stamps = {p: (str(base_stamps[p]) if base_stamps.get(p) else None) for p in mine}
+    stale = {p: stamps[p] for p in mine if stamps[p] != clock.get(p)}
+    base = _values_at(record, schema, stale)
+    result = three_way(mine, base, stamps, theirs, {p: clock.get(p) for p in mine})
+    if result.conflicts:
+        raise EditConflict(result.conflicts, stamps_of(record, schema, list(cleaned)), result.kept)
+    keep: dict[str, Any] = {}
+    for code, value in cleaned.items():
+        f = schema.fields[code]
+        if f.type != FieldType.SUBFORM:
+            if code in result.apply:
+                keep[code] = value
+            continue
+        rows = []
+        for row in value or []:
+            picked = {k: v for k, v in row.items()
+                      if k == "_id" or f"{code}/{row['_id']}/{k}" in result.apply}
+            if len(picked) > 1:
+                rows.append(picked)
+        if rows:
+            keep[code] = rows
+    return keep
 
 
 def _is_identifying(schema: FormSchema, path: str) -> bool:
@@ -173,8 +299,10 @@ def create_record(user, record_type: str, answers: dict, *, request=None) -> Rec
     _require(user, "create", record_type)
     schema = get_schema(record_type)
     check_writable(user, schema, answers.keys() if isinstance(answers, dict) else [])
-    first = schema.main_sections[0].code if schema.main_sections else None
-    cleaned = validate_answers(schema, answers, check_required_sections={first} if first else None)
+    # Every required field of the form, whichever section it sits in (an incident without
+    # its child section is not a record anyone can act on).
+    cleaned = validate_answers(schema, answers,
+                               check_required_sections={s.code for s in schema.main_sections})
     with transaction.atomic():
         (number,) = next_numbers(f"short_id:{record_type}")
         record = _new_record(user, record_type, number)
@@ -192,34 +320,51 @@ def create_record(user, record_type: str, answers: dict, *, request=None) -> Rec
 
 def update_record(
     user, record: Record, answers: dict, *, section: str | None = None,
-    expected_version: int | None = None, request=None,
+    expected_version: int | None = None, base_stamps: dict | None = None, request=None,
 ) -> Record:
     """Change some answers of ``record`` (fetched through ``access_record``).
 
-    With ``section``, only fields of that section are accepted. With ``expected_version``,
-    a record changed meanwhile by someone else is refused instead of silently overwritten.
+    With ``section``, only fields of that section are accepted. The user's rights on this
+    record apply (``cases.access.rights_for``: a referral's recipient writes only the rows
+    the referral grants; a closed record is read-only).
+
+    ``base_stamps`` (``{path: stamp}`` as ``stamps_of`` gave them when the form was read;
+    a path left out counts as read never written) makes the write a three-way merge
+    (``sync.merge``): fields the user did not change are not written, a field changed by
+    someone else since then and by this user raises ``EditConflict`` (nothing written),
+    changes of different fields by two people both survive. Without it,
+    ``expected_version`` refuses any write on a record changed since that version
+    (``StaleRecord``).
     """
     rt = record.RECORD_TYPE
     _require(user, "edit", rt)
     schema = get_schema(rt)
     if not isinstance(answers, dict):
         raise AnswersInvalid({"__all__": [_("Les réponses doivent être un objet.")]})
+    if base_stamps is not None and not isinstance(base_stamps, dict):
+        raise AnswersInvalid({"stamps": [_("Les marques de version doivent être un objet.")]})
     if section is not None:
         if section not in schema.sections or schema.sections[section].is_subform:
             raise AnswersInvalid({"section": [_("Section inconnue.")]})
         outside = [c for c in answers if c in schema.fields and schema.fields[c].section != section]
         if outside:
             raise AnswersInvalid({c: [_("Ce champ n'appartient pas à cette section.")] for c in outside})
-    check_writable(user, schema, answers.keys())
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)
         if locked.deleted:
             raise PermissionDenied(_("Ce dossier a été supprimé."))
-        if expected_version is not None and locked.version != expected_version:
+        if not rights_for(user, locked).can("edit"):
+            check_writable(user, schema, answers.keys(), record=locked)
+            raise PermissionDenied(_("Vous ne pouvez pas modifier ce dossier."))
+        current = identity.read_answers(locked, schema)
+        check_writable(user, schema, answers.keys(), record=locked, answers=answers,
+                       current=current)
+        if base_stamps is None and expected_version is not None and locked.version != expected_version:
             raise StaleRecord(_("Ce dossier a été modifié par quelqu'un d'autre entre-temps. "
                                 "Rechargez la page : vos changements n'ont pas été enregistrés."))
-        current = identity.read_answers(locked, schema)
         cleaned = validate_answers(schema, answers, current=current)
+        if base_stamps is not None:
+            cleaned = _merge_submission(schema, locked, current, cleaned, base_stamps)
         new = merge_answers(schema, current, cleaned)
         (counter, hlc), = new_operations(1)
         prepared = _prepare(schema, locked, current, new, _meta(locked), user=user,
@@ -229,9 +374,38 @@ def update_record(
         locked.save()
         prepared.operation.save(force_insert=True)
         _store_tokens(locked, prepared.tokens)
+        _grant_added_rows(user, locked, schema, current, cleaned)
         record_event(AuditAction.UPDATE, user=user, request=request, record_type=rt,
                      record_id=locked.pk, fields=prepared.changed_fields)
     return locked
+
+
+def _grant_added_rows(user, record: Record, schema: FormSchema, current: dict, cleaned: dict) -> None:
+    """A share holder who adds a row (a follow-up under a referral) may write that row
+    later: the share that allowed adding it now names it."""
+    rights = rights_for(user, record)
+    if rights.full:
+        return
+    for code, value in cleaned.items():
+        f = schema.fields[code]
+        if f.type != FieldType.SUBFORM or code not in rights.add_rows:
+            continue
+        existing = {r.get("_id") for r in current.get(code) or []}
+        added = [r["_id"] for r in value or [] if r["_id"] not in existing]
+        if not added:
+            continue
+        reach = Q(user=user)
+        if user.agency_id:
+            reach |= Q(user__isnull=True, agency_id=user.agency_id)
+        share = next((sh for sh in RecordShare.objects.select_for_update().filter(
+            reach, record_type=record.RECORD_TYPE, record_id=record.pk, active=True,
+            deleted=False).order_by("created_at") if code in (sh.rows_add or [])), None)
+        if share is None:
+            continue
+        rows = {k: list(v) for k, v in (share.rows_write or {}).items()}
+        rows[code] = sorted(set(rows.get(code, [])) | set(added))
+        share.rows_write = rows
+        save_logged(user, share, entity="record_share")
 
 
 def set_record_meta(user, record: Record, action: str, audit: str, request=None, **attrs) -> Record:
@@ -251,6 +425,7 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
         if prepared is None:
             return locked
         locked.save()
+        forget_rights(locked)
         prepared.operation.save(force_insert=True)
         record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
                      record_id=locked.pk, action_name=action,
@@ -279,7 +454,7 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
         if not already:
             share = RecordShare(
                 record_type=record.RECORD_TYPE, record_id=record.pk, kind=ShareKind.ASSIGNED,
-                user=assignee, agency=assignee.agency, created_by=user,
+                user=assignee, agency=assignee.agency, created_by=user, **assignment_permit(),
             )
             save_logged(user, share, entity="record_share", created=True)
         record_event(AuditAction.ASSIGN, user=user, request=request, record_type=record.RECORD_TYPE,

@@ -7,6 +7,7 @@ except which sections a user may read or write, which it takes from ``cases.acce
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from yiri.cases import identity
 from yiri.cases import notes as case_notes
-from yiri.cases.access import readable_sections, writable_sections
+from yiri.cases.access import RecordRights, readable_sections, rights_for, writable_sections
 from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
@@ -38,6 +39,8 @@ class RowView:
     id: str
     widgets: list[Widget]
     editing: bool = False
+    writable: bool = False
+    stamps: str = "{}"
 
 
 @dataclass
@@ -47,6 +50,7 @@ class SubformView:
     adding: bool = False
     new_row: list[Widget] = field(default_factory=list)
     row_errors: list[str] = field(default_factory=list)
+    can_add: bool = False
 
 
 @dataclass
@@ -57,6 +61,10 @@ class SectionView:
     writable: bool
     editing: bool = False
     errors: list[str] = field(default_factory=list)
+    # The stamps the form was read at (JSON), sent back so the save is a three-way merge.
+    stamps: str = "{}"
+    # path -> (their value as displayed, who changed it) for fields in conflict.
+    conflicts: dict = field(default_factory=dict)
 
     @property
     def code(self) -> str:
@@ -73,19 +81,32 @@ def registration_sections(schema: FormSchema, user) -> list[SectionDef]:
     return [schema.sections[c] for c in wanted if c in schema.sections and c in allowed]
 
 
+def _stamps_json(stamps: dict) -> str:
+    return json.dumps(stamps, separators=(",", ":"), sort_keys=True)
+
+
 def section_view(
     schema: FormSchema, section: SectionDef, answers: dict, *, writable: bool,
     places: dict[str, str], editing: bool = False, values: dict | None = None,
     errors: dict | None = None, row_edit: tuple[str, str] | None = None,
     row_values: dict | None = None, messages: list[str] | None = None,
+    rights: RecordRights | None = None, clock: dict | None = None,
+    stamps: dict | None = None, conflicts: dict | None = None,
 ) -> SectionView:
-    """``values``/``errors`` are what the user just posted when a save was refused."""
+    """``values``/``errors`` are what the user just posted when a save was refused;
+    ``stamps`` the stamps to send back instead of the stored ones (after a conflict);
+    ``conflicts`` the fields in conflict, with the other person's value."""
     shown = values if values is not None else answers
+    clock = clock or {}
+    plain = [f.code for f in section.fields if f.type != FieldType.SUBFORM]
+    section_stamps = {c: clock.get(c) for c in plain}
+    section_stamps.update({k: v for k, v in (stamps or {}).items() if k in section_stamps})
     sv = SectionView(
         section=section, writable=writable, editing=editing and writable,
         widgets=widgets(schema, section.fields, shown, errors=errors if editing else None,
                         places=places, id_prefix=f"{section.code}-"),
-        subforms=[], errors=list(messages or []),
+        subforms=[], errors=list(messages or []), stamps=_stamps_json(section_stamps),
+        conflicts=conflicts or {},
     )
     for f in section.fields:
         if f.type != FieldType.SUBFORM:
@@ -95,16 +116,24 @@ def section_view(
         for row in answers.get(f.code) or []:
             if row.get("_deleted"):
                 continue
-            editing_row = bool(writable and row_edit == (f.code, row["_id"]))
+            row_writable = writable or bool(
+                rights and rights.may_write_row(f.code, section.code, row["_id"], False))
+            editing_row = bool(row_writable and row_edit == (f.code, row["_id"]))
             posted = row_values if editing_row and row_values is not None else row
+            prefix = f"{f.code}/{row['_id']}/"
+            row_stamps = {prefix + c: clock.get(prefix + c) for c in [*schema.subform_fields(f), "_deleted"]}
+            if editing_row:
+                row_stamps.update({k: v for k, v in (stamps or {}).items() if k in row_stamps})
             rows.append(RowView(
-                id=row["_id"], editing=editing_row,
+                id=row["_id"], editing=editing_row, writable=row_writable,
+                stamps=_stamps_json(row_stamps),
                 widgets=widgets(schema, row_defs, posted, places=places,
                                 errors=errors if editing_row else None, error_prefix=f"{f.code}.0.",
                                 id_prefix=f"{f.code}-{row['_id'][:8]}-"),
             ))
-        adding = bool(writable and row_edit == (f.code, "new"))
-        sub = SubformView(f=f, rows=rows, adding=adding)
+        can_add = writable or bool(rights and rights.may_write_row(f.code, section.code, "", True))
+        adding = bool(can_add and row_edit == (f.code, "new"))
+        sub = SubformView(f=f, rows=rows, adding=adding, can_add=can_add)
         if adding:
             sub.new_row = widgets(schema, row_defs, row_values or {}, places=places,
                                   errors=errors, error_prefix=f"{f.code}.0.",
@@ -121,8 +150,9 @@ def record_sections(
 ) -> tuple[dict, list[SectionView]]:
     """The sections ``user`` may read, in form order; ``only`` limits to one section."""
     answers = identity.read_answers(record, schema)
-    readable = set(readable_sections(user, schema))
-    writable = set(writable_sections(user, schema)) if user.can("edit", schema.record_type) else set()
+    rights = rights_for(user, record)
+    readable = set(readable_sections(user, schema, record))
+    writable = set(writable_sections(user, schema, record))
     places = location_names(location_codes(schema, answers) | location_codes(
         schema, posted.get("values") or {}))
     row_section = _section_of(schema, row_edit)
@@ -134,7 +164,7 @@ def record_sections(
         out.append(section_view(
             schema, sec, answers, writable=sec.code in writable, places=places,
             editing=sec.code == edit, row_edit=row_edit if target else None,
-            **(posted if target else {}),
+            rights=rights, clock=record.field_clock or {}, **(posted if target else {}),
         ))
     return answers, out
 
@@ -213,14 +243,14 @@ def notes_panel(user, record: Record, *, show_all: bool = False, values: dict | 
     newest ``NOTES_SHOWN`` unless ``show_all``), and the add form with what was just
     posted and refused."""
     rt = record.RECORD_TYPE
-    if not case_notes.can_read_notes(user, rt):
+    if not case_notes.can_read_notes(user, rt, record):
         return {"notes_readable": False}
     every = case_notes.notes_for(user, record)
     errors = errors or {}
     return {
         "notes_readable": True, "notes": every if show_all else every[:NOTES_SHOWN],
         "notes_total": len(every), "notes_more": not show_all and len(every) > NOTES_SHOWN,
-        "can_note": case_notes.can_write_notes(user, rt), "note_values": values or {},
+        "can_note": case_notes.can_write_notes(user, rt, record), "note_values": values or {},
         "note_errors": errors, "note_top_errors": errors.get("__all__", []),
     }
 
@@ -235,7 +265,7 @@ def flags_panel(user, record: Record, *, values: dict | None = None, errors: dic
     return {
         "active_flags": [f for f in flags if not f.removed],
         "lifted_flags": [f for f in flags if f.removed],
-        "can_flag": case_notes.can_write_notes(user, record.RECORD_TYPE),
+        "can_flag": case_notes.can_write_notes(user, record.RECORD_TYPE, record),
         "flag_values": values or {}, "flag_errors": errors or {},
         "removing": removing, "removal_value": removal_value,
         "removal_errors": [m for k in ("reason", "__all__") for m in removal_errors.get(k, [])],

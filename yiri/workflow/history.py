@@ -57,7 +57,7 @@ def record_history(user, record, schema: FormSchema,
     only what ``user`` may read. The caller has checked that ``user`` may open ``record``."""
     operations = list(operations)
     own = [op for op in operations if op.entity not in WORKFLOW_ENTITIES]
-    entries = {e.operation.pk: e for e in readable_history(user, schema, own)}
+    entries = {e.operation.pk: e for e in readable_history(user, schema, own, record)}
     for entry in entries.values():
         entry.event = _status_event(entry)
     flow = [op for op in operations if op.entity in WORKFLOW_ENTITIES]
@@ -107,7 +107,7 @@ def _workflow_entries(user, case: Case, schema: FormSchema, operations: list[Ope
     referrals = {r.pk: r for r in Referral.objects.filter(case=case)}
     agencies = {a.pk: str(a) for a in Agency.objects.filter(
         pk__in={r.to_agency_id for r in referrals.values()})}
-    readable = set(readable_sections(user, schema))
+    readable = set(readable_sections(user, schema, case))
     missing = {op.author_id for op in operations if op.author_id and op.author_id not in authors}
     if missing:
         from django.contrib.auth import get_user_model

@@ -98,6 +98,9 @@ class Referral(SyncedModel):
     share = models.ForeignKey("cases.RecordShare", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     consent_override = models.BooleanField(default=False)
+    # The case sections shared with the recipient (the referrer's choice; see
+    # workflow.services.refer for what each state of the referral lets them do).
+    sections = models.JSONField(default=list, blank=True)
     reason = models.TextField(_("motif"), blank=True, default="")
     response_comment = models.TextField(_("commentaire de la réponse"), blank=True, default="")
     created_at = models.DateTimeField()

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.cases import identity
-from yiri.cases.access import access_record
+from yiri.cases.access import access_record, forget_rights, rights_for
 from yiri.cases.models import Case, CaseStatus, RecordShare, ShareKind, WorkflowStage
 from yiri.cases.services import set_record_meta, update_record
 from yiri.formconfig.schema import get_schema
@@ -49,7 +49,7 @@ from .models import (
 from .stages import STAGE_ORDER, compute_stage, live_rows
 
 __all__ = [
-    "Task", "WorkflowError", "access_approval", "access_referral", "approvals_waiting_for", "complete_referral",
+    "REFERRAL_SECTIONS", "Task", "WorkflowError", "access_approval", "may_decide", "access_referral", "approvals_waiting_for", "complete_referral",
     "compute_stage", "decide_approval", "mark_read", "referrals_waiting_for", "refer",
     "refresh_stage", "reopen_case", "request_approval", "respond_referral", "respond_transfer",
     "revoke_referral", "tasks_for", "transfer", "unread_notifications",
@@ -57,6 +57,16 @@ __all__ = [
 
 # tasks_for inspects the answers of at most this many cases (the most recently updated).
 TASK_CASE_LIMIT = 500
+
+# What a referral shares by default, as the CPIMS+ service provider role reads it; a
+# transfer shares the whole case (the recipient is deciding to take it over).
+REFERRAL_SECTIONS = ("basic_identity", "consent", "protection_concerns", "services_section",
+                     "followup")
+TRANSFER_SECTIONS = ("*",)
+# What a recipient reads while deciding whether to accept a referral.
+REFERRAL_DECIDE_SECTIONS = ("basic_identity", "protection_concerns", "services_section")
+# The ``share_with`` consent answer that allows sharing with another member organisation.
+SHARE_WITH_ORGANISATIONS = "other_organisations"
 
 
 class WorkflowError(ValidationError):
@@ -215,6 +225,8 @@ def decide_approval(user, approval: Approval, *, approve: bool, comment: str = "
     to "case_plan". The requester is notified.
     """
     case = _case_for(user, approval.case_id, f"approve_{approval.kind}")
+    if not may_decide(user, approval, case):
+        raise PermissionDenied(_("Cette demande est adressée à un autre superviseur."))
     comment = (comment or "").strip()
     if not approve and not comment:
         raise WorkflowError(_("Indiquez le motif du refus dans le commentaire."))
@@ -247,6 +259,15 @@ def decide_approval(user, approval: Approval, *, approve: bool, comment: str = "
     return approval
 
 
+def may_decide(user, approval: Approval, case: Case) -> bool:
+    """The supervisor named on the request, or (standing in) a supervisor of the
+    organisation that owns the case who reaches it through their own role."""
+    if user.is_superuser or approval.approver_id == user.pk:
+        return True
+    rights = rights_for(user, case)
+    return rights.full and user.agency_id is not None and user.agency_id == case.owning_agency_id
+
+
 def access_approval(user, pk) -> Approval:
     """The approval ``pk`` if ``user`` sees its case (or asked for it, or is asked to
     decide it); 404 otherwise."""
@@ -271,6 +292,10 @@ def _check_consent(user, case: Case, consent_override: bool) -> bool:
         missing.append(_("le consentement aux services"))
     if not case.consent_disclosure:
         missing.append(_("l'accord pour partager les informations avec d'autres organisations"))
+    share_with = _answers(case).get("share_with") or []
+    if share_with and SHARE_WITH_ORGANISATIONS not in share_with:
+        missing.append(_("l'accord pour partager avec d'autres organisations (la réponse « Avec "
+                         "qui les informations peuvent-elles être partagées ? » ne les cite pas)"))
     if not missing:
         return False
     if consent_override and user.can("consent_override", "case"):
@@ -324,11 +349,47 @@ def access_referral(user, pk) -> Referral:
     raise Http404(_("Orientation introuvable."))
 
 
-def _open_share(user, case: Case, kind: str, to_agency, to_user) -> RecordShare:
+def _pending_permit(kind: str, sections: list[str]) -> dict:
+    """What the recipient of a referral or transfer awaiting an answer may do: read what is
+    needed to decide, write nothing, no workflow action."""
+    read = sections if kind == ReferralKind.TRANSFER else [
+        s for s in sections if s in REFERRAL_DECIDE_SECTIONS]
+    return {"sections_read": read, "sections_write": [], "actions": ["view"],
+            "rows_write": {}, "rows_add": []}
+
+
+def _accepted_permit(referral: Referral, sections: list[str]) -> dict:
+    """An accepted referral: read the sections shared, write the referred service's row
+    and the follow-ups the recipient adds; nothing else."""
+    rows = {"services": [str(referral.service_row_id)]} if referral.service_row_id else {}
+    return {"sections_read": sections, "sections_write": [], "actions": ["view", "edit"],
+            "rows_write": rows, "rows_add": ["followups"]}
+
+
+def _set_permit(share: RecordShare, permit: dict) -> None:
+    for name, value in permit.items():
+        setattr(share, name, value)
+
+
+def _open_share(user, case: Case, kind: str, to_agency, to_user, permit: dict) -> RecordShare:
     share = RecordShare(id=uuid.uuid4(), record_type="case", record_id=case.pk, kind=kind,
                         user=to_user, agency=to_agency, active=True, created_by=user)
+    _set_permit(share, permit)
     _save(user, share, created=True)
     return share
+
+
+def _shared_sections(kind: str, sections) -> list[str]:
+    """The case sections the referrer shares: the default set when none is chosen."""
+    codes = {s.code for s in get_schema("case").main_sections}
+    if not sections:
+        default = REFERRAL_SECTIONS if kind == ReferralKind.REFERRAL else TRANSFER_SECTIONS
+        return [s for s in default if s in codes or s == "*"]
+    chosen = [str(s) for s in sections]
+    unknown = [s for s in chosen if s not in codes]
+    if unknown:
+        raise WorkflowError(_("Section inconnue : %(codes)s.") % {"codes": ", ".join(unknown)})
+    return [s.code for s in get_schema("case").main_sections if s.code in chosen]
 
 
 def _close_share(user, referral: Referral) -> None:
@@ -340,7 +401,7 @@ def _close_share(user, referral: Referral) -> None:
 
 
 def _start(user, case, kind: str, *, to_agency, to_user, service_row_id, reason: str,
-           consent_override: bool, request) -> Referral:
+           consent_override: bool, request, sections=None) -> Referral:
     action = "refer" if kind == ReferralKind.REFERRAL else "transfer"
     case = _case_for(user, case, action)
     if kind == ReferralKind.REFERRAL:
@@ -353,6 +414,7 @@ def _start(user, case, kind: str, *, to_agency, to_user, service_row_id, reason:
     if kind == ReferralKind.TRANSFER and to_user is None and to_agency.pk == case.owning_agency_id:
         raise WorkflowError(_("Choisissez le travailleur qui reprendra le dossier."))
     override = _check_consent(user, case, consent_override)
+    shared = _shared_sections(kind, sections)
     if service_row_id is not None:
         try:
             service_row_id = UUID(str(service_row_id))
@@ -367,11 +429,13 @@ def _start(user, case, kind: str, *, to_agency, to_user, service_row_id, reason:
                 case=case, kind=kind, status=ReferralStatus.IN_PROGRESS, deleted=False).exists():
             raise WorkflowError(_("Un transfert de ce dossier est déjà en attente."))
         share_kind = ShareKind.REFERRAL if kind == ReferralKind.REFERRAL else ShareKind.TRANSFER
-        share = _open_share(user, case, share_kind, to_agency, to_user)
+        share = _open_share(user, case, share_kind, to_agency, to_user,
+                            _pending_permit(kind, shared))
         referral = Referral(
             id=uuid.uuid4(), case=case, kind=kind, from_user=user, from_agency_id=user.agency_id,
             to_user=to_user, to_agency=to_agency, service_row_id=service_row_id, share=share,
             consent_override=override, reason=(reason or "").strip(), created_at=timezone.now(),
+            sections=shared,
         )
         _save(user, referral, created=True)
         _audit(action, user, case, request, override=override, referral=referral.pk,
@@ -385,9 +449,13 @@ def _start(user, case, kind: str, *, to_agency, to_user, service_row_id, reason:
 
 
 def refer(user, case, *, to_agency, to_user=None, service_row_id=None, reason: str = "",
-          consent_override: bool = False, request=None) -> Referral:
+          consent_override: bool = False, sections=None, request=None) -> Referral:
     """Refer an open case to another organisation (or one of its users), optionally for
-    one row of the services subform. The recipient gets access through an active share.
+    one row of the services subform. The recipient gets access through an active share
+    that permits only what the referral is for: while it awaits an answer, reading what is
+    needed to decide; once accepted, reading the ``sections`` shared (the referrer's
+    choice, ``REFERRAL_SECTIONS`` by default) and writing the referred service's row and
+    the follow-ups the recipient adds. Never a workflow action on the case.
 
     Needs ``refer``, and recorded consent (consent for services and disclosure to other
     organisations) or ``consent_override=True`` with the ``consent_override`` right, which
@@ -395,11 +463,11 @@ def refer(user, case, *, to_agency, to_user=None, service_row_id=None, reason: s
     """
     return _start(user, case, ReferralKind.REFERRAL, to_agency=to_agency, to_user=to_user,
                   service_row_id=service_row_id, reason=reason,
-                  consent_override=consent_override, request=request)
+                  consent_override=consent_override, request=request, sections=sections)
 
 
 def transfer(user, case, *, to_agency, to_user=None, reason: str = "", consent_override: bool = False,
-             request=None) -> Referral:
+             sections=None, request=None) -> Referral:
     """Offer the case to another organisation or user; ownership moves when they accept.
 
     Same rights and consent rules as ``refer`` (with ``transfer``). The recipient sees the
@@ -407,7 +475,7 @@ def transfer(user, case, *, to_agency, to_user=None, reason: str = "", consent_o
     """
     return _start(user, case, ReferralKind.TRANSFER, to_agency=to_agency, to_user=to_user,
                   service_row_id=None, reason=reason, consent_override=consent_override,
-                  request=request)
+                  request=request, sections=sections)
 
 
 def _respond(user, referral: Referral, kind: str, accept: bool, comment: str) -> Referral:
@@ -415,6 +483,8 @@ def _respond(user, referral: Referral, kind: str, accept: bool, comment: str) ->
         raise WorkflowError(_("Cette action ne s'applique pas à ce type d'orientation."))
     if not _is_recipient(user, referral):
         raise PermissionDenied(_("Cette orientation ne vous est pas adressée."))
+    if not accept and not (comment or "").strip():
+        raise WorkflowError(_("Expliquez le refus dans le commentaire."))
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.IN_PROGRESS:
         raise WorkflowError(_("Cette orientation a déjà reçu une réponse ou a été annulée."))
@@ -433,6 +503,10 @@ def respond_referral(user, referral: Referral, *, accept: bool, comment: str = "
         _save(user, referral)
         if not accept:
             _close_share(user, referral)
+        elif referral.share_id:
+            share = RecordShare.objects.select_for_update().get(pk=referral.share_id)
+            _set_permit(share, _accepted_permit(referral, referral.sections or []))
+            _save(user, share)
         case = referral.case
         _audit("respond_referral", user, case, request, referral=referral.pk, status=referral.status)
         kind = NotificationKind.REFERRAL_ACCEPTED if accept else NotificationKind.REFERRAL_DECLINED
@@ -534,15 +608,22 @@ def respond_transfer(user, referral: Referral, *, accept: bool, comment: str = "
 def reopen_case(user, case, *, reason: str = "", request=None) -> Case:
     """Reopen a closed case (needs ``reopen``): status open, stage "reopened".
 
-    ``reason`` is free text and so is neither audited nor logged; it is accepted for the
-    form's sake and dropped (record it in the case notes if it matters).
+    ``reason`` is required. It is free text about the child, so it is kept as a note on
+    the case (sealed, readable by those who read the case's notes), never in the audit.
     """
     case = _case_for(user, case, "reopen")
     if case.status != CaseStatus.CLOSED:
         raise WorkflowError(_("Seul un dossier clôturé peut être rouvert."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Indiquez pourquoi le dossier est rouvert."))
+    from yiri.cases.notes import add_reopen_note
+
     with transaction.atomic():
         case = set_record_meta(user, case, "reopen", AuditAction.WORKFLOW, request,
                                status=CaseStatus.OPEN, workflow_stage=WorkflowStage.REOPENED)
+        forget_rights(case)
+        add_reopen_note(user, case, reason, request=request)
         _notify([case.owner], NotificationKind.CASE_REOPENED, case, actor=user)
     return case
 

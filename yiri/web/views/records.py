@@ -3,6 +3,8 @@ subform rows, and the change history. Cases, incidents and tracing requests shar
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -15,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
-from yiri.cases.access import access_record, readable_sections
+from yiri.cases import identity
+from yiri.cases.access import access_record, readable_sections, rights_for
 from yiri.cases.export import export_csv
 from yiri.cases.identity import display_name
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
 from yiri.cases.notes import flagged_ids
 from yiri.cases.services import (
+    EditConflict,
     StaleRecord,
     assign_record,
     create_record,
@@ -30,10 +34,19 @@ from yiri.cases.services import (
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
+from yiri.sync.models import Operation
 from yiri.workflow import services as workflow
 
 from .. import listing
-from ..answers import is_uuid, location_codes, location_names, parse_row, parse_section, widgets
+from ..answers import (
+    format_value,
+    is_uuid,
+    location_codes,
+    location_names,
+    parse_row,
+    parse_section,
+    widgets,
+)
 from ..pages import (
     SLUG_OF,
     age_of,
@@ -270,12 +283,14 @@ def _linked_case(user, pk):
 
 def _header(user, record) -> dict:
     schema = get_schema(record.RECORD_TYPE)
-    readable = readable_sections(user, schema)
+    readable = readable_sections(user, schema, record)
+    rights = rights_for(user, record)
     return {
         "record": record, "record_type": record.RECORD_TYPE, "slug": SLUG_OF[record.RECORD_TYPE],
         "name": display_name(record) if readable else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
-        "can_edit": user.can("edit", record.RECORD_TYPE),
+        "can_edit": rights.can("edit"), "read_only": not rights.is_open,
+        "via_share": not rights.full,
         "stage_steps": workflow_views.stage_steps(record) if isinstance(record, Case) else None,
     }
 
@@ -355,7 +370,7 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
     record = access_record(user, _model(record_type), pk)
     schema = get_schema(record_type)
     sec = schema.sections.get(code)
-    if sec is None or sec.is_subform or code not in readable_sections(user, schema):
+    if sec is None or sec.is_subform or code not in readable_sections(user, schema, record):
         raise Http404
     if request.method == "GET":
         edit = code if request.GET.get("edit") else None
@@ -366,9 +381,12 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
         _save(request, record, values, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
         errors, msgs = _refusal(exc)
-        record.refresh_from_db()
+        record = _reread(record)
+        extra = {}
+        if isinstance(exc, EditConflict):
+            values, extra = _after_conflict(user, record, schema, exc, values, errors)
         return _section_response(request, user, record, code, status=422, edit=code,
-                                 values=values, errors=errors, messages=msgs)
+                                 values=values, errors=errors, messages=msgs, **extra)
     record.refresh_from_db()
     if _is_htmx(request):
         return _section_response(request, user, record, code)
@@ -386,7 +404,7 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
     f = schema.fields.get(subform)
     if f is None or f.type != FieldType.SUBFORM or f.section != code:
         raise Http404
-    if code not in readable_sections(user, schema):
+    if code not in readable_sections(user, schema, record):
         raise Http404
     answers = parse_row(schema, f, request.POST)
     row_id = request.POST.get("_id") or "new"
@@ -394,10 +412,14 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
         _save(request, record, answers, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
         errors, msgs = _refusal(exc)
-        record.refresh_from_db()
+        record = _reread(record)
+        row_values, extra = answers[subform][0], {}
+        if isinstance(exc, EditConflict):
+            answers, extra = _after_conflict(user, record, schema, exc, answers, errors)
+            row_values = answers[subform][0]
         return _section_response(request, user, record, code, status=422,
-                                 row_edit=(subform, row_id), row_values=answers[subform][0],
-                                 errors=errors, messages=msgs)
+                                 row_edit=(subform, row_id), row_values=row_values,
+                                 errors=errors, messages=msgs, **extra)
     record.refresh_from_db()
     if _is_htmx(request):
         return _section_response(request, user, record, code)
@@ -406,26 +428,84 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
 
 
 def _save(request, record, answers: dict, code: str) -> None:
-    """Save one section's answers; a case then moves to the stage its answers reach
-    (the workflow's ``refresh_stage``, as its contract asks of the UI)."""
+    """Save one section's answers as a three-way merge from the stamps the form was read
+    at; a case then moves to the stage its answers reach (the workflow's
+    ``refresh_stage``, as its contract asks of the UI)."""
     user = request.user
     record = update_record(user, record, answers, section=code, request=request,
-                           expected_version=_version(request))
-    if isinstance(record, Case) and user.can("edit", "case"):
+                           base_stamps=_stamps(request))
+    if isinstance(record, Case) and rights_for(user, record).can("edit"):
         workflow.refresh_stage(user, record, request=request)
 
 
-def _version(request) -> int | None:
+def _stamps(request) -> dict:
+    """The stamps the form was read at. A form without them (a page from before this
+    version) counts as read before anything was written: every field it changes that
+    someone has written becomes a conflict to look at, never a silent overwrite."""
     try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+        stamps = json.loads(request.POST.get("stamps") or "{}")
+    except ValueError:
+        stamps = {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _reread(record):
+    fresh = type(record).objects.get(pk=record.pk)
+    return fresh
 
 
 def _refusal(exc) -> tuple[dict, list[str]]:
     if isinstance(exc, AnswersInvalid):
         return exc.errors, [_("Certaines réponses sont à corriger : rien n'a été enregistré.")]
+    if isinstance(exc, EditConflict):
+        return {}, [str(exc.args[0])]
     return {}, [str(exc.args[0]) if exc.args else _("Modification refusée.")]
+
+
+def _after_conflict(user, record, schema, exc: EditConflict, posted: dict,
+                    errors: dict) -> tuple[dict, dict]:
+    """The form to show after a refused merge: what the user typed, except fields they
+    left alone that someone else changed (shown as stored now); next to each clashing
+    field both values and who made the other change. The form carries the stamps of now
+    for those fields, so saving again keeps the user's value knowingly."""
+    current = identity.read_answers(record, schema)
+    kept = set(exc.kept)
+    values = {}
+    for code, value in posted.items():
+        f = schema.fields.get(code)
+        if f is not None and f.type == FieldType.SUBFORM:
+            rows = []
+            for r in value or []:
+                stored = next((c for c in current.get(code) or [] if c.get("_id") == r["_id"]), {})
+                rows.append({k: (stored.get(k) if f"{code}/{r['_id']}/{k}" in kept else v)
+                             for k, v in r.items()})
+            values[code] = rows
+        else:
+            values[code] = current.get(code) if code in kept else value
+    authors = _authors_of(record, {c.their_stamp for c in exc.conflicts})
+    places = location_names(location_codes(schema, current))
+    stamps = dict(exc.stamps)
+    for c in exc.conflicts:
+        parts = c.path.split("/")
+        top = schema.fields[parts[0]]
+        f = schema.subform_fields(top).get(parts[2]) if len(parts) == 3 else top
+        key = f"{parts[0]}.0.{parts[2]}" if len(parts) == 3 else c.path
+        theirs = format_value(schema, f, c.theirs, places) or _("(vide)")
+        mine = format_value(schema, f, c.mine, places) or _("(vide)")
+        errors.setdefault(key, []).append(
+            _("Modifié entre-temps par %(who)s : « %(theirs)s ». Votre saisie : « %(mine)s ». "
+              "Enregistrez de nouveau pour garder votre saisie, ou remettez l'autre valeur.")
+            % {"who": authors.get(c.their_stamp) or _("quelqu'un d'autre"), "theirs": theirs,
+               "mine": mine})
+    return values, {"stamps": stamps}
+
+
+def _authors_of(record, stamps: set) -> dict:
+    ops = Operation.objects.filter(entity_id=record.pk, hlc__in=[s for s in stamps if s])
+    by_id = {op.hlc: op.author_id for op in ops}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=set(by_id.values()) - {None})}
+    return {hlc: (users[a].get_full_name() or users[a].username) if a in users else ""
+            for hlc, a in by_id.items()}
 
 
 @login_required
@@ -437,7 +517,7 @@ def history(request: HttpRequest, record_type: str, pk) -> HttpResponse:
     field_code = request.GET.get("field") or None
     if field_code and field_code not in schema.fields:
         field_code = None
-    readable = set(readable_sections(user, schema))
+    readable = set(readable_sections(user, schema, record))
     section = request.GET.get("section") if request.GET.get("section") in readable else None
     fields = [(c, f.label) for c, f in schema.fields.items() if f.section in readable]
     return render(request, "web/history.html", {

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiri.cases import identity
-from yiri.cases.access import access_record, readable_sections
+from yiri.cases.access import access_record, readable_sections, rights_for
 from yiri.cases.models import Case, CaseStatus, WorkflowStage
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
@@ -107,7 +107,8 @@ def case_panel(user, case: Case, error: FormError | None = None) -> dict:
     (a refused action) is attached to the form it came from."""
     m = workflow_models
     schema = get_schema("case")
-    readable = set(readable_sections(user, schema))
+    rights = rights_for(user, case)
+    readable = set(readable_sections(user, schema, case))
     # An approval's comments belong with the section it approves: shown to its readers only.
     approvals = [a for a in m.Approval.objects.filter(case=case, deleted=False)
                  .select_related("requested_by", "decided_by")[:20]
@@ -117,10 +118,10 @@ def case_panel(user, case: Case, error: FormError | None = None) -> dict:
     pending = {a.kind for a in approvals if a.status == m.ApprovalStatus.PENDING}
     requestable = [
         (kind, m.ApprovalKind(kind).label) for kind, (req, _app) in APPROVAL_KINDS.items()
-        if user.can(req, "case") and kind not in pending and case.status == CaseStatus.OPEN
+        if rights.can(req) and kind not in pending and case.status == CaseStatus.OPEN
     ]
     decidable = {a.pk for a in approvals if a.status == m.ApprovalStatus.PENDING
-                 and user.can(APPROVAL_KINDS[a.kind][1], "case")}
+                 and rights.can(APPROVAL_KINDS[a.kind][1]) and workflow.may_decide(user, a, case)}
     my_agency = user.agency_id
     for r in referrals:
         r.can_respond = r.status == m.ReferralStatus.IN_PROGRESS and (
@@ -144,9 +145,9 @@ def case_panel(user, case: Case, error: FormError | None = None) -> dict:
     closure = schema.lookups.get("closure_reason")
     is_open = case.status == CaseStatus.OPEN
     can = {
-        "request": bool(requestable), "refer": is_open and user.can("refer", "case"),
-        "transfer": is_open and user.can("transfer", "case"),
-        "reopen": case.status == CaseStatus.CLOSED and user.can("reopen", "case"),
+        "request": bool(requestable), "refer": is_open and rights.can("refer"),
+        "transfer": is_open and rights.can("transfer"),
+        "reopen": case.status == CaseStatus.CLOSED and rights.can("reopen"),
         "decide": error is not None and error.target in decidable,
         "respond": any(r.error and r.can_respond for r in referrals),
         "referral": any(r.error and (r.can_complete or r.can_revoke) for r in referrals),
@@ -156,7 +157,9 @@ def case_panel(user, case: Case, error: FormError | None = None) -> dict:
         "approvals": approvals, "referrals": referrals, "requestable": requestable,
         "decidable": decidable,
         "can_refer": can["refer"], "can_transfer": can["transfer"], "can_reopen": can["reopen"],
-        "can_override": user.can("consent_override", "case"),
+        "can_override": rights.can("consent_override"),
+        "shareable_sections": [(s.code, s.name) for s in schema.main_sections],
+        "default_referral_sections": workflow.REFERRAL_SECTIONS,
         "consent_ok": case.consent_for_services and case.consent_disclosure,
         "agencies": Agency.objects.filter(deleted=False).exclude(pk=case.owning_agency_id)
         .order_by("name")[:200],
@@ -193,6 +196,7 @@ def _refused(request, case, error: FormError) -> HttpResponse:
     from .records import page_context  # records builds the page and imports this module
 
     error.values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    error.values["sections"] = request.POST.getlist("sections")  # the referral's checkboxes
     case = Case.objects.get(pk=case.pk)
     return render(request, "web/record.html", page_context(request.user, case, wf_error=error),
                   status=422)
@@ -276,7 +280,7 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
     return _run(request, case, lambda: workflow.refer(
         user, case, to_agency=agency, to_user=_recipient(agency, request.POST.get("to_user")),
         service_row_id=row_id, reason=_comment(request, "reason"), consent_override=override,
-        request=request,
+        sections=request.POST.getlist("sections") or None, request=request,
     ), _("Orientation envoyée à %(agency)s.") % {"agency": agency}, error)
 
 
