@@ -197,7 +197,10 @@ def _refused(request, case, error: FormError) -> HttpResponse:
 
     error.values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     error.values["sections"] = request.POST.getlist("sections")  # the referral's checkboxes
-    case = Case.objects.get(pk=case.pk)
+    case = Case.objects.visible_to(request.user).filter(pk=case.pk).first()
+    if case is None:  # the refusal came with the end of this user's access
+        messages.error(request, error.message)
+        return redirect("home")
     return render(request, "web/record.html", page_context(request.user, case, wf_error=error),
                   status=422)
 
