@@ -10,23 +10,16 @@ from __future__ import annotations
 import pytest
 
 from yiri.accounts.models import User, UserGroup
-from yiri.accounts.roles import seed_roles
 from yiri.cases.services import create_record
-from yiri.formconfig.models import Lookup
 from yiri.formconfig.schema import clear_cache
-from yiri.formconfig.services import load_form_set
 from yiri.network.models import Agency, Location, RelayCell
-from yiri.network.services import load_locations
+from yiri.network.reference import seed_reference_data
 
 PASSWORD = "motdepasse-tres-long-42"
 
 
 def ensure_reference_data() -> None:
-    if not Location.objects.exists():
-        load_locations()
-    if not Lookup.objects.exists():
-        load_form_set()
-    seed_roles()
+    seed_reference_data()
     clear_cache()
 
 

@@ -37,3 +37,13 @@ def test_a_case_worker_is_refused_and_an_outsider_gets_nothing(cast):
     assert client_for("worker").get("/cases/export.csv").status_code == 403
     assert client_for("partner").get("/cases/export.csv").status_code == 404
     assert Client().get("/cases/export.csv").status_code == 302  # to the login page
+
+
+def test_the_download_is_made_for_a_french_spreadsheet(cast):
+    make_case(cast.worker, risk_level="high")
+    response = client_for("manager").get("/cases/export.csv")
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode()) and response["Content-Type"] == "text/csv; charset=utf-8"
+    header, row = raw.decode("utf-8-sig").splitlines()
+    assert header.startswith("Numéro;Statut;Étape;Organisation;Mis à jour (heure locale)")
+    assert ";Élevé;" in row and "high" not in row

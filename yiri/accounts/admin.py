@@ -1,38 +1,30 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils.html import format_html, format_html_join
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, FormRight, RecordType, Role, SystemAction, User, UserGroup
+from .forms import RoleForm
+from .models import Role, User, UserGroup
 
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ("name_fr", "code", "scope")
-    readonly_fields = ("permission_table",)
-    fields = ("code", "name_fr", "name_en", "scope", "permission_table", "permissions", "form_rights")
+    """Rights as tables of checkboxes and selects (``RoleForm``), checked against the action
+    list and the form sections; every change is audited by ``yiri.audit.signals``."""
 
-    @admin.display(description=_("Tableau des droits"))
-    def permission_table(self, role: Role):
-        """The role's rights as a table: one row per action, one column per record type."""
-        types = list(RecordType)
-        header = format_html_join("", "<th scope='col'>{}</th>", ((t.label,) for t in types))
-        rows = format_html_join(
-            "", "<tr><th scope='row'>{}</th>{}</tr>",
-            ((a.label, format_html_join("", "<td>{}</td>", (
-                ("✔" if role.allows(a.value, t.value) else "·",) for t in types)))
-             for a in Action),
-        )
-        system = ", ".join(str(s.label) for s in SystemAction if role.allows(s.value, "system")) or "—"
-        rights = "; ".join(
-            f"{rt}: " + ", ".join(f"{sec}={FormRight(v).label}" for sec, v in secs.items())
-            for rt, secs in role.form_rights.items()
-        ) or "—"
-        return format_html(
-            "<table><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>"
-            "<p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p>",
-            header, rows, _("Administration :"), system, _("Sections de formulaire :"), rights,
-        )
+    form = RoleForm
+    list_display = ("name_fr", "code", "scope")
+    list_filter = ("scope",)
+    search_fields = ("code", "name_fr", "name_en")
+    fieldsets = (
+        (None, {"fields": ("code", "name_fr", "name_en", "scope")}),
+        (_("Actions permises"), {"fields": ("permissions",)}),
+        (_("Droits par section de formulaire"), {"fields": ("form_rights",)}),
+    )
 
 
 @admin.register(UserGroup)
@@ -41,8 +33,41 @@ class UserGroupAdmin(admin.ModelAdmin):
     list_filter = ("agency",)
 
 
+_VERBS = {"add": _("Peut ajouter"), "change": _("Peut modifier"), "delete": _("Peut supprimer"),
+          "view": _("Peut consulter")}
+
+
+def permission_label(perm: Permission) -> str:
+    """A Django permission in the reader's language: its stored name is English text
+    ("Can add rôle") written when the tables were made."""
+    verb, _sep, _model = perm.codename.partition("_")
+    model = perm.content_type.model_class()
+    if verb not in _VERBS or model is None:
+        return str(perm)
+    return gettext("%(app)s | %(verb)s : %(model)s") % {
+        "app": model._meta.app_config.verbose_name, "verb": _VERBS[verb],
+        "model": model._meta.verbose_name,
+    }
+
+
+class FrenchPermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(FrenchPermissionsMixin, BaseGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(FrenchPermissionsMixin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "agency", "is_active")
     list_filter = ("role", "agency", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (

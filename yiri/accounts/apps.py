@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "yiri.accounts"
     label = "accounts"
-    verbose_name = "Comptes et rôles"
+    verbose_name = _("Comptes et rôles")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -72,12 +73,12 @@ class Role(SyncedModel):
     the right on sections not named; a record type absent from it means no section at all.
     """
 
-    code = models.SlugField(max_length=40, unique=True)
-    name_fr = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120)
-    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.OWN)
-    permissions = models.JSONField(default=dict, blank=True)
-    form_rights = models.JSONField(default=dict, blank=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=120)
+    name_en = models.CharField(_("nom (anglais)"), max_length=120)
+    scope = models.CharField(_("portée"), max_length=10, choices=Scope.choices, default=Scope.OWN)
+    permissions = models.JSONField(_("actions permises"), default=dict, blank=True)
+    form_rights = models.JSONField(_("droits par section de formulaire"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name_fr"]
@@ -90,6 +91,20 @@ class Role(SyncedModel):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "fr").startswith("en") else self.name_fr
+
+    def clean(self) -> None:
+        # Any form or serializer of a role goes through here: an unknown action or section
+        # would otherwise take rights away silently. Imported here: rights imports models.
+        from .rights import clean_form_rights, clean_permissions
+
+        errors = []
+        for attr, check in (("permissions", clean_permissions), ("form_rights", clean_form_rights)):
+            try:
+                setattr(self, attr, check(getattr(self, attr)))
+            except ValidationError as exc:
+                errors += exc.messages
+        if errors:
+            raise ValidationError(errors)
 
     def allows(self, action: str, record_type: str = "case") -> bool:
         return action in self.permissions.get(record_type, [])
@@ -104,9 +119,10 @@ class Role(SyncedModel):
 class UserGroup(SyncedModel):
     """A team (e.g. the case workers a supervisor manages); scope "group" uses it."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("nom"), max_length=120)
     agency = models.ForeignKey(
-        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("organisation"),
     )
 
     class Meta:
@@ -125,17 +141,27 @@ class YiriUserManager(UserManager):
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(
-        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+        verbose_name=_("organisation"),
     )
-    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT)
-    user_groups = models.ManyToManyField(UserGroup, blank=True, related_name="members")
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.PROTECT,
+        verbose_name=_("rôle"),
+    )
+    user_groups = models.ManyToManyField(
+        UserGroup, blank=True, related_name="members",
+        verbose_name=_("groupes d'utilisateurs"),
+    )
     relay_cell = models.ForeignKey(
-        "network.RelayCell", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "network.RelayCell", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("cellule de relais"),
     )
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
-    language = models.CharField(max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")])
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        _("langue"), max_length=5, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+    failed_logins = models.PositiveSmallIntegerField(_("échecs de connexion"), default=0)
+    locked_until = models.DateTimeField(_("verrouillé jusqu'à"), null=True, blank=True)
 
     objects = YiriUserManager()
 

@@ -1,8 +1,10 @@
 """The seeded roles, as one table a person can read (modelled on the CPIMS+ roles).
 
 A role's scope says which records it reaches; its actions say what it may do with them;
-its form rights say which form sections it reads or writes. ``seed_roles`` writes this
-table to the database; administrators may then change roles in the admin.
+its form rights say which form sections it reads or writes. ``seed_roles`` creates the
+roles of this table that are missing; administrators may then change roles in the admin,
+and a later change of this table reaches existing databases only through a data migration
+(see network/reference.py) that leaves roles an administrator edited alone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ _CASE_WORK = [A.VIEW, A.CREATE, A.EDIT, A.REFER, A.TRANSFER, A.REQUEST_ASSESSMEN
 _SUPERVISION = _CASE_WORK + [A.ASSIGN, A.APPROVE_ASSESSMENT, A.APPROVE_CASE_PLAN,
                              A.APPROVE_CLOSURE, A.CLOSE, A.REOPEN, A.EXPORT, A.CONSENT_OVERRIDE]
 _ALL_RECORD_ACTIONS = [a.value for a in A]
+# Raised by a data migration that changes the seeded roles; this table holds its result.
+ROLES_VERSION = 1
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -52,19 +56,35 @@ SEEDED_ROLES: dict[str, tuple] = {
 }
 
 
+def seeded_role_values(code: str) -> dict:
+    """The field values of a seeded role, as stored (plain strings, for JSON and comparisons)."""
+    name_fr, name_en, scope, actions, system, rights = SEEDED_ROLES[code]
+    permissions = {rt: [str(a) for a in acts] for rt, acts in actions.items()}
+    if system:
+        permissions["system"] = [str(s) for s in system]
+    return {
+        "name_fr": name_fr, "name_en": name_en, "scope": str(scope), "permissions": permissions,
+        "form_rights": {rt: {k: str(v) for k, v in r.items()} for rt, r in rights.items()},
+    }
+
+
 def seed_roles() -> dict[str, Role]:
-    roles = {}
-    for code, (name_fr, name_en, scope, actions, system, rights) in SEEDED_ROLES.items():
-        permissions = {rt: [str(a) for a in acts] for rt, acts in actions.items()}
-        if system:
-            permissions["system"] = [str(s) for s in system]
-        role, _ = Role.objects.update_or_create(
-            code=code,
-            defaults={
-                "name_fr": name_fr, "name_en": name_en, "scope": str(scope),
-                "permissions": permissions,
-                "form_rights": {rt: {k: str(v) for k, v in r.items()} for rt, r in rights.items()},
-            },
-        )
-        roles[code] = role
-    return roles
+    """Create the seeded roles that are missing; a role that exists is never changed."""
+    return {
+        code: Role.objects.get_or_create(code=code, defaults=seeded_role_values(code))[0]
+        for code in SEEDED_ROLES
+    }
+
+
+def change_actions_if_unchanged(role, record_type: str, old: list[str], new: list[str]) -> bool:
+    """For a data migration: give ``role`` (a historical model row) the actions ``new`` on
+    ``record_type`` only if it still has exactly the previously shipped ``old`` ones.
+
+    A role whose actions an administrator changed is left alone. Returns whether it changed.
+    """
+    current = role.permissions.get(record_type, [])
+    if sorted(current) != sorted(old) or sorted(current) == sorted(new):
+        return False
+    role.permissions = {**role.permissions, record_type: list(new)}
+    role.save(update_fields=["permissions"])
+    return True

@@ -19,7 +19,8 @@ from rest_framework.response import Response
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
-from yiri.cases.access import access_record
+from yiri.cases import identity
+from yiri.cases.access import access_record, readable_in, readable_sections
 from yiri.cases.models import RECORD_MODELS, Record
 from yiri.cases.search import filter_records, names_readable, rank_page, search_cases
 from yiri.cases.services import create_record, delete_record, update_record
@@ -67,14 +68,24 @@ class RecordViewSet(NotesAndFlagsMixin, viewsets.GenericViewSet):
         )
 
     def _rows(self, records) -> Response:
-        context = {"request": self.request,
-                   "name_readable": names_readable(self.request.user, self.record_type)}
+        records = list(records)
+        user, schema = self.request.user, get_schema(self.record_type)
+        name_sections = {schema.fields[c].section for c in identity.NAME_FIELDS
+                         if c in schema.fields}
+        ids = None
+        for section in name_sections:  # through shares, per record (one query a section)
+            found = readable_in(user, records, section)
+            ids = found if ids is None else ids & found
+        context = {"request": self.request, "name_ids": ids or set(),
+                   "name_readable": names_readable(user, self.record_type)}
         data = self.row_serializer_class(records, many=True, context=context).data
         return self.get_paginated_response(data)
 
     def _detail(self, record: Record, code: int = status.HTTP_200_OK) -> Response:
-        context = {"request": self.request, "schema": get_schema(self.record_type),
-                   "name_readable": names_readable(self.request.user, self.record_type)}
+        schema = get_schema(self.record_type)
+        readable = readable_sections(self.request.user, schema, record)
+        context = {"request": self.request, "schema": schema,
+                   "name_readable": identity.name_readable(readable, schema)}
         return Response(self.detail_serializer_class(record, context=context).data, status=code)
 
     def list(self, request: Request) -> Response:

@@ -59,6 +59,7 @@ class FieldSerializer(serializers.Serializer):
     max_value = serializers.FloatField(allow_null=True)
     max_length = serializers.IntegerField(allow_null=True)
     no_future = serializers.BooleanField()
+    decimals = serializers.BooleanField()
     visible_if = serializers.JSONField(allow_null=True)
 
 

@@ -184,7 +184,8 @@ class RecordRowSerializer(serializers.Serializer):
 
     def to_representation(self, record) -> dict:
         data = super().to_representation(record)
-        if not self.context.get("name_readable", False):
+        ids = self.context.get("name_ids")  # lists: records reached through a share
+        if not self.context.get("name_readable", False) or (ids is not None and record.pk not in ids):
             data.pop("display_name", None)
         return data
 

@@ -26,16 +26,17 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("date et heure"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("utilisateur"),
     )
-    action = models.CharField(max_length=20, choices=AuditAction.choices)
-    record_type = models.CharField(max_length=30, blank=True)
-    record_id = models.UUIDField(null=True, blank=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    record_type = models.CharField(_("type de fiche"), max_length=30, blank=True)
+    record_id = models.UUIDField(_("identifiant de la fiche"), null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     # Field codes, counts, role codes: never names, answers or free text.
-    details = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at"]

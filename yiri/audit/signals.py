@@ -8,6 +8,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
 from yiri.accounts.models import Role
+from yiri.accounts.rights import rights_changes
 
 from .context import current_actor, current_request
 from .models import AuditAction
@@ -65,11 +66,25 @@ def _role_changed(sender, instance, created, **kwargs):
         )
 
 
+_ROLE_FIELDS = ("code", "name_fr", "name_en", "scope", "permissions", "form_rights")
+
+
+@receiver(pre_save, sender=Role, dispatch_uid="audit-role-before")
+def _remember_role_rights(sender, instance, **kwargs):
+    instance._audit_old_rights = Role.objects.filter(pk=instance.pk).values(*_ROLE_FIELDS).first()
+
+
 @receiver(post_save, sender=Role, dispatch_uid="audit-role-changed")
 def _role_saved(sender, instance, created, **kwargs):
+    # What changed, as codes: scope, actions added and removed per record type, section
+    # rights before and after. A save that changed nothing writes no row.
+    old = getattr(instance, "_audit_old_rights", None)
+    changes = rights_changes(old, {f: getattr(instance, f) for f in _ROLE_FIELDS})
+    if not created and not changes:
+        return
     record_event(AuditAction.PERMISSION_CHANGE, user=current_actor(), request=current_request(),
                  record_type="role", record_id=instance.pk,
-                 role=instance.code, created=created)
+                 role=instance.code, created=created, changes=changes)
 
 
 @receiver(m2m_changed, sender=User.user_groups.through, dispatch_uid="audit-user-groups")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "yiri.cases"
     label = "cases"
-    verbose_name = "Dossiers"
+    verbose_name = _("Dossiers")

@@ -2,62 +2,133 @@
 
 Streams rows so a large export never holds every record in memory; writes one audit row
 (count and filters' names only).
+
+The file is made for a spreadsheet on a French-language office PC: UTF-8 with a
+byte-order mark (without it Excel reads "Ã©" for "é"), ``;`` between cells (French Excel
+uses ``;`` as its list separator because ``,`` is the decimal comma, so a comma-separated
+file opens there as one column; LibreOffice asks, with ``;`` offered), cells quoted only
+when needed, CRLF line ends. Headers are the form's labels, values the lookup labels,
+dates ``JJ/MM/AAAA``, decimals with a comma, times in local time (``TIME_ZONE``).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.formconfig.models import FieldType
-from yiri.formconfig.schema import get_schema
+from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
+from yiri.network.models import Location
 
 from .access import readable_sections
 from .identity import read_answers
 from .models import RECORD_MODELS
 
-META_COLUMNS = ["short_id", "status", "owning_agency", "updated_at"]
+BOM = "\ufeff"
+DELIMITER = ";"
+LIST_JOINER = ", "
 
 
-def _cell(value) -> str:
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+class ExcelFrench(csv.excel):
+    delimiter = DELIMITER
+
+
+def _meta_columns(model) -> list[tuple[str, Any]]:
+    """(header, value of a record) for the columns every export starts with."""
+    columns = [
+        (_("Numéro"), lambda r: r.short_id),
+        (_("Statut"), lambda r: r.get_status_display()),
+    ]
+    if hasattr(model, "workflow_stage"):
+        columns.append((_("Étape"), lambda r: r.get_workflow_stage_display()))
+    columns += [
+        (_("Organisation"), lambda r: r.owning_agency.code if r.owning_agency else ""),
+        (_("Mis à jour (heure locale)"), lambda r: _local_time(r.updated_at)),
+    ]
+    return columns
+
+
+def _local_time(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def _headers(fields: list[FieldDef], schema: FormSchema) -> list[str]:
+    """The fields' labels; a label used twice gets its section's name to tell them apart."""
+    seen: dict[str, int] = {}
+    for f in fields:
+        seen[f.label] = seen.get(f.label, 0) + 1
+    return [f"{f.label} ({schema.sections[f.section].name})" if seen[f.label] > 1 else f.label
+            for f in fields]
+
+
+def _number(value: Any) -> str:
     if isinstance(value, bool):
         return _("oui") if value else _("non")
-    return "" if value is None else str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # No thousands separator: a spreadsheet would then read the cell as text.
+    return str(value).replace(".", ",")
+
+
+def _cell(schema: FormSchema, f: FieldDef, value: Any, places: dict[str, str]) -> str:
+    if value is None or value == "" or value == []:
+        return ""
+    lookup = schema.lookups.get(f.lookup or "")
+    if isinstance(value, list):
+        return LIST_JOINER.join(lookup.label(str(v)) if lookup else str(v) for v in value)
+    if isinstance(value, bool) or f.type == FieldType.BOOLEAN:
+        return _("oui") if value else _("non")
+    if lookup is not None:
+        return lookup.label(str(value))
+    if f.type == FieldType.DATE:
+        try:
+            return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    if f.type == FieldType.LOCATION:
+        return places.get(str(value), str(value))
+    if isinstance(value, int | float):
+        return _number(value)
+    return str(value)
 
 
 def export_csv(user, record_type: str = "case", *, queryset=None, request=None) -> Iterator[str]:
-    """CSV lines of the records ``user`` may see (optionally narrowed by ``queryset``,
-    which must itself come from ``visible_to``). Subform rows are not exported."""
+    """CSV text of the records ``user`` may see (optionally narrowed by ``queryset``,
+    which must itself come from ``visible_to``), in chunks. Subform rows are not exported."""
     if not user.can("export", record_type):
         raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
     model = RECORD_MODELS[record_type]
     schema = get_schema(record_type)
     sections = set(readable_sections(user, schema))
     fields = [f for f in schema.fields.values() if f.section in sections and f.type != FieldType.SUBFORM]
+    meta = _meta_columns(model)
     base = model.objects.visible_to(user)
     qs = (base if queryset is None else base & queryset).select_related("owning_agency").order_by("short_id")
     count = qs.count()
     record_event(AuditAction.EXPORT, user=user, request=request, record_type=record_type,
                  count=count, fields=len(fields))
+    # Place names for location answers, read once per export (about a thousand places).
+    places = (dict(Location.objects.values_list("code", "name"))
+              if any(f.type == FieldType.LOCATION for f in fields) else {})
 
     def lines() -> Iterator[str]:
         buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(META_COLUMNS + [f.code for f in fields])
+        buf.write(BOM)
+        writer = csv.writer(buf, dialect=ExcelFrench)
+        writer.writerow([header for header, _value in meta] + _headers(fields, schema))
         for record in qs.iterator(chunk_size=500):
             answers = read_answers(record, schema)
-            writer.writerow(
-                [record.short_id, record.status, record.owning_agency.code if record.owning_agency else "",
-                 record.updated_at.isoformat()] + [_cell(answers.get(f.code)) for f in fields]
-            )
+            writer.writerow([value(record) for _header, value in meta]
+                            + [_cell(schema, f, answers.get(f.code), places) for f in fields])
             if buf.tell() > 64_000:
                 yield buf.getvalue()
                 buf.seek(0)

@@ -88,6 +88,17 @@ def unseal(blob: str) -> dict:
     return CODEC.decode(blob)
 
 
+# The fields ``display_name`` reads: who may see the name must read their sections.
+NAME_FIELDS = ("name_first", "name_middle", "name_last", "inquirer_name_first",
+               "inquirer_name_last")
+
+
+def name_readable(sections, schema) -> bool:
+    """Whether reading ``sections`` covers every name field ``schema`` has."""
+    needed = {schema.fields[c].section for c in NAME_FIELDS if c in schema.fields}
+    return bool(needed) and needed <= set(sections)
+
+
 def display_name(record) -> str:
     fields = read_identity(record).get("fields", {})
     parts = [fields.get(k) for k in ("name_first", "name_middle", "name_last")]

@@ -232,6 +232,8 @@ class RecordShare(SyncedModel):
             models.Index(fields=["agency", "active", "record_type"], name="share_agency"),
             models.Index(fields=["record_id"], name="share_record"),
         ]
+        verbose_name = _("partage de fiche")
+        verbose_name_plural = _("partages de fiche")
 
     @property
     def permits_all(self) -> bool:
@@ -265,6 +267,8 @@ class NameToken(models.Model):
             models.Index(fields=["token", "record_type", "record_id"], name="nametoken_token_cov"),
             models.Index(fields=["record_id", "token"], name="nametoken_record_cov"),
         ]
+        verbose_name = _("jeton de recherche")
+        verbose_name_plural = _("jetons de recherche")
 
 
 def _text(blob: str) -> str:

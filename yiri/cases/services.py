@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.formconfig.models import FieldType
+from yiri.formconfig.schema import FieldDef as FieldDefLike
 from yiri.formconfig.schema import FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
@@ -406,6 +407,61 @@ def _grant_added_rows(user, record: Record, schema: FormSchema, current: dict, c
         rows[code] = sorted(set(rows.get(code, [])) | set(added))
         share.rows_write = rows
         save_logged(user, share, entity="record_share")
+
+
+# What an incident or a tracing request starts from when registered from a case: its
+# field <- the case's field. A tracing request's child sought is one ``traces`` row.
+FROM_CASE = {
+    "incident": {"survivor_age": "age", "survivor_sex": "sex",
+                 "survivor_nationality": "nationality",
+                 "survivor_protection_status": "protection_status"},
+    "tracing_request": {"traces": {
+        "sought_name_first": "name_first", "sought_name_last": "name_last",
+        "sought_name_nickname": "name_nickname", "sought_sex": "sex", "sought_age": "age",
+        "sought_date_of_birth": "date_of_birth", "sought_nationality": "nationality",
+        "separation_date": "separation_date", "separation_cause": "separation_cause",
+        "trace_status": None,
+    }},
+}
+
+
+def answers_from_case(user, record_type: str, case) -> dict:
+    """Answers to prefill a new ``record_type`` linked to ``case``, from what ``user``
+    may read of the case (nothing they may not read is copied)."""
+    from .access import visible_answers
+
+    case_schema, schema = get_schema("case"), get_schema(record_type)
+    source = visible_answers(user, case_schema, identity.read_answers(case, case_schema), case)
+
+    def value(target: FieldDefLike, code: str | None):
+        v = source.get(code) if code else None
+        if isinstance(v, list) and target.type != FieldType.MULTISELECT:
+            v = v[0] if v else None  # one nationality where the form takes one
+        if isinstance(v, str) and target.type == FieldType.MULTISELECT:
+            v = [v]
+        if target.lookup and v is not None:
+            allowed = schema.lookups[target.lookup].values if target.lookup in schema.lookups else {}
+            v = [x for x in v if x in allowed] if isinstance(v, list) else (v if v in allowed else None)
+        return v
+
+    out: dict = {}
+    for code, mapping in FROM_CASE.get(record_type, {}).items():
+        f = schema.fields.get(code)
+        if f is None:
+            continue
+        if isinstance(mapping, dict):
+            subs = schema.subform_fields(f)
+            row = {k: value(subs[k], src) for k, src in mapping.items() if k in subs}
+            if "trace_status" in subs and subs["trace_status"].lookup in schema.lookups:
+                row["trace_status"] = next(iter(schema.lookups[subs["trace_status"].lookup].values))
+            row = {k: v for k, v in row.items() if v not in (None, "", [])}
+            if len(row) > 1:
+                out[code] = [row]
+        else:
+            v = value(f, mapping)
+            if v not in (None, "", []):
+                out[code] = v
+    return out
 
 
 def set_record_meta(user, record: Record, action: str, audit: str, request=None, **attrs) -> Record:

@@ -21,6 +21,8 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
+from yiri.formconfig.validation import age_on
+
 from . import people
 from .network import AGENCIES, AgencySpec
 
@@ -259,7 +261,7 @@ class CaseGenerator:
         if index % DUPLICATE_EVERY == DUPLICATE_EVERY // 2 and self.pool:
             source = self.pool[rng.randrange(len(self.pool))]
             registered = min(self.today, source.registered + dt.timedelta(days=rng.randint(3, 400)))
-            age = (registered - source.child.birth).days // 365
+            age = age_on(source.child.birth, registered)
             if age > 17 or source.agency == agency and len(self.agency_codes) < 2:
                 source = None
             elif source.agency == agency:
@@ -335,6 +337,7 @@ class CaseGenerator:
             a["name_nickname"] = rng.choice(people.NICKNAMES[child.sex])
         if rng.random() < 0.62:
             a["date_of_birth"] = child.birth.isoformat()
+            a["age"] = age_on(child.birth, registered)  # the age on the registration day
         else:
             a["age_estimated"] = True
         a["birth_registered"] = rng.choices(["yes", "no", "unknown"], weights=[45, 35, 20])[0]

@@ -18,15 +18,13 @@ from django.apps import apps
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
-from yiri.accounts.models import Role
-from yiri.accounts.roles import SEEDED_ROLES, seed_roles
 from yiri.cases.models import RECORD_MODELS, Case, NameToken, RecordShare
 from yiri.cases.services import assign_record, bulk_create_records
-from yiri.formconfig.models import Lookup
 from yiri.formconfig.schema import clear_cache, get_schema
 from yiri.formconfig.validation import validate_answers
 from yiri.network.models import Location
-from yiri.network.services import load_locations, local_node
+from yiri.network.reference import seed_reference_data
+from yiri.network.services import local_node
 from yiri.sync.models import Operation
 
 from .generator import CaseGenerator, GeneratedCase, Places
@@ -57,15 +55,8 @@ class LoadReport:
 
 
 def ensure_reference_data() -> None:
-    """Locations, forms and roles, loaded only if missing; and this node's row."""
-    if not Location.objects.exists():
-        load_locations()
-    if not Lookup.objects.exists():
-        from yiri.formconfig.services import load_form_set
-
-        load_form_set()
-    if Role.objects.filter(code__in=SEEDED_ROLES).count() < len(SEEDED_ROLES):
-        seed_roles()
+    """Locations, forms and roles, seeded once (never overwritten); and this node's row."""
+    seed_reference_data()
     local_node()
     clear_cache()
 

@@ -22,7 +22,7 @@ class FieldInline(admin.StackedInline):
     extra = 0
     fields = (
         ("code", "type", "order"), ("label_fr", "label_en"), ("help_fr", "help_en"),
-        ("required", "identifying", "matchable", "no_future"),
+        ("required", "identifying", "matchable", "no_future", "decimals"),
         ("lookup", "subform"), ("min_value", "max_value", "max_length"), "visible_if",
     )
     autocomplete_fields = ("lookup",)

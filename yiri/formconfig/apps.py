@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FormConfigConfig(AppConfig):
     name = "yiri.formconfig"
     label = "formconfig"
-    verbose_name = "Formulaires"
+    verbose_name = _("Formulaires")

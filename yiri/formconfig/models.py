@@ -15,9 +15,9 @@ def _pick(fr: str, en: str) -> str:
 
 
 class Lookup(SyncedModel):
-    code = models.SlugField(max_length=60, unique=True)
-    name_fr = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200, blank=True)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_fr = models.CharField(_("nom (français)"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -33,12 +33,15 @@ class Lookup(SyncedModel):
 
 
 class LookupValue(SyncedModel):
-    lookup = models.ForeignKey(Lookup, on_delete=models.CASCADE, related_name="values")
-    code = models.SlugField(max_length=60)
-    label_fr = models.CharField(max_length=200)
-    label_en = models.CharField(max_length=200, blank=True)
-    order = models.PositiveIntegerField(default=0)
-    disabled = models.BooleanField(default=False)
+    lookup = models.ForeignKey(
+        Lookup, on_delete=models.CASCADE, related_name="values",
+        verbose_name=_("liste de valeurs"),
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    label_fr = models.CharField(_("libellé (français)"), max_length=200)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("ordre"), default=0)
+    disabled = models.BooleanField(_("désactivée"), default=False)
 
     class Meta:
         ordering = ["lookup", "order", "code"]
@@ -55,15 +58,16 @@ class LookupValue(SyncedModel):
 
 
 class FormSection(SyncedModel):
-    record_type = models.CharField(max_length=20, choices=RecordType.choices)
-    code = models.SlugField(max_length=60)
-    name_fr = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200, blank=True)
-    order = models.PositiveIntegerField(default=0)
+    record_type = models.CharField(_("type de fiche"), max_length=20, choices=RecordType.choices)
+    code = models.SlugField(_("code"), max_length=60)
+    name_fr = models.CharField(_("nom (français)"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("ordre"), default=0)
     is_subform = models.BooleanField(
-        default=False, help_text=_("Section décrivant une ligne d'un sous-formulaire répétable.")
+        _("sous-formulaire"), default=False,
+        help_text=_("Section décrivant une ligne d'un sous-formulaire répétable."),
     )
-    visible = models.BooleanField(default=True)
+    visible = models.BooleanField(_("visible"), default=True)
 
     class Meta:
         ordering = ["record_type", "order", "code"]
@@ -95,31 +99,47 @@ class FieldType(models.TextChoices):
 
 
 class Field(SyncedModel):
-    section = models.ForeignKey(FormSection, on_delete=models.CASCADE, related_name="fields")
-    code = models.SlugField(max_length=60)
-    type = models.CharField(max_length=12, choices=FieldType.choices)
-    label_fr = models.CharField(max_length=200)
-    label_en = models.CharField(max_length=200, blank=True)
-    help_fr = models.CharField(max_length=400, blank=True)
-    help_en = models.CharField(max_length=400, blank=True)
-    order = models.PositiveIntegerField(default=0)
-    required = models.BooleanField(default=False)
+    section = models.ForeignKey(
+        FormSection, on_delete=models.CASCADE, related_name="fields",
+        verbose_name=_("section"),
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    type = models.CharField(_("type"), max_length=12, choices=FieldType.choices)
+    label_fr = models.CharField(_("libellé (français)"), max_length=200)
+    label_en = models.CharField(_("libellé (anglais)"), max_length=200, blank=True)
+    help_fr = models.CharField(_("aide (français)"), max_length=400, blank=True)
+    help_en = models.CharField(_("aide (anglais)"), max_length=400, blank=True)
+    order = models.PositiveIntegerField(_("ordre"), default=0)
+    required = models.BooleanField(_("obligatoire"), default=False)
     identifying = models.BooleanField(
-        default=False,
+        _("identifiant"), default=False,
         help_text=_("Donnée identifiante (nom, téléphone, adresse, récit) : protégée à part."),
     )
-    matchable = models.BooleanField(default=False)
-    lookup = models.ForeignKey(Lookup, null=True, blank=True, on_delete=models.PROTECT)
+    matchable = models.BooleanField(
+        _("sert au rapprochement"), default=False,
+        help_text=_("Utilisé pour repérer les doublons et rapprocher les fiches."),
+    )
+    lookup = models.ForeignKey(
+        Lookup, null=True, blank=True, on_delete=models.PROTECT,
+        verbose_name=_("liste de valeurs"),
+    )
     subform = models.ForeignKey(
         FormSection, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         limit_choices_to={"is_subform": True},
+        verbose_name=_("sous-formulaire"),
     )
-    min_value = models.FloatField(null=True, blank=True)
-    max_value = models.FloatField(null=True, blank=True)
-    no_future = models.BooleanField(default=False, help_text=_("Date qui ne peut pas être dans le futur."))
-    max_length = models.PositiveIntegerField(null=True, blank=True)
+    min_value = models.FloatField(_("valeur minimale"), null=True, blank=True)
+    max_value = models.FloatField(_("valeur maximale"), null=True, blank=True)
+    no_future = models.BooleanField(
+        _("pas de date future"), default=False, help_text=_("Date qui ne peut pas être dans le futur."),
+    )
+    # Numbers mean counts and ages unless said otherwise: "12,5 ans" is refused.
+    decimals = models.BooleanField(
+        _("accepte les décimales"), default=False,
+        help_text=_("Nombre qui peut avoir une partie décimale (sinon : nombre entier)."))
+    max_length = models.PositiveIntegerField(_("longueur maximale"), null=True, blank=True)
     visible_if = models.JSONField(
-        null=True, blank=True,
+        _("visible si"), null=True, blank=True,
         help_text=_('Affiché seulement si {"field": "code", "equals": valeur}.'),
     )
 

@@ -39,6 +39,7 @@ class FieldDef:
     min_value: float | None = None
     max_value: float | None = None
     no_future: bool = False
+    decimals: bool = False
     max_length: int | None = None
     visible_if: dict | None = None
     help_fr: str = ""
@@ -144,7 +145,7 @@ def _build(record_type: str) -> FormSchema:
                 section=f.section.code, required=f.required, identifying=f.identifying,
                 matchable=f.matchable, lookup=f.lookup.code if f.lookup else None,
                 subform=f.subform.code if f.subform else None, min_value=f.min_value,
-                max_value=f.max_value, no_future=f.no_future, max_length=f.max_length,
+                max_value=f.max_value, no_future=f.no_future, decimals=f.decimals, max_length=f.max_length,
                 visible_if=f.visible_if, help_fr=f.help_fr, help_en=f.help_en, order=f.order,
             )
         )

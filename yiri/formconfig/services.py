@@ -11,25 +11,29 @@ from .models import Field, FormSection, Lookup, LookupValue
 from .schema import clear_cache
 
 DEFAULT_FORMS_FILE = Path(__file__).parent / "data" / "default_forms.json"
+# The version of the shipped form set. A data migration that changes the default forms,
+# lookups or labels raises it (see network/reference.py), and the seed file holds its result.
+FORM_SET_VERSION = 1
 
 
 @transaction.atomic
 def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
-    """Create or update lookups, sections and fields from a form-set JSON file.
+    """Create the lookups, values, sections and fields of a form-set JSON file that are missing.
 
-    Existing rows are matched by code and updated in place (ids kept, so records and
-    change history stay valid); nothing is deleted. Returns counts of what was read.
+    Rows are matched by code; an existing row is never changed, so what an administrator
+    edited stays (later shipped changes come as data migrations). Nothing is deleted.
+    Returns counts of what was read.
     """
     spec = json.loads(Path(path).read_text(encoding="utf-8"))
     lookups: dict[str, Lookup] = {}
     n_values = 0
     for lk in spec.get("lookups", []):
-        lookup, _ = Lookup.objects.update_or_create(
+        lookup, _ = Lookup.objects.get_or_create(
             code=lk["code"], defaults={"name_fr": lk["name"]["fr"], "name_en": lk["name"].get("en", "")}
         )
         lookups[lookup.code] = lookup
         for order, val in enumerate(lk["values"]):
-            LookupValue.objects.update_or_create(
+            LookupValue.objects.get_or_create(
                 lookup=lookup, code=val["code"],
                 defaults={"label_fr": val["fr"], "label_en": val.get("en", ""), "order": order * 10},
             )
@@ -38,7 +42,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
     for record_type, sections in spec.get("forms", {}).items():
         by_code: dict[str, FormSection] = {}
         for sec in sections:
-            section, _ = FormSection.objects.update_or_create(
+            section, _ = FormSection.objects.get_or_create(
                 record_type=record_type, code=sec["code"],
                 defaults={
                     "name_fr": sec["name"]["fr"], "name_en": sec["name"].get("en", ""),
@@ -52,7 +56,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
                 lookup = lookups.get(f["lookup"]) if f.get("lookup") else None
                 if f.get("lookup") and lookup is None:
                     lookup = Lookup.objects.get(code=f["lookup"])
-                Field.objects.update_or_create(
+                Field.objects.get_or_create(
                     section=by_code[sec["code"]], code=f["code"],
                     defaults={
                         "type": f["type"],
@@ -67,6 +71,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
                         "subform": by_code.get(f["subform"]) if f.get("subform") else None,
                         "min_value": f.get("min"), "max_value": f.get("max"),
                         "no_future": bool(f.get("no_future")),
+                        "decimals": bool(f.get("decimals")),
                         "visible_if": f.get("visible_if"),
                     },
                 )

@@ -69,6 +69,8 @@ def _clean_value(f: FieldDef, value: Any, schema: FormSchema, path: str, errors:
                     _("Saisissez un nombre entre %(min)s et %(max)s.")
                     % {"min": _fmt(f.min_value, "…"), "max": _fmt(f.max_value, "…")}
                 )
+            if not f.decimals and not number.is_integer():
+                raise ValueError(_("Saisissez un nombre entier, par exemple 12."))
             return int(number) if number.is_integer() else number
         if f.type == FieldType.DATE:
             try:
@@ -169,6 +171,48 @@ def is_visible(f: FieldDef, answers: dict) -> bool:
     return current == expected
 
 
+# Cross-field rules: (age, date of birth, "the age is estimated", the day the age was
+# given) wherever a form has them, on the record or in each row of a subform. An age is the
+# age on the day it was recorded (the registration date, else today). The date of birth
+# wins: an age that does not match it is refused, an empty age is filled from it.
+AGE_RULES = (("age", "date_of_birth", "age_estimated", "registration_date"),
+             ("sought_age", "sought_date_of_birth", None, None))
+
+
+def age_on(dob: dt.date, day: dt.date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def _check_ages(answers: dict, touched: set[str], errors: dict, prefix: str = "") -> dict:
+    """Check the age rules on ``answers`` (a record's or a row's, merged with what is
+    stored); returns the answers to fill in. Only rules whose fields the write touches
+    are checked, so an old inconsistency does not block an unrelated edit."""
+    filled: dict[str, Any] = {}
+    today = timezone.localdate()
+    for age_code, dob_code, estimated_code, day_code in AGE_RULES:
+        if not ({age_code, dob_code, day_code} & touched):
+            continue
+        raw_dob, age = answers.get(dob_code), answers.get(age_code)
+        if not raw_dob or f"{prefix}{dob_code}" in errors or f"{prefix}{age_code}" in errors:
+            continue
+        try:
+            day = dt.date.fromisoformat(str(answers.get(day_code))) if answers.get(day_code) else today
+            computed = age_on(dt.date.fromisoformat(str(raw_dob)), min(day, today))
+        except ValueError:
+            continue
+        if is_empty(age):
+            filled[age_code] = computed
+            continue
+        slack = 1 if estimated_code and answers.get(estimated_code) else 0
+        if isinstance(age, int | float) and abs(age - computed) > slack:
+            errors.setdefault(f"{prefix}{age_code}", []).append(
+                _("L'âge (%(age)s ans) ne correspond pas à la date de naissance, qui donne "
+                  "%(computed)d ans à la date de l'enregistrement. Corrigez l'âge ou la date "
+                  "de naissance.")
+                % {"age": _fmt(age, "?"), "computed": computed})
+    return filled
+
+
 def validate_answers(
     schema: FormSchema,
     submitted: dict,
@@ -192,6 +236,18 @@ def validate_answers(
             continue
         cleaned[code] = _clean_value(f, value, schema, code, errors)
     merged = {**(current or {}), **cleaned}
+    filled = _check_ages(merged, set(cleaned), errors)
+    cleaned.update({c: v for c, v in filled.items() if c in schema.fields})
+    merged.update(cleaned)
+    for code, rows in cleaned.items():
+        f = schema.fields.get(code)
+        if f is None or f.type != FieldType.SUBFORM or not isinstance(rows, list):
+            continue
+        stored = {r.get("_id"): r for r in (current or {}).get(code) or []}
+        for index, row in enumerate(rows):
+            whole_row = {**stored.get(row.get("_id"), {}), **row}
+            fill = _check_ages(whole_row, set(row), errors, prefix=f"{code}.{index}.")
+            row.update({k: v for k, v in fill.items() if k in schema.subform_fields(f)})
     touched = {schema.fields[c].section for c in cleaned} | (check_required_sections or set())
     for code, f in schema.fields.items():
         if f.section in touched and f.required and is_visible(f, merged) and is_empty(merged.get(code)):

@@ -16,8 +16,8 @@ class SyncedModel(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    origin_node = models.CharField(max_length=64, default="", editable=False)
-    deleted = models.BooleanField(default=False)
+    origin_node = models.CharField(_("nœud d'origine"), max_length=64, default="", editable=False)
+    deleted = models.BooleanField(_("supprimé"), default=False)
 
     class Meta:
         abstract = True
@@ -46,15 +46,16 @@ class LocationQuerySet(models.QuerySet):
 
 
 class Location(SyncedModel):
-    code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
-    level = models.CharField(max_length=10, choices=LocationLevel.choices)
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    level = models.CharField(_("niveau"), max_length=10, choices=LocationLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("lieu parent"),
     )
     # Materialised path of codes ("BF/BF-03/BF-KAD/"): subtree filters are one indexed
     # prefix comparison instead of a recursive query.
-    path = models.CharField(max_length=400, db_index=True, editable=False)
+    path = models.CharField(_("chemin"), max_length=400, db_index=True, editable=False)
 
     objects = LocationQuerySet.as_manager()
 
@@ -84,20 +85,22 @@ class Location(SyncedModel):
 class Agency(SyncedModel):
     """A member organisation of the network (NGO, association, public service)."""
 
-    code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=200)
-    acronym = models.CharField(max_length=30, blank=True)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    acronym = models.CharField(_("sigle"), max_length=30, blank=True)
     country = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "country"}
+        Location, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "country"},
+        verbose_name=_("pays"),
     )
     regions = models.ManyToManyField(
-        Location, blank=True, related_name="agencies", limit_choices_to={"level": "region"}
+        Location, blank=True, related_name="agencies", limit_choices_to={"level": "region"},
+        verbose_name=_("régions d'intervention"),
     )
     contact_name = models.CharField(_("personne de contact"), max_length=120, blank=True)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
     email = models.EmailField(_("courriel"), blank=True)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
-    services_offered = models.JSONField(default=list, blank=True)
+    services_offered = models.JSONField(_("services offerts"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -111,15 +114,19 @@ class Agency(SyncedModel):
 class RelayCell(SyncedModel):
     """A regional relay cell: checks and relays the data of its member organisations."""
 
-    code = models.CharField(max_length=30, unique=True)
-    name = models.CharField(max_length=200)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
     regions = models.ManyToManyField(
-        Location, related_name="relay_cells", limit_choices_to={"level": "region"}
+        Location, related_name="relay_cells", limit_choices_to={"level": "region"},
+        verbose_name=_("régions couvertes"),
     )
-    members = models.ManyToManyField(Agency, blank=True, related_name="relay_cells")
-    contact_name = models.CharField(max_length=120, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
+    members = models.ManyToManyField(
+        Agency, blank=True, related_name="relay_cells",
+        verbose_name=_("organisations membres"),
+    )
+    contact_name = models.CharField(_("personne de contact"), max_length=120, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -139,16 +146,23 @@ class NodeKind(models.TextChoices):
 class Node(models.Model):
     """An installation of Yiri. Nodes form a tree: offices → relay cells → national."""
 
-    node_id = models.CharField(max_length=64, primary_key=True)
-    code = models.CharField(max_length=12, unique=True)
-    kind = models.CharField(max_length=10, choices=NodeKind.choices)
-    name = models.CharField(max_length=200)
+    node_id = models.CharField(_("identifiant du nœud"), max_length=64, primary_key=True)
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    kind = models.CharField(_("type"), max_length=10, choices=NodeKind.choices)
+    name = models.CharField(_("nom"), max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("nœud parent"),
     )
-    relay_cell = models.ForeignKey(RelayCell, null=True, blank=True, on_delete=models.PROTECT)
-    agencies = models.ManyToManyField(Agency, blank=True, related_name="nodes")
-    base_url = models.URLField(blank=True)
+    relay_cell = models.ForeignKey(
+        RelayCell, null=True, blank=True, on_delete=models.PROTECT,
+        verbose_name=_("cellule de relais"),
+    )
+    agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="nodes",
+        verbose_name=_("organisations"),
+    )
+    base_url = models.URLField(_("adresse du serveur"), blank=True)
 
     class Meta:
         ordering = ["kind", "name"]
@@ -163,8 +177,33 @@ class Node(models.Model):
         return self.node_id == settings.YIRI_NODE_ID
 
 
+class SeededDataSet(models.Model):
+    """A reference data set (locations, default forms, roles) already seeded in this database.
+
+    ``load_reference_data`` runs at every start; a data set with a row here is never
+    seeded again, so what an administrator edited stays. Later changes of the shipped data
+    come as data migrations (``network/reference.py``), which raise ``version``.
+    """
+
+    name = models.CharField(_("jeu de données"), max_length=40, primary_key=True)
+    version = models.PositiveIntegerField(_("version"))
+    seeded_at = models.DateTimeField(_("chargé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("jeu de données de référence")
+        verbose_name_plural = _("jeux de données de référence")
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
 class Sequence(models.Model):
     """Per-node counters (change-log counter, human-readable record numbers)."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    value = models.BigIntegerField(default=0)
+    name = models.CharField(_("nom"), max_length=40, primary_key=True)
+    value = models.BigIntegerField(_("valeur"), default=0)
+
+    class Meta:
+        verbose_name = _("compteur")
+        verbose_name_plural = _("compteurs")

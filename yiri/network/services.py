@@ -12,6 +12,8 @@ from django.db.models import F
 from .models import Location, Node, Sequence
 
 LOCATIONS_FILE = Path(__file__).parent / "data" / "locations.csv"
+# Raised by a data migration that changes shipped locations; the file holds its result.
+LOCATIONS_VERSION = 1
 
 
 def next_numbers(name: str, count: int = 1) -> range:
@@ -25,9 +27,10 @@ def next_numbers(name: str, count: int = 1) -> range:
 
 @transaction.atomic
 def load_locations(path: Path = LOCATIONS_FILE) -> int:
-    """Load (or update) the location hierarchy from a CSV of ``code,parent,level,name``.
+    """Create the places of a CSV of ``code,parent,level,name`` that are missing.
 
-    Rows must come parent before child. Returns the number of rows read.
+    Rows must come parent before child. A place that exists is never changed (an
+    administrator may have renamed it). Returns the number of rows read.
     """
     existing = {loc.code: loc for loc in Location.objects.all()}
     count = 0
@@ -37,10 +40,11 @@ def load_locations(path: Path = LOCATIONS_FILE) -> int:
             parent = existing.get(parent_code) if parent_code else None
             if parent_code and parent is None:
                 raise ValueError(f"{path.name} ligne {line_no}: parent inconnu {parent_code!r}")
-            loc = existing.get(code) or Location(code=code)
-            loc.name, loc.level, loc.parent = row["name"].strip(), row["level"].strip(), parent
-            loc.save()
-            existing[code] = loc
+            if code not in existing:
+                loc = Location(code=code, name=row["name"].strip(), level=row["level"].strip(),
+                               parent=parent)
+                loc.save()
+                existing[code] = loc
             count += 1
     return count
 

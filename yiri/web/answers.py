@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from yiri.formconfig.models import FieldType
@@ -120,7 +120,10 @@ def format_value(schema: FormSchema, f: FieldDef, value: Any, places: dict[str, 
     if f.type == FieldType.LOCATION:
         return places.get(str(value), str(value))
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Decimal comma ("12,5"); no grouping: an answer may be a year or a number to copy.
+        return number_format(value, use_l10n=True)
     return str(value)
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yiri.cases.access import readable_sections
+from yiri.cases.access import readable_in
 from yiri.cases.identity import display_name
 from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
 from yiri.cases.notes import flagged_ids
@@ -39,6 +39,7 @@ class CaseRow:
     name: str
     age: int | None
     flagged: bool = False
+    sex: str = ""  # the sex lookup's label ("Féminin"), not its code
 
 
 def _age(dob: dt.date | None) -> int | None:
@@ -51,10 +52,14 @@ def _age(dob: dt.date | None) -> int | None:
 def case_rows(user, cases) -> list[CaseRow]:
     """Names appear only for users who may read the identity section."""
     schema = get_schema("case")
-    names = "basic_identity" in readable_sections(user, schema)
     cases = list(cases)
+    # A record reached through a share shows its name only if the share lets the user
+    # read the identity section (one query for the page).
+    names = readable_in(user, cases, "basic_identity")
     flagged = flagged_ids("case", [c.pk for c in cases])  # one query for the whole page
-    return [CaseRow(c, display_name(c) if names else "", _age(c.date_of_birth), c.pk in flagged)
+    sex = schema.lookups.get("sex")
+    return [CaseRow(c, display_name(c) if c.pk in names else "", _age(c.date_of_birth), c.pk in flagged,
+                    (sex.label(c.sex) if sex else c.sex) if c.sex else "")
             for c in cases]
 
 

@@ -20,12 +20,13 @@ from yiri.audit.services import record_event
 from yiri.cases import identity
 from yiri.cases.access import access_record, readable_sections, rights_for
 from yiri.cases.export import export_csv
-from yiri.cases.identity import display_name
+from yiri.cases.identity import display_name, name_readable
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
 from yiri.cases.notes import flagged_ids
 from yiri.cases.services import (
     EditConflict,
     StaleRecord,
+    answers_from_case,
     assign_record,
     create_record,
     set_record_meta,
@@ -235,6 +236,13 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
         for sec in sections:
             values.update(parse_section(sec, request.POST))
         submitted = {k: v for k, v in values.items() if v not in (None, [], "")}
+        if link is not None:
+            # What the form does not show (a tracing request's child sought) comes from
+            # the case it is registered from.
+            shown_codes = {f.code for sec in sections for f in sec.fields}
+            for code, value in answers_from_case(user, record_type, link).items():
+                if code not in shown_codes:
+                    submitted.setdefault(code, value)
         try:
             record = create_record(user, record_type, submitted, request=request)
         except AnswersInvalid as exc:
@@ -246,6 +254,8 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
             return redirect(record_url(record))
     elif request.method == "POST":
         values = _prefill(schema, request.POST)
+    elif link is not None:
+        values = answers_from_case(user, record_type, link)
     places = location_names(location_codes(schema, values))
     blocks = [(sec, widgets(schema, sec.fields, values, errors=errors, places=places))
               for sec in sections]
@@ -287,7 +297,7 @@ def _header(user, record) -> dict:
     rights = rights_for(user, record)
     return {
         "record": record, "record_type": record.RECORD_TYPE, "slug": SLUG_OF[record.RECORD_TYPE],
-        "name": display_name(record) if readable else "",
+        "name": display_name(record) if name_readable(readable, schema) else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": rights.can("edit"), "read_only": not rights.is_open,
         "via_share": not rights.full,

@@ -1,19 +1,17 @@
 from django.core.management.base import BaseCommand
 
-from yiri.accounts.roles import seed_roles
-from yiri.formconfig.services import load_form_set
-from yiri.network.services import load_locations, local_node
+from yiri.network.reference import seed_reference_data
+from yiri.network.services import local_node
 
 
 class Command(BaseCommand):
-    help = "Charge les lieux, le jeu de formulaires par défaut et les rôles (sans écraser les ajouts)."
+    help = (
+        "Charge une seule fois les lieux, le jeu de formulaires par défaut et les rôles "
+        "(jamais d'écrasement de ce qu'un administrateur a modifié)."
+    )
 
     def handle(self, *args, **options):
-        n_locations = load_locations()
-        forms = load_form_set()
-        roles = seed_roles()
+        done = seed_reference_data()
         node = local_node()
-        self.stdout.write(
-            f"{n_locations} lieux, {forms['fields']} champs dans {forms['sections']} sections, "
-            f"{forms['lookups']} listes, {len(roles)} rôles ; nœud {node.code} ({node.kind})."
-        )
+        seeded = ", ".join(name for name, now in done.items() if now) or "rien (déjà chargé)"
+        self.stdout.write(f"Données de référence chargées : {seeded} ; nœud {node.code} ({node.kind}).")

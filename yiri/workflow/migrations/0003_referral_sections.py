@@ -38,8 +38,8 @@ def give_shares_their_permits(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("workflow", "0001_approvals_referrals_notifications"),
-        ("cases", "0004_share_permits"),
+        ("workflow", "0002_french_labels"),
+        ("cases", "0005_share_permits"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_live_case_indexes_and_covering_name_tokens'),
+        ('cases', '0004_french_labels'),
     ]
 
     operations = [
