@@ -109,7 +109,8 @@ class RecordViewSet(NotesAndFlagsMixin, viewsets.GenericViewSet):
         data = parse(SectionUpdateSerializer, request.data)
         record = access_record(request.user, self.model, pk, "edit")
         record = update_record(request.user, record, data["answers"], section=section_code,
-                               expected_version=data["version"], request=request)
+                               expected_version=data.get("version"),
+                               base_stamps=data.get("stamps"), request=request)
         return self._detail(record)
 
     def destroy(self, request: Request, pk: str) -> Response:
