@@ -5,7 +5,7 @@ cd "$(dirname "$0")"
 scripts/install.sh run
 export YIRI_DEBUG=${YIRI_DEBUG:-0}
 .venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py collectstatic --noinput -v0  # compressed copies for slow links
+.venv/bin/python manage.py collectstatic --noinput -v0  # hashed, compressed copies for slow links
 .venv/bin/python manage.py load_reference_data
 .venv/bin/python manage.py load_demo --if-empty
 echo

@@ -7,7 +7,11 @@ with a service provider; agency TGO (Togo) whose case worker is the outsider.
 
 from __future__ import annotations
 
+import fcntl
+
 import pytest
+from django.core.management import call_command
+from django.test.utils import override_settings
 
 from yiri.accounts.models import User, UserGroup
 from yiri.cases.services import create_record
@@ -27,6 +31,39 @@ def ensure_reference_data() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory, worker_id):
+    """Static files collected once per run, as run.sh does, so the tests run the production
+    storage: pages name the hashed files from the manifest (a template naming a missing
+    file fails here, not in the field) and WhiteNoise serves the gzip copies. Parallel
+    workers share one copy, made by the first under a lock."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    root = shared / "static"
+    with open(shared / "static.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with override_settings(STATIC_ROOT=root):
+            if not (root / "staticfiles.json").exists():
+                call_command("collectstatic", interactive=False, verbosity=0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            yield root
+
+
+@pytest.fixture(scope="session")
+def live_server(collected_static, request):
+    """pytest-django's live server, except that static files go through the application
+    (WhiteNoise, compressed, from the collected copies) as in production: its own static
+    handler looks files up unhashed in the apps, where the manifest's names do not exist."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost", start=False)
+    server.thread.static_handler = lambda app: app
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import dj_database_url
 
-from yiri.lib.datadir import generated_file
+from yiri.lib.datadir import generated_file, prepare_data_dir, private_sqlite_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("YIRI_DATA_DIR", BASE_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner-only (700, files 600): see yiri/lib/datadir.py for the three layers that keep it so.
+DATA_DIR = prepare_data_dir(Path(os.environ.get("YIRI_DATA_DIR", BASE_DIR / "var")).resolve())
 
 
 SECRET_KEY = os.environ.get("YIRI_SECRET_KEY") or generated_file(
@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files leave already compressed); see yiri/web/compression.py
+    # for why pages are compressed only for requests made from Yiri's own pages (BREACH).
+    "yiri.web.compression.SameOriginGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YIRI_TEST_DB") or None}
+    _sqlite_file = Path(str(DATABASES["default"]["NAME"]))
+    if _sqlite_file.is_absolute() and _sqlite_file.parent.is_dir():
+        private_sqlite_file(_sqlite_file)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -155,16 +161,27 @@ TIME_ZONE = "Africa/Ouagadougou"
 USE_I18N = True
 USE_TZ = True
 
+# Django's storages chmod what they save (0o644 by default, whatever the umask): uploads
+# and collected files live in the owner-only data folder, so they are owner-only too.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
-# Every asset is served by the app itself (no CDN): WhiteNoise serves collected files
-# compressed, and finds them in the apps directly when DEBUG is on or in tests.
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)
+# Every asset is served by the app itself (no CDN). On a 2G link each byte counts:
+# collectstatic (run.sh) writes each file under a name carrying a hash of its content and a
+# gzip copy beside it; pages refer to the hashed names (the manifest), and WhiteNoise sends
+# the gzip copy with "Cache-Control: max-age=315360000, public, immutable", so a browser
+# fetches each version of a file once. Only in development (YIRI_DEBUG=1) are files found
+# in the apps as they are, unhashed and uncompressed, so edits show without collectstatic.
+# The tests collect once per run (tests/conftest.py) and so run the production storage.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                    if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

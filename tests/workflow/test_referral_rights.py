@@ -211,3 +211,35 @@ def test_the_referrer_chooses_the_sections_shared(cast, bta_worker):
         "basic_identity", "services_section", "assessment"}
     with pytest.raises(WorkflowError, match="Section inconnue"):
         refer(cast.worker, case, to_agency=cast.tgo, sections=["nope"])
+
+
+def test_the_recipients_supervisor_reads_what_the_team_received_and_does_nothing(cast, bta_manager):
+    from yiri.accounts.models import UserGroup
+
+    team = UserGroup.objects.create(name="Équipe BTA", agency=cast.bta)
+    bta_manager.user_groups.add(team)
+    cast.provider.user_groups.add(team)
+    case, row = _case(cast)
+    referral = refer(cast.worker, case, to_agency=cast.bta, to_user=cast.provider,
+                     service_row_id=row)
+    respond_referral(cast.provider, referral, accept=True)
+    seen = access_record(bta_manager, Case, case.pk)
+    rights = rights_for(bta_manager, seen)
+    assert rights.actions == {"view"} and not rights.write and not rights.rows
+    assert "assessment" not in rights.read and "services_section" in rights.read
+    from yiri.workflow.services import approvals_waiting_for
+
+    request_approval(cast.worker, case, ApprovalKind.CLOSURE, closure_reason="formal_closing")
+    assert list(approvals_waiting_for(bta_manager)) == []
+    assert len(approvals_waiting_for(cast.manager)) == 1
+
+
+def test_an_export_leaves_out_cases_reached_only_through_a_referral(cast, bta_manager):
+    from yiri.cases.export import export_csv
+
+    case, row = _case(cast)
+    refer(cast.worker, case, to_agency=cast.bta, service_row_id=row)
+    assert Case.objects.visible_to(bta_manager).filter(pk=case.pk).exists()
+    exported = "".join(export_csv(bta_manager, "case"))
+    assert case.short_id not in exported
+    assert case.short_id in "".join(export_csv(cast.manager, "case"))

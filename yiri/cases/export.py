@@ -29,7 +29,7 @@ from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.network.models import Location
 
-from .access import readable_sections
+from .access import readable_sections, scope_q
 from .identity import read_answers
 from .models import RECORD_MODELS
 
@@ -111,7 +111,9 @@ def export_csv(user, record_type: str = "case", *, queryset=None, request=None) 
     sections = set(readable_sections(user, schema))
     fields = [f for f in schema.fields.values() if f.section in sections and f.type != FieldType.SUBFORM]
     meta = _meta_columns(model)
-    base = model.objects.visible_to(user)
+    # What the user's role reaches by itself: a referral or a pending transfer lets its
+    # recipient read some sections on screen, not export the case.
+    base = model.objects.filter(scope_q(user, model, shares=False))
     qs = (base if queryset is None else base & queryset).select_related("owning_agency").order_by("short_id")
     count = qs.count()
     record_event(AuditAction.EXPORT, user=user, request=request, record_type=record_type,

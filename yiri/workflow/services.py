@@ -702,13 +702,19 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
 
 def approvals_waiting_for(user) -> QuerySet[Approval]:
     """Pending approvals the user may decide: of a kind the user's role approves, on cases
-    the user sees (their team's for a supervisor), oldest first."""
+    the user sees (their team's for a supervisor), addressed to them or on a case of their
+    own organisation (a stand-in may decide those), oldest first."""
     kinds = [k for k in ApprovalKind.values if user.can(f"approve_{k}", "case")]
     if not kinds:
         return Approval.objects.none()
-    return (Approval.objects.filter(status=ApprovalStatus.PENDING, kind__in=kinds, deleted=False,
-                                    case__in=Case.objects.visible_to(user))
-            .select_related("case", "requested_by").order_by("requested_at"))
+    mine = Q(approver=user)
+    if user.agency_id:
+        mine |= Q(case__owning_agency_id=user.agency_id)  # standing in (``may_decide``)
+    qs = Approval.objects.filter(status=ApprovalStatus.PENDING, kind__in=kinds, deleted=False,
+                                 case__in=Case.objects.visible_to(user))
+    if not user.is_superuser:
+        qs = qs.filter(mine)
+    return qs.select_related("case", "requested_by").order_by("requested_at")
 
 
 def referrals_waiting_for(user) -> QuerySet[Referral]:

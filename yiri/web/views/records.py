@@ -320,7 +320,7 @@ def page_context(user, record, *, edit: str | None = None,
         context["tracing_requests"] = TracingRequest.objects.visible_to(user).filter(case=record)[:20]
         context["can_create_incident"] = user.can("create", "incident")
         context["can_create_tracing"] = user.can("create", "tracing_request")
-        if user.can("assign", "case"):
+        if rights_for(user, record).can("assign"):
             context["assignees"] = _assignees(user)
     elif record.case_id:
         context["linked_case"] = Case.objects.visible_to(user).filter(pk=record.case_id).first()

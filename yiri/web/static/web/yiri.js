@@ -24,6 +24,8 @@
     if (e.target.form) applyConditions(e.target.form.parentNode);
   });
   document.addEventListener("DOMContentLoaded", function () { applyConditions(document); });
+  // Content put in place by saves.js (a form sent by fetch) is set up like a loaded page.
+  document.addEventListener("yiri:content", function (e) { applyConditions(e.target); });
   // After htmx swaps a section in, move focus to the first error, else the first input,
   // else the section heading, so keyboard and screen-reader users land where they work.
   document.addEventListener("htmx:afterSwap", function (e) {
