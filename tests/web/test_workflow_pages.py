@@ -49,7 +49,7 @@ def test_a_case_worker_cannot_decide_an_approval(cast):
                                      follow=True)
     assert "Approuver" not in text_of(client_for(cast.worker).get(f"/cases/{case.pk}/"))
     approval.refresh_from_db()
-    assert approval.status == "pending" and r.status_code == 200
+    assert approval.status == "pending" and r.status_code == 422  # refused beside its form
 
 
 def test_a_referral_without_consent_is_refused_and_nothing_is_shared(cast):

@@ -25,7 +25,7 @@ from yiri.cases.models import RECORD_MODELS, Record
 from yiri.cases.search import filter_records, names_readable, rank_page, search_cases
 from yiri.cases.services import create_record, delete_record, update_record
 from yiri.formconfig.schema import get_schema
-from yiri.sync.models import Operation
+from yiri.workflow.history import record_operations
 
 from .attachments import AttachmentsMixin
 from .common import errors, parse
@@ -122,9 +122,9 @@ class RecordViewSet(NotesAndFlagsMixin, AttachmentsMixin, viewsets.GenericViewSe
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)
-        operations = Operation.objects.filter(entity=self.record_type, entity_id=record.pk)
+        operations = record_operations(record)
         page = self.paginate_queryset(operations.order_by("hlc", "counter"))
-        entries = readable_history(request.user, get_schema(self.record_type), page, record)
+        entries = readable_history(request.user, record, get_schema(self.record_type), page)
         record_event(AuditAction.VIEW, user=request.user, request=request,
                      record_type=self.record_type, record_id=record.pk, part="history")
         return self.get_paginated_response(HistoryEntrySerializer(entries, many=True).data)

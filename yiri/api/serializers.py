@@ -257,9 +257,23 @@ class FieldChangeSerializer(serializers.Serializer):
     old_value = serializers.JSONField(allow_null=True)
 
 
+class HistoryEventSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="`approval_requested`, `approval_approved`, "
+                                 "`approval_rejected`, `referral_sent`, `referral_accepted`, "
+                                 "`referral_declined`, `referral_done`, `referral_revoked`, "
+                                 "`transfer_proposed`, `transfer_accepted`, `transfer_declined`, "
+                                 "`transfer_revoked`, `case_closed`, `case_reopened`.")
+    label = serializers.CharField()
+    comment = serializers.CharField(allow_null=True, help_text=(
+        "The text typed with the step; null when none or when the reader may not read the "
+        "section it belongs with."))
+
+
 class HistoryEntrySerializer(serializers.Serializer):
     id = serializers.UUIDField()
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     author = UserRefSerializer(allow_null=True)
     changes = FieldChangeSerializer(many=True)
+    event = HistoryEventSerializer(allow_null=True, help_text=(
+        "A workflow step of a case (approval, referral, transfer, closure, reopening)."))

@@ -3,6 +3,8 @@
 The change log keeps identifying values sealed; they are unsealed here and only for a
 field whose section the reader may read. Metadata changes (``@owner``, ``@status``…) are
 shown to everyone who may open the record. A field no longer in the form is not shown.
+A case's workflow (approvals, referrals, closure) is added to these entries by
+``yiri.workflow.history``, which the web page and the API read cases through.
 """
 
 from __future__ import annotations
@@ -37,11 +39,24 @@ class FieldChange:
 
 
 @dataclass
+class Event:
+    """A step of a record's workflow (approval, referral, closure…), told in words.
+
+    ``comment`` is the free text typed with it, or ``None`` when there is none or the
+    reader may not read it (``yiri.workflow.history`` decides)."""
+
+    code: str  # "approval_requested", "referral_accepted", "case_closed"…
+    label: str
+    comment: str | None = None
+
+
+@dataclass
 class HistoryEntry:
     operation: Operation
     at: dt.datetime
     author: Any  # a user or None
     changes: list[FieldChange]
+    event: Event | None = None
 
 
 def operation_time(op: Operation) -> dt.datetime:

@@ -287,7 +287,7 @@ def _new_record(user, record_type: str, number: int, owner=None, agency=None) ->
     model = RECORD_MODELS[record_type]
     owner = owner or user
     return model(
-        id=uuid.uuid4(), short_id=short_id(settings.YIRI_NODE_CODE, number),
+        id=uuid.uuid4(), short_id=short_id(settings.YIRI_NODE_CODE, number, record_type),
         origin_node=settings.YIRI_NODE_ID, owner=owner, created_by=user,
         owning_agency=agency or getattr(owner, "agency", None), status=CaseStatus.OPEN,
     )

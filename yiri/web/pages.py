@@ -19,11 +19,10 @@ from yiri.attachments.models import Attachment
 from yiri.cases import identity
 from yiri.cases import notes as case_notes
 from yiri.cases.access import RecordRights, readable_sections, rights_for, writable_sections
-from yiri.cases.history import readable_history
 from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
-from yiri.sync.models import Operation
+from yiri.workflow.history import record_history, record_operations
 
 from .answers import Widget, format_value, location_codes, location_names, widgets
 
@@ -245,6 +244,7 @@ class Change:
     old: str
     new: str
     path: str
+    event: bool = False  # a workflow step: ``label`` tells it, ``new`` is its comment
 
 
 HISTORY_LIMIT = 300
@@ -252,12 +252,16 @@ HISTORY_LIMIT = 300
 
 def field_history(user, record: Record, schema: FormSchema, field_code: str | None = None,
                   section: str | None = None) -> list[Change]:
-    """Changes to the fields of the sections ``user`` may read, newest first (what may be
-    read is decided by ``cases.history``)."""
-    ops = Operation.objects.filter(entity_id=record.pk).order_by("-hlc")[:HISTORY_LIMIT]
+    """Changes to the fields of the sections ``user`` may read and, unless one field or
+    section is asked for, the workflow steps (approvals, referrals, closure…), newest
+    first. What may be read is decided by ``workflow.history`` / ``cases.history``."""
+    ops = record_operations(record).order_by("-hlc")[:HISTORY_LIMIT]
     picked = []
     codes: set[str] = set()
-    for entry in readable_history(user, schema, ops, record):
+    steps = not field_code and not section
+    for entry in record_history(user, record, schema, ops):
+        if entry.event is not None and steps:
+            picked.append((entry, entry.event))
         for change in entry.changes:
             top = change.path.split("/")[0]
             if change.is_meta or change.path.endswith("/_id") or change.field is None:
@@ -267,15 +271,20 @@ def field_history(user, record: Record, schema: FormSchema, field_code: str | No
             picked.append((entry, change))
             codes.update(v for v in (change.new, change.old) if isinstance(v, str))
     places = location_names({c for c in codes if len(c) <= 40})
-    return [
-        Change(
-            at=entry.at, author=(entry.author.get_full_name() or entry.author.username)
-            if entry.author else _("système"), label=change.label,
+    out = []
+    for entry, change in picked:
+        author = (entry.author.get_full_name() or entry.author.username) if entry.author \
+            else _("système")
+        if change is entry.event:
+            out.append(Change(at=entry.at, author=author, label=change.label, old="",
+                              new=change.comment or "", path=f"@{change.code}", event=True))
+            continue
+        out.append(Change(
+            at=entry.at, author=author, label=change.label,
             old=format_value(schema, change.field, change.old, places),
             new=format_value(schema, change.field, change.new, places), path=change.path,
-        )
-        for entry, change in picked
-    ]
+        ))
+    return out
 
 
 def age_of(record) -> int | None:

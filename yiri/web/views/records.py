@@ -172,14 +172,20 @@ def _assignees(user):
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assignee = _assignee(user, request.POST.get("assignee"))
+    if not user.can("view", "case"):
+        raise Http404
+    back = request.POST.get("next") if _safe_next(request) else reverse("case_list")
     ids = [i for i in request.POST.getlist("cases") if is_uuid(i)][: listing.PAGE_SIZE]
+    if not ids:
+        messages.error(request, _("Cochez au moins un dossier."))
+        return redirect(back)
+    assignee = _assignee(user, request.POST.get("assignee"))
     cases = [access_record(user, Case, pk, "assign") for pk in ids]
     for case in cases:
         assign_record(user, case, assignee, request=request)
     messages.success(request, _("%(n)d dossier(s) attribué(s) à %(who)s.")
                      % {"n": len(cases), "who": assignee})
-    return redirect(request.POST.get("next") if _safe_next(request) else reverse("case_list"))
+    return redirect(back)
 
 
 def _assignee(user, pk):
@@ -295,21 +301,24 @@ def _header(user, record) -> dict:
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": rights.can("edit"), "read_only": not rights.is_open,
         "via_share": not rights.full,
+        "stage_steps": workflow_views.stage_steps(record) if isinstance(record, Case) else None,
     }
 
 
 def page_context(user, record, *, edit: str | None = None,
                  row_edit: tuple[str, str] | None = None, show_all_notes: bool = False,
-                 attachment_errors: dict | None = None, **panels: dict) -> dict:
+                 attachment_errors: dict | None = None,
+                 wf_error: workflow_views.FormError | None = None, **panels: dict) -> dict:
     """Everything the record page shows. ``panels`` replace a part built with what the
     user just posted and was refused (``notes=notes_panel(...)``, ``flags=...``);
-    ``attachment_errors`` are the messages of a file just refused, by field."""
+    ``attachment_errors`` are the messages of a file just refused, by field; ``wf_error``
+    is a refused workflow action, shown beside its form."""
     schema = get_schema(record.RECORD_TYPE)
     _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit,
                                          attachment_errors=attachment_errors)
     context = {**_header(user, record), "sections": sections, "schema": schema}
     if isinstance(record, Case):
-        context.update(workflow_views.case_panel(user, record))
+        context.update(workflow_views.case_panel(user, record, wf_error))
         context["incidents"] = Incident.objects.visible_to(user).filter(case=record)[:20]
         context["tracing_requests"] = TracingRequest.objects.visible_to(user).filter(case=record)[:20]
         context["can_create_incident"] = user.can("create", "incident")
@@ -352,8 +361,9 @@ def _section_response(request, user, record, code: str, status: int = 200, **kw)
         raise Http404
     context = {**_header(user, record), "sec": sections[0]}
     if _is_htmx(request):
-        # A save may move the case to another stage: the header's stage follows (out of band).
-        context["oob_stage"] = request.method == "POST" and isinstance(record, Case)
+        # A save may change what the header shows (stage, risk, urgency, consent, status):
+        # its facts are sent again and swapped in out of band.
+        context["oob_facts"] = request.method == "POST"
         # htmx swaps only 2xx answers: a refused save comes back as 200 with its messages.
         return render(request, "web/_section.html", context)
     _answers, every = record_sections(user, record, schema, **kw)
