@@ -70,24 +70,25 @@ def test_an_outsider_and_a_declined_recipient_are_refused(cast):
         assert client_for(user).get(f"/cases/{case.pk}/").status_code == 404
 
 
-def test_the_case_list_hides_the_name_when_the_referral_does_not_share_the_identity(cast):
+def referred_without_identity(cast):
+    """An accepted referral that shares only the services section."""
     bta_worker = User.objects.create_user("bta.worker", role=Role.objects.get(code="case_worker"),
                                           agency=cast.bta, password=PASSWORD)
     case = make_case(cast.worker, name_first="Zénabou", consent_for_services=True,
                      disclosure_other_orgs=True, services=[{"service_type": "health"}])
     referral = refer(cast.worker, case, to_agency=cast.bta, sections=["services_section"])
     respond_referral(bta_worker, referral, accept=True)
+    return bta_worker, case
+
+
+def test_the_case_list_hides_the_name_when_the_referral_does_not_share_the_identity(cast):
+    bta_worker, case = referred_without_identity(cast)
     listed = text_of(client_for(bta_worker).get("/cases/"))
     assert case.short_id in listed and "Zénabou" not in listed
     assert "Zénabou" in text_of(client_for(cast.worker).get("/cases/"))
 
 
 def test_the_case_page_hides_the_name_when_the_identity_is_not_shared(cast):
-    bta_worker = User.objects.create_user("bta.worker", role=Role.objects.get(code="case_worker"),
-                                          agency=cast.bta, password=PASSWORD)
-    case = make_case(cast.worker, name_first="Zénabou", consent_for_services=True,
-                     disclosure_other_orgs=True, services=[{"service_type": "health"}])
-    referral = refer(cast.worker, case, to_agency=cast.bta, sections=["services_section"])
-    respond_referral(bta_worker, referral, accept=True)
+    bta_worker, case = referred_without_identity(cast)
     page = text_of(client_for(bta_worker).get(f"/cases/{case.pk}/"))
     assert case.short_id in page and "Zénabou" not in page
