@@ -69,3 +69,13 @@ def test_a_clash_through_the_api_is_a_409_with_both_values(cast, api):
                      format="json")
     assert r.status_code == 200
     assert Case.objects.get(pk=case.pk).risk_level == "low"
+
+
+def test_a_stamp_the_log_does_not_hold_is_a_conflict_not_an_overwrite(cast, api):
+    case = make_case(cast.worker, risk_level="low")
+    r = api(cast.worker).patch(f"/api/v1/cases/{case.pk}/sections/protection_concerns/",
+                               {"answers": {"risk_level": "high"},
+                                "stamps": {"risk_level": "forged-stamp"}}, format="json")
+    assert r.status_code == 409
+    assert r.json()["conflicts"][0]["old_value"] is None
+    assert Case.objects.get(pk=case.pk).risk_level == "low"

@@ -9,7 +9,7 @@ transaction. ``bulk_create_records`` does the same for many records at once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -170,6 +170,8 @@ def _merge_submission(schema: FormSchema, record: Record, current: dict, cleaned
     stale = {p: stamps[p] for p in mine if stamps[p] != clock.get(p)}
     base = _values_at(record, schema, stale)
     result = three_way(mine, base, stamps, theirs, {p: clock.get(p) for p in mine})
+    result.conflicts = [replace(c, base=None) if c.base is _UNKNOWN_BASE else c
+                        for c in result.conflicts]
     if result.conflicts:
         raise EditConflict(result.conflicts, stamps_of(record, schema, list(cleaned)), result.kept)
     keep: dict[str, Any] = {}
