@@ -21,6 +21,7 @@ from yiri.cases import identity
 from yiri.cases.access import readable_sections, rights_for, visible_answers, writable_sections
 from yiri.cases.models import CaseStatus, RiskLevel, WorkflowStage
 from yiri.cases.services import stamps_of
+from yiri.lib.ages import age_on
 from yiri.network.models import Agency, Location
 
 
@@ -160,13 +161,6 @@ class DisplayNameField(serializers.CharField):
         return identity.display_name(record)
 
 
-def age_in_years(born: dt.date | None, on: dt.date | None = None) -> int | None:
-    if born is None:
-        return None
-    on = on or timezone.localdate()
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 class RecordRowSerializer(serializers.Serializer):
     """One line of a list. ``display_name`` is left out for a user who may not read names."""
 
@@ -198,7 +192,7 @@ class CaseColumnsMixin(serializers.Serializer):
     age_estimated = serializers.BooleanField()
 
     def get_age(self, case) -> int | None:
-        return age_in_years(case.date_of_birth)
+        return age_on(case.date_of_birth)
 
 
 class CaseRowSerializer(RecordRowSerializer, CaseColumnsMixin):

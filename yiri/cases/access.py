@@ -172,18 +172,18 @@ def in_role_scope(user, record: Record) -> bool:
     return False
 
 
-def _user_shares(user, record: Record):
-    """The active shares of ``record`` that reach ``user``, as ``scope_q`` counts them:
-    the user's own, their organisation's, and for supervision (a team or an organisation
-    scope) those of the people they oversee."""
+def shares_reaching(user, record_type: str, record_ids, *, oversight: bool = True):
+    """The active shares of the records ``record_ids`` that reach ``user``, as ``scope_q``
+    counts them: the user's own and their organisation's (``_is_direct``), and with
+    ``oversight`` those of the people a team or organisation scope oversees."""
     reach = Q(user=user)
     if user.agency_id:
         reach |= Q(user__isnull=True, agency_id=user.agency_id)
-    if user.scope == Scope.GROUP:
+    if oversight and user.scope == Scope.GROUP:
         reach |= Q(user__in=_team_ids(user))
-    elif user.scope == Scope.AGENCY and user.agency_id:
+    elif oversight and user.scope == Scope.AGENCY and user.agency_id:
         reach |= Q(agency_id=user.agency_id)
-    return RecordShare.objects.filter(reach, record_type=record.RECORD_TYPE, record_id=record.pk,
+    return RecordShare.objects.filter(reach, record_type=record_type, record_id__in=list(record_ids),
                                       active=True, deleted=False)
 
 
@@ -217,7 +217,7 @@ def _compute_rights(user, record: Record) -> RecordRights:
     role_read = _role_sections(user, rt, (FormRight.READ, FormRight.WRITE))
     role_write = _role_sections(user, rt, (FormRight.WRITE,))
     full = user.is_superuser or in_role_scope(user, record)
-    shares = [] if full else list(_user_shares(user, record))
+    shares = [] if full else list(shares_reaching(user, rt, [record.pk]))
     if not full and any(s.permits_all and _is_direct(user, s) for s in shares):
         full = True  # an assignment: the role's rights, as for the user's own records
     if full:
@@ -275,12 +275,8 @@ def readable_in(user, records, section: str) -> set:
     out = {r.pk for r in records if in_role_scope(user, r)}
     others = [r.pk for r in records if r.pk not in out]
     if others:
-        reach = Q(user=user)
-        if user.agency_id:
-            reach |= Q(user__isnull=True, agency_id=user.agency_id)
-        for record_id, read in (RecordShare.objects.filter(
-                reach, record_type=rt, record_id__in=others, active=True, deleted=False)
-                .values_list("record_id", "sections_read")):
+        for record_id, read in (shares_reaching(user, rt, others)
+                                .values_list("record_id", "sections_read")):
             if ALL in (read or []) or section in (read or []):
                 out.add(record_id)
     return out

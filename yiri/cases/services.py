@@ -15,15 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.formconfig.models import FieldType
-from yiri.formconfig.schema import FieldDef as FieldDefLike
-from yiri.formconfig.schema import FormSchema, get_schema
+from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
 from yiri.network.services import next_numbers
@@ -32,7 +30,7 @@ from yiri.sync.merge import three_way
 from yiri.sync.models import Operation, OpKind
 
 from . import identity
-from .access import check_writable, forget_rights, rights_for
+from .access import check_writable, forget_rights, rights_for, shares_reaching
 from .columns import derive_columns, search_tokens
 from .models import (
     RECORD_MODELS,
@@ -129,6 +127,9 @@ def stamps_of(record: Record, schema: FormSchema, codes=None) -> dict[str, str |
     return out
 
 
+_UNKNOWN_BASE = object()  # a stamp the log does not hold: no known starting value
+
+
 def _values_at(record: Record, schema: FormSchema, wanted: dict[str, str | None]) -> dict[str, Any]:
     """The value each path had when it carried the stamp ``wanted[path]``, read from the
     change log (``None`` for a path never written)."""
@@ -152,9 +153,6 @@ def _values_at(record: Record, schema: FormSchema, wanted: dict[str, str | None]
         # so the field counts as changed by someone else.
         out.update({p: _UNKNOWN_BASE for p in missing})
     return out
-
-
-_UNKNOWN_BASE = object()
 
 
 def _merge_submission(schema: FormSchema, record: Record, current: dict, cleaned: dict,
@@ -356,9 +354,11 @@ def update_record(
         locked = type(record).objects.select_for_update().get(pk=record.pk)
         if locked.deleted:
             raise PermissionDenied(_("Ce dossier a été supprimé."))
-        if not rights_for(user, locked).can("edit"):
-            check_writable(user, schema, answers.keys(), record=locked)
-            raise PermissionDenied(_("Vous ne pouvez pas modifier ce dossier."))
+        rights = rights_for(user, locked)
+        if not rights.can("edit"):
+            raise PermissionDenied(
+                _("Vous ne pouvez pas modifier ce dossier.") if rights.is_open
+                else _("Ce dossier n'est pas ouvert : rouvrez-le pour le modifier."))
         current = identity.read_answers(locked, schema)
         check_writable(user, schema, answers.keys(), record=locked, answers=answers,
                        current=current)
@@ -397,12 +397,10 @@ def _grant_added_rows(user, record: Record, schema: FormSchema, current: dict, c
         added = [r["_id"] for r in value or [] if r["_id"] not in existing]
         if not added:
             continue
-        reach = Q(user=user)
-        if user.agency_id:
-            reach |= Q(user__isnull=True, agency_id=user.agency_id)
-        share = next((sh for sh in RecordShare.objects.select_for_update().filter(
-            reach, record_type=record.RECORD_TYPE, record_id=record.pk, active=True,
-            deleted=False).order_by("created_at") if code in (sh.rows_add or [])), None)
+        share = next((sh for sh in shares_reaching(user, record.RECORD_TYPE, [record.pk],
+                                                   oversight=False)
+                      .select_for_update().order_by("created_at")
+                      if code in (sh.rows_add or [])), None)
         if share is None:
             continue
         rows = {k: list(v) for k, v in (share.rows_write or {}).items()}
@@ -435,7 +433,7 @@ def answers_from_case(user, record_type: str, case) -> dict:
     case_schema, schema = get_schema("case"), get_schema(record_type)
     source = visible_answers(user, case_schema, identity.read_answers(case, case_schema), case)
 
-    def value(target: FieldDefLike, code: str | None):
+    def value(target: FieldDef, code: str | None):
         v = source.get(code) if code else None
         if isinstance(v, list) and target.type != FieldType.MULTISELECT:
             v = v[0] if v else None  # one nationality where the form takes one

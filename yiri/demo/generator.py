@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
-from yiri.formconfig.validation import age_on
+from yiri.lib.ages import age_on
 
 from . import people
 from .network import AGENCIES, AgencySpec

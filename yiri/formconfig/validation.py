@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiri.lib.ages import age_on
 from yiri.network.models import Location
 
 from .models import FieldType
@@ -177,10 +178,6 @@ def is_visible(f: FieldDef, answers: dict) -> bool:
 # wins: an age that does not match it is refused, an empty age is filled from it.
 AGE_RULES = (("age", "date_of_birth", "age_estimated", "registration_date"),
              ("sought_age", "sought_date_of_birth", None, None))
-
-
-def age_on(dob: dt.date, day: dt.date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def _check_ages(answers: dict, touched: set[str], errors: dict, prefix: str = "") -> dict:

@@ -55,14 +55,17 @@ def _make_private(path: Path) -> None:
 
 
 def prepare_data_dir(data_dir: Path) -> Path:
-    """Create the data folder owner-only (700) and take group and other rights off
-    everything already in it. Returns the folder."""
+    """Create the data folder owner-only (700) and take group and other rights off what
+    sits directly in it (database, keys, backups, the folders of files). Returns the folder.
+
+    Deeper files are not visited: with the folder at 700 nobody else can reach them, and a
+    node holding thousands of attachments must not walk them at every start.
+    """
     data_dir = Path(data_dir)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     _make_private(data_dir)
-    for root, dirs, files in os.walk(data_dir):
-        for name in (*dirs, *files):
-            _make_private(Path(root) / name)
+    for entry in data_dir.iterdir():
+        _make_private(entry)
     return data_dir
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
@@ -16,6 +15,7 @@ from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
 from yiri.cases.notes import flagged_ids
 from yiri.cases.search import filter_records
 from yiri.formconfig.schema import get_schema
+from yiri.lib.ages import age_on
 from yiri.network.models import Agency
 
 PAGE_SIZE = 25
@@ -42,13 +42,6 @@ class CaseRow:
     sex: str = ""  # the sex lookup's label ("Féminin"), not its code
 
 
-def _age(dob: dt.date | None) -> int | None:
-    if not dob:
-        return None
-    today = timezone.localdate()
-    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
-
-
 def case_rows(user, cases) -> list[CaseRow]:
     """Names appear only for users who may read the identity section."""
     schema = get_schema("case")
@@ -58,7 +51,7 @@ def case_rows(user, cases) -> list[CaseRow]:
     names = readable_in(user, cases, "basic_identity")
     flagged = flagged_ids("case", [c.pk for c in cases])  # one query for the whole page
     sex = schema.lookups.get("sex")
-    return [CaseRow(c, display_name(c) if c.pk in names else "", _age(c.date_of_birth), c.pk in flagged,
+    return [CaseRow(c, display_name(c) if c.pk in names else "", age_on(c.date_of_birth), c.pk in flagged,
                     (sex.label(c.sex) if sex else c.sex) if c.sex else "")
             for c in cases]
 

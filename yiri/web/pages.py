@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiri.attachments import services as attachments
@@ -22,6 +21,7 @@ from yiri.cases.access import RecordRights, readable_sections, rights_for, writa
 from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
+from yiri.lib.ages import age_on
 from yiri.workflow.history import record_history, record_operations
 
 from .answers import Widget, format_value, location_codes, location_names, widgets
@@ -288,11 +288,7 @@ def field_history(user, record: Record, schema: FormSchema, field_code: str | No
 
 
 def age_of(record) -> int | None:
-    dob = getattr(record, "date_of_birth", None)
-    if not dob:
-        return None
-    today = timezone.localdate()
-    return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    return age_on(getattr(record, "date_of_birth", None))
 
 
 NOTES_SHOWN = 20

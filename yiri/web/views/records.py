@@ -463,8 +463,8 @@ def _stamps(request) -> dict:
 
 
 def _reread(record):
-    fresh = type(record).objects.get(pk=record.pk)
-    return fresh
+    """The record as stored now, with no rights cached from before the refused save."""
+    return type(record).objects.get(pk=record.pk)
 
 
 def _refusal(exc) -> tuple[dict, list[str]]:

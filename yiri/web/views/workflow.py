@@ -24,6 +24,7 @@ from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency
 from yiri.workflow import models as workflow_models
 from yiri.workflow import services as workflow
+from yiri.workflow.history import APPROVAL_SECTIONS
 
 from ..answers import is_uuid
 
@@ -34,7 +35,6 @@ APPROVAL_KINDS = {
 }
 
 
-APPROVAL_SECTIONS = {"assessment": "assessment", "case_plan": "case_plan", "closure": "closure"}
 
 
 @dataclasses.dataclass
