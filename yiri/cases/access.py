@@ -296,6 +296,10 @@ def access_record(user, model: type[Record], pk, action: str = "view") -> Record
             raise PermissionDenied(_("Votre rôle ne permet pas cette action sur ce dossier."))
         if not rights.is_open:
             raise PermissionDenied(_("Ce dossier n'est pas ouvert : rouvrez-le pour le modifier."))
+        if not rights.full:
+            raise PermissionDenied(_("Ce dossier vous est confié par une orientation ou un "
+                                     "transfert : cette action revient à l'organisation qui le "
+                                     "suit."))
         raise PermissionDenied(_("Vous ne pouvez pas faire cette action sur ce dossier."))
     return record
 
