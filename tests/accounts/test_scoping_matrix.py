@@ -131,7 +131,7 @@ PLACES = ["BF-KAD", "BF-HOU", "TG-M-GOL", "BF-03"]
 def test_the_scope_query_agrees_with_the_rules_for_any_cases_and_shares(cast, specs, share_to):
     with raw_writes():
         Case.objects.all().delete()
-    RecordShare.objects.all().delete()
+        RecordShare.objects.all().delete()
     made = [make_case(cast.everyone[o], location_current=p) for o, p in specs]
     shares = []
     for index, name in share_to:

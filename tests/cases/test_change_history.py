@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from yiri.cases.models import Case
 from yiri.cases.services import update_record
+from yiri.sync.fieldclock import FieldClock
 from yiri.sync.models import Operation, OpKind
 
 from ..conftest import make_case
@@ -32,7 +33,7 @@ def test_each_field_change_is_recorded_exactly_once(cast):
 def test_an_entry_names_the_stamp_of_the_value_it_replaced(cast):
     case = make_case(cast.worker)
     first = update_record(cast.worker, case, {"risk_level": "high"})
-    stamp = first.field_clock["risk_level"]
+    stamp = FieldClock(first.field_clock).get("risk_level")
     update_record(cast.worker, case, {"risk_level": "low"})
     last = field_entries(case, "risk_level")[-1]
     assert last.changes["risk_level"][2] == stamp

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiri.network.models import SyncedModel
+from yiri.sync.models import Synced
 
 
 class RecordType(models.TextChoices):
@@ -138,7 +139,14 @@ class YiriUserManager(UserManager):
     pass
 
 
-class User(AbstractUser):
+class User(Synced, AbstractUser):
+    """A person who signs in. Synchronised like configuration (``sync.log``), except what
+    stays on the node where it happens: sign-ins, failed attempts, the lock."""
+
+    SYNC_ENTITY = "user"
+    SYNC_LOCAL = frozenset({"last_login", "failed_logins", "locked_until", "groups",
+                            "user_permissions"})
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(
         "network.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="users",

@@ -9,6 +9,8 @@ and a later change of this table reaches existing databases only through a data 
 
 from __future__ import annotations
 
+from yiri.sync.models import seeded_id
+
 from .models import Action as A
 from .models import FormRight, Role, Scope
 from .models import SystemAction as S
@@ -71,7 +73,8 @@ def seeded_role_values(code: str) -> dict:
 def seed_roles() -> dict[str, Role]:
     """Create the seeded roles that are missing; a role that exists is never changed."""
     return {
-        code: Role.objects.get_or_create(code=code, defaults=seeded_role_values(code))[0]
+        code: Role.objects.get_or_create(
+            code=code, defaults={"id": seeded_id("role", code), **seeded_role_values(code)})[0]
         for code in SEEDED_ROLES
     }
 

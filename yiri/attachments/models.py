@@ -14,24 +14,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiri.cases.models import RawWriteRefused, _raw_writes, _text
-from yiri.network.models import SyncedModel
+from yiri.cases.models import _text
+from yiri.sync.models import SyncedModel, SyncedQuerySet
 
 from .content import EXTENSIONS, IMAGE_TYPES
 
 
-class AttachmentQuerySet(models.QuerySet):
-    """No bulk shortcut skips the change log and the audit."""
-
-    def update(self, **kwargs):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Attachments change only through yiri.attachments.services.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Attachments are never deleted, only removed.")
-        return super().delete()
+class AttachmentQuerySet(SyncedQuerySet):
+    """No bulk shortcut skips the change log and the audit (``SyncedQuerySet``)."""
 
     def of(self, record) -> AttachmentQuerySet:
         """The files of ``record`` still attached, oldest first."""
@@ -40,6 +30,8 @@ class AttachmentQuerySet(models.QuerySet):
 
 
 class Attachment(SyncedModel):
+    SYNC_SEALED = frozenset({"name_blob"})
+
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
     field_code = models.CharField(max_length=60)

@@ -35,14 +35,13 @@ from yiri.cases.models import Record, sealed_text
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid
-from yiri.sync.changelog import save_logged
+from yiri.sync.log import save_logged
 
 from . import storage
 from .content import DOCUMENT_TYPES, IMAGE_TYPES, ContentRefused, clean
 from .models import Attachment
 
 NAME_MAX = 200
-SEALED = frozenset({"name_blob"})
 # Fields that hold pictures of the child take images only; other attachment fields take
 # documents (PDF) and images (a scan photographed with a phone).
 IMAGES_ONLY = frozenset({"photos"})
@@ -181,7 +180,7 @@ def add_attachment(user, record: Record, field_code: str, upload, *, skipped_siz
             storage.write(att.pk, cleaned.data)
             if cleaned.thumbnail:
                 storage.write(att.pk, cleaned.thumbnail, storage.THUMBNAIL)
-            save_logged(user, att, entity="attachment", created=True, sealed_fields=SEALED)
+            save_logged(user, att, created=True)
             record_event(AuditAction.UPDATE, user=user, request=request,
                          record_type=record.RECORD_TYPE, record_id=record.pk,
                          attachment="added", attachment_id=str(att.pk), field=field_code)
@@ -202,7 +201,7 @@ def remove_attachment(user, record: Record, attachment_id, *, request=None) -> A
         att.removed = True
         att.removed_by = user
         att.removed_at = timezone.now()
-        save_logged(user, att, entity="attachment", sealed_fields=SEALED)
+        save_logged(user, att)
         record_event(AuditAction.UPDATE, user=user, request=request,
                      record_type=att.record_type, record_id=att.record_id,
                      attachment="removed", attachment_id=str(att.pk), field=att.field_code)

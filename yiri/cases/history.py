@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from yiri.formconfig.schema import FieldDef, FormSchema
-from yiri.lib.hlc import Timestamp
+from yiri.sync.clock import stamp_time
 from yiri.sync.models import Operation
 
 from . import identity
@@ -60,10 +60,7 @@ class HistoryEntry:
 
 
 def operation_time(op: Operation) -> dt.datetime:
-    try:
-        return dt.datetime.fromtimestamp(Timestamp.parse(op.hlc).wall_ms / 1000, tz=dt.UTC)
-    except ValueError:
-        return op.received_at
+    return stamp_time(op.hlc)
 
 
 def _describe(schema: FormSchema, path: str) -> tuple[str | None, FieldDef | None, str] | None:

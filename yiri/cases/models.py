@@ -8,14 +8,13 @@ service functions in ``cases.services``. Identifying answers are kept apart in
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiri.network.models import SyncedModel
+from yiri.sync.models import RawWriteRefused, SyncedModel, SyncedQuerySet, raw_writes
+
+__all__ = ["RawWriteRefused", "raw_writes"]
 
 
 class CaseStatus(models.TextChoices):
@@ -43,36 +42,9 @@ class RiskLevel(models.TextChoices):
     LOW = "low", _("Faible")
 
 
-class RawWriteRefused(RuntimeError):
-    pass
-
-
-_raw_writes = threading.local()
-
-
-@contextlib.contextmanager
-def raw_writes():
-    """Allow ``QuerySet.update``/``delete`` on records: only for wiping test or bench data."""
-    _raw_writes.allowed = True
-    try:
-        yield
-    finally:
-        _raw_writes.allowed = False
-
-
-class RecordQuerySet(models.QuerySet):
+class RecordQuerySet(SyncedQuerySet):
     """Records change only through ``cases.services`` (change log, audit, columns), so the
-    bulk shortcuts that would skip it are refused."""
-
-    def update(self, **kwargs):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Records change only through yiri.cases.services.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Records are tombstoned by yiri.cases.services.delete_record.")
-        return super().delete()
+    bulk shortcuts that would skip it are refused (``sync.models.SyncedQuerySet``)."""
 
     def visible_to(self, user) -> RecordQuerySet:
         """The records ``user`` may see. Every read path starts here."""
@@ -93,8 +65,6 @@ class Record(SyncedModel):
     status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     data = models.JSONField(default=dict, blank=True)
     identity_blob = models.TextField(default="", blank=True, editable=False)
-    # Field path -> clock stamp of the operation that last wrote it (for per-field merge).
-    field_clock = models.JSONField(default=dict, blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -208,6 +178,8 @@ class RecordShare(SyncedModel):
     every record type.
     """
 
+    SYNC_ENTITY = "record_share"
+
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
     kind = models.CharField(max_length=10, choices=ShareKind.choices)
@@ -284,18 +256,8 @@ def sealed_text(value: str) -> str:
     return identity.seal({"text": value}) if value else ""
 
 
-class LoggedRowQuerySet(models.QuerySet):
+class LoggedRowQuerySet(SyncedQuerySet):
     """Notes and flags change only through ``cases.notes`` (change log, audit)."""
-
-    def update(self, **kwargs):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Notes and flags change only through yiri.cases.notes.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if not getattr(_raw_writes, "allowed", False):
-            raise RawWriteRefused("Notes and flags are never deleted.")
-        return super().delete()
 
     def of(self, record: Record) -> LoggedRowQuerySet:
         return self.filter(record_type=record.RECORD_TYPE, record_id=record.pk, deleted=False)
@@ -308,6 +270,8 @@ class Note(SyncedModel):
     ``cases.identity`` and read only through ``subject`` and ``body``. Written only by
     ``cases.notes``; ``record_id`` is not a foreign key so one table serves every type.
     """
+
+    SYNC_SEALED = frozenset({"subject_blob", "body_blob"})
 
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
@@ -341,6 +305,9 @@ class Flag(SyncedModel):
     famille"), with the reason it was raised; removing it keeps the row, with who removed
     it, when and why. Reasons are sealed like a note's text. Written only by ``cases.notes``.
     """
+
+    SYNC_SEALED = frozenset({"reason_blob", "removal_reason_blob"})
+    SYNC_ENTITY = "flag"
 
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()

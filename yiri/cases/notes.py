@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.formconfig.validation import AnswersInvalid
-from yiri.sync.changelog import save_logged
+from yiri.sync.log import save_logged
 
 from .access import access_record, rights_for
 from .models import RECORD_MODELS, Flag, Note, Record, sealed_text
@@ -43,9 +43,6 @@ from .search import names_readable
 SUBJECT_MAX = 200
 BODY_MAX = 5000
 REASON_MAX = 500
-
-NOTE_SEALED = frozenset({"subject_blob", "body_blob"})
-FLAG_SEALED = frozenset({"reason_blob", "removal_reason_blob"})
 
 
 class NoteInvalid(AnswersInvalid):
@@ -124,7 +121,7 @@ def _write_note(user, record: Record, text: dict, request) -> Note:
             created_at=timezone.now(), subject_blob=sealed_text(text["subject"]),
             body_blob=sealed_text(text["body"]),
         )
-        save_logged(user, note, entity="note", created=True, sealed_fields=NOTE_SEALED)
+        save_logged(user, note, created=True)
         record_event(AuditAction.UPDATE, user=user, request=request,
                      record_type=record.RECORD_TYPE, record_id=record.pk,
                      note=True, note_id=str(note.pk))
@@ -152,7 +149,7 @@ def add_flag(user, record: Record, *, reason: str, request=None) -> Flag:
             id=uuid.uuid4(), record_type=record.RECORD_TYPE, record_id=record.pk,
             flagged_by=user, flagged_at=timezone.now(), reason_blob=sealed_text(text["reason"]),
         )
-        save_logged(user, flag, entity="flag", created=True, sealed_fields=FLAG_SEALED)
+        save_logged(user, flag, created=True)
         record_event(AuditAction.UPDATE, user=user, request=request,
                      record_type=record.RECORD_TYPE, record_id=record.pk,
                      flag="added", flag_id=str(flag.pk))
@@ -187,7 +184,7 @@ def remove_flag(user, flag_or_id, *, reason: str, request=None) -> Flag:
         flag.removed_by = user
         flag.removed_at = timezone.now()
         flag.removal_reason_blob = sealed_text(text["reason"])
-        save_logged(user, flag, entity="flag", sealed_fields=FLAG_SEALED)
+        save_logged(user, flag)
         record_event(AuditAction.UPDATE, user=user, request=request,
                      record_type=flag.record_type, record_id=flag.record_id,
                      flag="removed", flag_id=str(flag.pk))

@@ -25,9 +25,12 @@ from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
 from yiri.network.services import next_numbers
-from yiri.sync.changelog import build_operation, new_operations, save_logged
+from yiri.sync import clock as node_clock
+from yiri.sync import log as sync_log
+from yiri.sync.fieldclock import FieldClock, stamp_strings
+from yiri.sync.log import save_logged
 from yiri.sync.merge import three_way
-from yiri.sync.models import Operation, OpKind
+from yiri.sync.models import Operation, OpKind, record_writes
 
 from . import identity
 from .access import check_writable, forget_rights, rights_for, shares_reaching
@@ -42,8 +45,15 @@ from .models import (
     assignment_permit,
 )
 
-# Record metadata that travels in the change log beside the answers ("@" paths).
-META_FIELDS = ("owner_id", "owning_agency_id", "status", "workflow_stage", "deleted", "case_id")
+# Record metadata that travels in the change log beside the answers ("@" paths, the name
+# without "_id": "@owner", "@owning_agency"…).
+META_FIELDS = ("short_id", "owner_id", "owning_agency_id", "created_by_id", "status",
+               "workflow_stage", "deleted", "deleted_at", "case_id")
+
+
+def meta_path(name: str) -> str:
+    return f"@{name.removesuffix('_id')}"
+
 # What ``bulk_create_records`` lets an import set besides the answers.
 _BULK_META = {"status", "workflow_stage", "owning_agency_id", "case_id"}
 
@@ -111,26 +121,24 @@ def stamps_of(record: Record, schema: FormSchema, codes=None) -> dict[str, str |
     every row field of subforms: what a form must send back to be merged (``update_record``
     ``base_stamps``). Paths never written carry ``None``."""
     answers = identity.read_answers(record, schema)
-    clock = record.field_clock or {}
-    out: dict[str, str | None] = {}
+    paths: list[str] = []
     for code in codes if codes is not None else schema.fields:
         f = schema.fields.get(code)
         if f is None or schema.sections.get(f.section) is None:
             continue
         if f.type == FieldType.SUBFORM:
             for row in answers.get(code) or []:
-                for sub in list(schema.subform_fields(f)) + ["_deleted"]:
-                    path = f"{code}/{row['_id']}/{sub}"
-                    out[path] = clock.get(path)
+                paths.extend(f"{code}/{row['_id']}/{sub}"
+                             for sub in list(schema.subform_fields(f)) + ["_deleted"])
         else:
-            out[code] = clock.get(code)
-    return out
+            paths.append(code)
+    return stamp_strings(FieldClock(record.field_clock), paths)
 
 
 _UNKNOWN_BASE = object()  # a stamp the log does not hold: no known starting value
 
 
-def _values_at(record: Record, schema: FormSchema, wanted: dict[str, str | None]) -> dict[str, Any]:
+def _values_at(record: Record, schema: FormSchema, wanted: dict[str, int | None]) -> dict[str, Any]:
     """The value each path had when it carried the stamp ``wanted[path]``, read from the
     change log (``None`` for a path never written)."""
     out: dict[str, Any] = {p: None for p, stamp in wanted.items() if stamp is None}
@@ -161,13 +169,18 @@ def _merge_submission(schema: FormSchema, record: Record, current: dict, cleaned
     the part of ``cleaned`` to write, or raises ``EditConflict``."""
     mine = submitted_paths(schema, cleaned)
     theirs = flatten(schema, current)
-    clock = record.field_clock or {}
+    clock = FieldClock(record.field_clock)
     # A path the writer sent no stamp for was read as never written: if someone has written
-    # it since, a different value is a conflict, never a silent overwrite.
-    stamps = {p: (str(base_stamps[p]) if base_stamps.get(p) else None) for p in mine}
+    # it since, a different value is a conflict, never a silent overwrite. A stamp that is
+    # not a stamp (-1) matches no operation: its base is unknown, so it conflicts too.
+    stamps = {p: (None if base_stamps.get(p) in (None, "")
+                  else (node_clock.parse(base_stamps[p]) if node_clock.parse(base_stamps[p]) is not None
+                        else -1)) for p in mine}
     stale = {p: stamps[p] for p in mine if stamps[p] != clock.get(p)}
     base = _values_at(record, schema, stale)
     result = three_way(mine, base, stamps, theirs, {p: clock.get(p) for p in mine})
+    result.conflicts = [replace(c, their_stamp=str(c.their_stamp) if c.their_stamp is not None else None)
+                        for c in result.conflicts]
     result.conflicts = [replace(c, base=None) if c.base is _UNKNOWN_BASE else c
                         for c in result.conflicts]
     if result.conflicts:
@@ -230,9 +243,12 @@ class _Prepared:
 
 def _prepare(
     schema: FormSchema, record: Record, current: dict, new: dict, meta_old: dict,
-    *, user, kind: str, counter: int, hlc: str, location_cache: dict | None = None,
+    *, user, kind: str, allocated: tuple[int, int, int], location_cache: dict | None = None,
+    extra_meta: dict | None = None,
 ) -> _Prepared | None:
     """Compute the change, stamp it, and update the record in memory (not saved)."""
+    counter, stamp, seq = allocated
+    clock = FieldClock(record.field_clock)
     old_flat, new_flat = flatten(schema, current), flatten(schema, new)
     changes: dict[str, list] = {}
     sealed: dict[str, list] = {}
@@ -240,17 +256,17 @@ def _prepare(
         old, value = old_flat.get(path), new_flat.get(path)
         if old != value:
             target = sealed if _is_identifying(schema, path) else changes
-            target[path] = [value, old, record.field_clock.get(path)]
+            target[path] = [value, old, clock.get(path)]
     for name in META_FIELDS:
-        old, value = _json(meta_old.get(name)), _json(getattr(record, name, None))
-        if old != value:
-            changes[f"@{name.removesuffix('_id')}"] = [value, old, record.field_clock.get(f"@{name}")]
+        if not hasattr(record, name):
+            continue
+        old, value = sync_log.plain(meta_old.get(name)), sync_log.plain(getattr(record, name, None))
+        if old != value and not (kind == OpKind.CREATE and value in (None, "", False)):
+            changes[meta_path(name)] = [value, old, clock.get(meta_path(name))]
     if not changes and not sealed and kind == OpKind.UPDATE:
         return None
-    clock = dict(record.field_clock)
-    for path in list(changes) + list(sealed):
-        clock[path] = hlc
-    record.field_clock = clock
+    clock.set(list(changes) + list(sealed), stamp)
+    record.field_clock = clock.encoded()
     identity.write_answers(record, schema, new)
     derive_columns(record, new, location_cache)
     now = timezone.now()
@@ -258,13 +274,33 @@ def _prepare(
     if kind == OpKind.CREATE:
         record.created_at = now
     record.version += 1
-    op = build_operation(
-        counter=counter, hlc=hlc, entity=record.RECORD_TYPE, entity_id=record.pk, kind=kind,
-        author_id=user.pk if user else None, changes=changes,
+    meta = {"form": schema.version, **(extra_meta or {})}
+    order = _new_rows(schema, current, new)
+    if order:
+        meta["order"] = order
+    op = sync_log.build(
+        counter=counter, stamp=stamp, seq=seq, entity=record.RECORD_TYPE, entity_id=record.pk,
+        kind=kind, author_id=user.pk if user else None, changes=changes,
         sealed_changes=identity.seal(sealed) if sealed else "",
+        record=(record.RECORD_TYPE, record.pk), meta=meta,
     )
     fields = sorted({p.split("/")[0] for p in list(changes) + list(sealed)})
     return _Prepared(record, op, search_tokens(schema, new), fields)
+
+
+def _new_rows(schema: FormSchema, current: dict, new: dict) -> dict[str, list[str]]:
+    """The ids of the subform rows this write adds, in their order (rows are ordered by the
+    stamp that created them, then by this order, on every node)."""
+    out: dict[str, list[str]] = {}
+    for code, value in new.items():
+        f = schema.fields.get(code)
+        if f is None or f.type != FieldType.SUBFORM or not isinstance(value, list):
+            continue
+        before = {r.get("_id") for r in current.get(code) or []}
+        added = [r["_id"] for r in value if r.get("_id") not in before]
+        if added:
+            out[code] = added
+    return out
 
 
 def _meta(record: Record) -> dict:
@@ -308,10 +344,10 @@ def create_record(user, record_type: str, answers: dict, *, request=None) -> Rec
         (number,) = next_numbers(f"short_id:{record_type}")
         record = _new_record(user, record_type, number)
         new = merge_answers(schema, {}, cleaned)
-        (counter, hlc), = new_operations(1)
         prepared = _prepare(schema, record, {}, new, {}, user=user, kind=OpKind.CREATE,
-                            counter=counter, hlc=hlc)
-        record.save(force_insert=True)
+                            allocated=node_clock.allocate(1)[0])
+        with record_writes():
+            record.save(force_insert=True)
         prepared.operation.save(force_insert=True)
         _store_tokens(record, prepared.tokens)
         record_event(AuditAction.CREATE, user=user, request=request, record_type=record_type,
@@ -322,6 +358,7 @@ def create_record(user, record_type: str, answers: dict, *, request=None) -> Rec
 def update_record(
     user, record: Record, answers: dict, *, section: str | None = None,
     expected_version: int | None = None, base_stamps: dict | None = None, request=None,
+    extra_meta: dict | None = None,
 ) -> Record:
     """Change some answers of ``record`` (fetched through ``access_record``).
 
@@ -369,12 +406,13 @@ def update_record(
         if base_stamps is not None:
             cleaned = _merge_submission(schema, locked, current, cleaned, base_stamps)
         new = merge_answers(schema, current, cleaned)
-        (counter, hlc), = new_operations(1)
         prepared = _prepare(schema, locked, current, new, _meta(locked), user=user,
-                            kind=OpKind.UPDATE, counter=counter, hlc=hlc)
+                            kind=OpKind.UPDATE, allocated=node_clock.allocate(1)[0],
+                            extra_meta=extra_meta)
         if prepared is None:
             return locked
-        locked.save()
+        with record_writes():
+            locked.save()
         prepared.operation.save(force_insert=True)
         _store_tokens(locked, prepared.tokens)
         _grant_added_rows(user, locked, schema, current, cleaned)
@@ -406,7 +444,7 @@ def _grant_added_rows(user, record: Record, schema: FormSchema, current: dict, c
         rows = {k: list(v) for k, v in (share.rows_write or {}).items()}
         rows[code] = sorted(set(rows.get(code, [])) | set(added))
         share.rows_write = rows
-        save_logged(user, share, entity="record_share")
+        save_logged(user, share)
 
 
 # What an incident or a tracing request starts from when registered from a case: its
@@ -474,18 +512,19 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
         for name, value in attrs.items():
             setattr(locked, name, value)
         current = identity.read_answers(locked, schema)
-        (counter, hlc), = new_operations(1)
         kind = OpKind.DELETE if attrs.get("deleted") else OpKind.UPDATE
         prepared = _prepare(schema, locked, current, current, before, user=user, kind=kind,
-                            counter=counter, hlc=hlc)
+                            allocated=node_clock.allocate(1)[0])
         if prepared is None:
             return locked
-        locked.save()
+        with record_writes():
+            locked.save()
         forget_rights(locked)
         prepared.operation.save(force_insert=True)
         record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
                      record_id=locked.pk, action_name=action,
-                     **{k: _json(v) for k, v in attrs.items() if k in META_FIELDS and k != "deleted"})
+                     **{k: _json(v) for k, v in attrs.items()
+                        if k in META_FIELDS and k not in ("deleted", "deleted_at")})
     return locked
 
 
@@ -512,7 +551,7 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
                 record_type=record.RECORD_TYPE, record_id=record.pk, kind=ShareKind.ASSIGNED,
                 user=assignee, agency=assignee.agency, created_by=user, **assignment_permit(),
             )
-            save_logged(user, share, entity="record_share", created=True)
+            save_logged(user, share, created=True)
         record_event(AuditAction.ASSIGN, user=user, request=request, record_type=record.RECORD_TYPE,
                      record_id=record.pk, assignee=str(assignee.pk))
     return record
@@ -539,7 +578,7 @@ def bulk_create_records(
     location_cache: dict = {}
     with transaction.atomic():
         numbers = next_numbers(f"short_id:{record_type}", len(items))
-        ops = new_operations(len(items))
+        ops = node_clock.allocate(len(items))
         records, operations, tokens = [], [], []
         for i, answers in enumerate(items):
             cleaned = validate_answers(schema, answers) if validate else answers
@@ -549,15 +588,15 @@ def bulk_create_records(
                 if name not in _BULK_META or not hasattr(record, name):
                     raise ValueError(f"bulk_create_records: {name} cannot be set on a {record_type}")
                 setattr(record, name, value)
-            counter, hlc = ops[i]
             p = _prepare(schema, record, {}, merge_answers(schema, {}, cleaned), {}, user=user,
-                         kind=OpKind.CREATE, counter=counter, hlc=hlc, location_cache=location_cache)
+                         kind=OpKind.CREATE, allocated=ops[i], location_cache=location_cache)
             if created_at:
                 record.created_at = record.updated_at = created_at[i]
             records.append(record)
             operations.append(p.operation)
             tokens.extend(NameToken(record_type=record_type, record_id=record.pk, token=t) for t in p.tokens)
-        model.objects.bulk_create(records, batch_size=1000)
+        with record_writes():
+            model.objects.bulk_create(records, batch_size=1000)
         Operation.objects.bulk_create(operations, batch_size=1000)
         NameToken.objects.bulk_create(tokens, batch_size=5000)
         record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records))

@@ -25,7 +25,7 @@ from yiri.formconfig.validation import validate_answers
 from yiri.network.models import Location
 from yiri.network.reference import seed_reference_data
 from yiri.network.services import local_node
-from yiri.sync.models import Operation
+from yiri.sync.models import Operation, raw_writes
 
 from .generator import CaseGenerator, GeneratedCase, Places
 from .network import AGENCIES, DemoNetwork
@@ -93,7 +93,8 @@ def wipe_case_data() -> dict[str, int]:
                 continue
             for f in model._meta.get_fields():
                 if f.many_to_one and f.concrete and f.related_model in targets:
-                    deleted, _ = model.objects.filter(**{f"{f.name}__isnull": False}).delete()
+                    with raw_writes():
+                        deleted, _ = model.objects.filter(**{f"{f.name}__isnull": False}).delete()
                     counts[model._meta.label] = counts.get(model._meta.label, 0) + deleted
         types = list(RECORD_MODELS)
         for label, qs in (

@@ -103,6 +103,20 @@ class FormSchema:
                     self.fields[f.code] = f
 
     @property
+    def version(self) -> str:
+        """A short fingerprint of the form's structure (sections, fields, types), recorded
+        with each change so a node can tell which form a change was made with."""
+        cached = getattr(self, "_version", None)
+        if cached is None:
+            import hashlib
+
+            parts = sorted(f"{sec.code}/{f.code}:{f.type}" for sec in self.sections.values()
+                           for f in sec.fields)
+            cached = hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+            self._version = cached
+        return cached
+
+    @property
     def main_sections(self) -> list[SectionDef]:
         return [s for s in self.sections.values() if not s.is_subform]
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from yiri.sync.models import seeded_id
+
 from .models import Field, FormSection, Lookup, LookupValue
 from .schema import clear_cache
 
@@ -29,13 +31,14 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
     n_values = 0
     for lk in spec.get("lookups", []):
         lookup, _ = Lookup.objects.get_or_create(
-            code=lk["code"], defaults={"name_fr": lk["name"]["fr"], "name_en": lk["name"].get("en", "")}
+            code=lk["code"], defaults={"id": seeded_id("lookup", lk["code"]), "name_fr": lk["name"]["fr"], "name_en": lk["name"].get("en", "")}
         )
         lookups[lookup.code] = lookup
         for order, val in enumerate(lk["values"]):
             LookupValue.objects.get_or_create(
                 lookup=lookup, code=val["code"],
-                defaults={"label_fr": val["fr"], "label_en": val.get("en", ""), "order": order * 10},
+                defaults={"id": seeded_id("lookup_value", lookup.code, val["code"]),
+                          "label_fr": val["fr"], "label_en": val.get("en", ""), "order": order * 10},
             )
             n_values += 1
     n_sections = n_fields = 0
@@ -45,6 +48,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
             section, _ = FormSection.objects.get_or_create(
                 record_type=record_type, code=sec["code"],
                 defaults={
+                    "id": seeded_id("form_section", record_type, sec["code"]),
                     "name_fr": sec["name"]["fr"], "name_en": sec["name"].get("en", ""),
                     "order": sec.get("order", 0), "is_subform": bool(sec.get("subform")),
                 },
@@ -59,6 +63,7 @@ def load_form_set(path: Path = DEFAULT_FORMS_FILE) -> dict[str, int]:
                 Field.objects.get_or_create(
                     section=by_code[sec["code"]], code=f["code"],
                     defaults={
+                        "id": seeded_id("field", record_type, sec["code"], f["code"]),
                         "type": f["type"],
                         "label_fr": f["label"]["fr"], "label_en": f["label"].get("en", ""),
                         "help_fr": f.get("help", {}).get("fr", ""),

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiri.sync.models import SyncedModel, SyncedQuerySet
 
-class SyncedModel(models.Model):
-    """Base of every row that travels between nodes: a UUID key and the node that made it.
-
-    Rows are never hard-deleted by ordinary use; ``deleted`` is a tombstone.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    origin_node = models.CharField(_("nœud d'origine"), max_length=64, default="", editable=False)
-    deleted = models.BooleanField(_("supprimé"), default=False)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self.origin_node:
-            self.origin_node = settings.YIRI_NODE_ID
-        super().save(*args, **kwargs)
+__all__ = ["SyncedModel"]
 
 
 class LocationLevel(models.TextChoices):
@@ -39,7 +22,7 @@ class LocationLevel(models.TextChoices):
 LEVEL_ORDER = [choice.value for choice in LocationLevel]
 
 
-class LocationQuerySet(models.QuerySet):
+class LocationQuerySet(SyncedQuerySet):
     def within(self, location: Location) -> LocationQuerySet:
         """The location and everything below it."""
         return self.filter(path__startswith=location.path)

@@ -34,6 +34,8 @@ from typing import Any
 
 from django.db import transaction
 
+from yiri.sync.models import genesis
+
 from .models import SeededDataSet
 
 
@@ -66,7 +68,8 @@ def seed_reference_data() -> dict[str, bool]:
         if name in seeded:
             done[name] = False
             continue
-        seed()  # creates only what is missing: a database seeded before markers keeps its edits
+        with genesis():  # the same rows, same ids, on every node: nothing to synchronise
+            seed()  # creates only what is missing: a database seeded before markers keeps its edits
         SeededDataSet.objects.create(name=name, version=version)
         done[name] = True
     if any(done.values()):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from yiri.sync.models import seeded_id
+
 from .models import Location, Node, Sequence
 
 LOCATIONS_FILE = Path(__file__).parent / "data" / "locations.csv"
@@ -41,8 +43,8 @@ def load_locations(path: Path = LOCATIONS_FILE) -> int:
             if parent_code and parent is None:
                 raise ValueError(f"{path.name} ligne {line_no}: parent inconnu {parent_code!r}")
             if code not in existing:
-                loc = Location(code=code, name=row["name"].strip(), level=row["level"].strip(),
-                               parent=parent)
+                loc = Location(id=seeded_id("location", code), code=code,
+                               name=row["name"].strip(), level=row["level"].strip(), parent=parent)
                 loc.save()
                 existing[code] = loc
             count += 1

@@ -1,11 +1,193 @@
-"""The append-only change log that every synchronised write produces and sync replays."""
+"""What synchronisation owns: the base of every synchronised table, the change log, this
+node's clock, its peers and the conflicts it found.
+
+Every write of a synchronised row goes through ``sync.log`` (the ``save`` of
+``SyncedModel`` calls it): it computes the fields that changed, stamps them and appends
+one ``Operation`` in the same transaction. Records (cases, incidents, tracing requests)
+are written by ``cases.services``, which computes the change of the form answers and hands
+the operation to the same log. The bulk shortcuts that would skip the log (queryset
+``update``, ``delete``, ``bulk_create``) and ``delete()`` are refused; a row is removed by
+a tombstone (``sync.log.tombstone``), which synchronises like any change.
+
+``sync.apply`` is the other way in: operations from another node, stored unchanged and
+merged per field (``sync.apply``), under ``applying()``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# ----------------------------------------------------------------- the write guards
+
+
+class RawWriteRefused(RuntimeError):
+    """A write that would skip the change log."""
+
+
+_state = threading.local()
+
+
+def _flag(name: str) -> bool:
+    return getattr(_state, name, 0) > 0
+
+
+@contextlib.contextmanager
+def _raised(name: str):
+    setattr(_state, name, getattr(_state, name, 0) + 1)
+    try:
+        yield
+    finally:
+        setattr(_state, name, getattr(_state, name, 0) - 1)
+
+
+def raw_writes():
+    """Allow the bulk shortcuts: only to wipe test or bench data, or to purge what left
+    this node's scope (``sync.apply.purge``), never for a change other nodes must see."""
+    return _raised("raw")
+
+
+def applying():
+    """Writes by ``sync.apply``: a change from another node, already in the log."""
+    return _raised("applying")
+
+
+def record_writes():
+    """Writes by ``cases.services``, which logs the change of the answers itself."""
+    return _raised("record")
+
+
+def genesis():
+    """Reference data seeded identically on every node (same ids, same values): written
+    without an operation, since every node already holds it."""
+    return _raised("genesis")
+
+
+def seeded_id(entity: str, *key: str) -> uuid.UUID:
+    """The id of a row of shipped reference data: the same on every node."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "yiri-seed:" + ":".join([entity, *key]))
+
+
+def raw_allowed() -> bool:
+    return _flag("raw") or _flag("applying")
+
+
+def is_applying() -> bool:
+    return _flag("applying")
+
+
+def is_genesis() -> bool:
+    return _flag("genesis")
+
+
+def is_record_write() -> bool:
+    return _flag("record")
+
+
+class SyncedQuerySet(models.QuerySet):
+    """The bulk shortcuts would change rows without an operation: refused."""
+
+    def update(self, **kwargs):
+        if not raw_allowed():
+            raise RawWriteRefused(
+                f"{self.model.__name__}: change rows one by one (save), so the change log "
+                "carries each change to the other nodes.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if not raw_allowed():
+            raise RawWriteRefused(
+                f"{self.model.__name__}: rows are never deleted; use sync.log.tombstone.")
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if not (raw_allowed() or is_record_write() or is_genesis()):
+            raise RawWriteRefused(
+                f"{self.model.__name__}: create rows one by one (save), so the change log "
+                "carries them.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        if not raw_allowed():
+            raise RawWriteRefused(f"{self.model.__name__}: bulk_update skips the change log.")
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+SyncedManager = models.Manager.from_queryset(SyncedQuerySet)
+
+
+class Synced(models.Model):
+    """Change tracking for a synchronised table (mixed into ``SyncedModel`` and ``User``).
+
+    Class attributes a table may set:
+
+    - ``SYNC_ENTITY``: its name in the change log (default: the model name, lower case);
+    - ``SYNC_SEALED``: fields of free text a person typed, sealed in the log like
+      identifying answers;
+    - ``SYNC_LOCAL``: fields that stay on this node (a login counter), never logged;
+    - ``SYNC_CONFIG``: configuration, sent to every node and applied before records.
+    """
+
+    SYNC_SEALED: frozenset[str] = frozenset()
+    SYNC_LOCAL: frozenset[str] = frozenset()
+    SYNC_CONFIG = False
+
+    origin_node = models.CharField(_("nœud d'origine"), max_length=64, default="", editable=False)
+    deleted = models.BooleanField(_("supprimé"), default=False)
+    # Field -> stamp of the operation that last wrote it (``sync.fieldclock``).
+    field_clock = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from . import log
+
+        if not self.origin_node:
+            self.origin_node = settings.YIRI_NODE_ID
+        if is_applying() or is_record_write():
+            return super().save(*args, **kwargs)
+        return log.save_logged_row(self, lambda: super(Synced, self).save(*args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        if raw_allowed():
+            return super().delete(*args, **kwargs)
+        raise RawWriteRefused(
+            f"{type(self).__name__}: rows are never deleted; use sync.log.tombstone.")
+
+    @classmethod
+    def sync_entity(cls) -> str:
+        return getattr(cls, "SYNC_ENTITY", "") or cls._meta.model_name
+
+    def sync_parent(self) -> tuple[str, uuid.UUID] | None:
+        """The record this row belongs to (``(record_type, record_id)``), so that scope
+        filters every later operation on it, not only its creation."""
+        record_type, record_id = getattr(self, "record_type", None), getattr(self, "record_id", None)
+        if record_type and record_id:
+            return record_type, record_id
+        return None
+
+
+class SyncedModel(Synced):
+    """Base of every row that travels between nodes: a UUID key and the node that made it.
+
+    Rows are never hard-deleted by ordinary use; ``deleted`` is a tombstone.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    objects = SyncedManager()
+
+    class Meta:
+        abstract = True
+
+
+# ------------------------------------------------------------------ the change log
 
 
 class OpKind(models.TextChoices):
@@ -14,40 +196,199 @@ class OpKind(models.TextChoices):
     DELETE = "delete", _("Suppression")
 
 
+def operation_id(origin_node: str, counter: int) -> uuid.UUID:
+    """An operation's id follows from its origin and number: nothing to carry."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"yiri-op:{origin_node}:{counter}")
+
+
 class Operation(models.Model):
     """One write to one entity, carrying all the fields it changed.
 
-    ``(origin_node, counter)`` numbers each node's operations 1, 2, 3… so a peer's
-    "what I have" is a version vector {origin_node: highest counter}. ``hlc`` orders
-    operations across nodes; every field in ``changes`` is stamped with it.
+    ``(origin_node, counter)`` numbers each node's operations 1, 2, 3…; ``hlc`` (a
+    ``sync.clock`` stamp) orders them across nodes and stamps every field in ``changes``.
+    ``seq`` is this node's order of arrival (own operations and received ones alike): a
+    peer's cursor ("I hold everything of yours up to seq N") is one number.
 
     ``changes`` maps a field path (``"sex"``, ``"services/<row uuid>/implemented"``,
-    ``"@owner"`` for record metadata) to ``[new value, old value, replaced hlc]``:
-    the replaced hlc is the stamp of the operation whose value this one overwrote
-    (``None`` for a first write), which lets a merge detect concurrent edits.
-    Identifying values (names, phone, narratives) are kept out of ``changes`` and
-    sealed in ``sealed_changes`` with the same codec as the record's identity.
+    ``"@owner"`` for record metadata, a column name for other tables) to
+    ``[new value, old value, replaced stamp]``: the replaced stamp is the one of the write
+    this one overwrote (``None`` for a first write), which tells a merge whether two
+    writes were concurrent. Identifying values (names, phone, narratives, free text) are
+    sealed in ``sealed_changes`` with the identity codec.
+
+    ``record_type``/``record_id`` name the record the entity belongs to (itself for a
+    record; the case of a note, flag, share, referral…), so scope filters every operation.
+    ``meta`` holds the rest: the form version, the order of new subform rows, the
+    conflicts this write resolves.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, editable=False)
     origin_node = models.CharField(max_length=64)
     counter = models.BigIntegerField()
-    hlc = models.CharField(max_length=96, db_index=True)
+    hlc = models.BigIntegerField(db_index=True)
+    seq = models.BigIntegerField(unique=True)
     entity = models.CharField(max_length=30)
     entity_id = models.UUIDField(db_index=True)
+    record_type = models.CharField(max_length=20, blank=True, default="")
+    record_id = models.UUIDField(null=True, blank=True, db_index=True)
     kind = models.CharField(max_length=10, choices=OpKind.choices)
     author_id = models.UUIDField(null=True, blank=True)
     changes = models.JSONField(default=dict)
     sealed_changes = models.TextField(blank=True, default="")
+    meta = models.JSONField(default=dict, blank=True)
+    received_from = models.CharField(max_length=64, blank=True, default="")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["origin_node", "counter"]
+        ordering = ["seq"]
         constraints = [
             models.UniqueConstraint(fields=["origin_node", "counter"], name="op_origin_counter_unique")
         ]
+        indexes = [models.Index(fields=["entity_id", "hlc"], name="op_entity_hlc")]
         verbose_name = _("opération")
         verbose_name_plural = _("journal des modifications")
 
     def __str__(self) -> str:
         return f"{self.origin_node[:8]}#{self.counter} {self.kind} {self.entity}"
+
+
+class ClockState(models.Model):
+    """This node's clock, shared by every process: the last stamp, operation counter and
+    arrival number given. One row, locked by each write (``sync.clock``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    stamp = models.BigIntegerField(default=0)
+    counter = models.BigIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("horloge du nœud")
+        verbose_name_plural = _("horloge du nœud")
+
+
+# ------------------------------------------------------------------------- peers
+
+
+class PeerRole(models.TextChoices):
+    PARENT = "parent", _("Nœud parent")
+    CHILD = "child", _("Nœud enfant")
+
+
+class Peer(models.Model):
+    """A node this one exchanges with: its parent (where this node sends and fetches) or a
+    child (which calls this node). Not synchronised.
+
+    ``secret`` authenticates the requests between the two (an HMAC key both hold) until
+    node keys replace it. ``organisations`` is a child's scope: the codes of the member
+    organisations whose records it may hold (empty for the parent, which holds more).
+    """
+
+    node_id = models.CharField(_("identifiant du nœud"), max_length=64, primary_key=True)
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    role = models.CharField(_("rôle"), max_length=8, choices=PeerRole.choices)
+    url = models.URLField(_("adresse"), blank=True)
+    secret = models.CharField(max_length=128, editable=False)
+    organisations = models.JSONField(_("organisations"), default=list, blank=True)
+    # What travelled: the highest seq of this node's log the peer acknowledged, and the
+    # highest seq of the peer's log this node holds.
+    sent_upto = models.BigIntegerField(default=0)
+    received_upto = models.BigIntegerField(default=0)
+    last_contact = models.DateTimeField(_("dernier contact"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(_("révoqué"), default=False)
+
+    class Meta:
+        ordering = ["role", "name"]
+        verbose_name = _("nœud pair")
+        verbose_name_plural = _("nœuds pairs")
+
+    def __str__(self) -> str:
+        return self.name or self.node_id
+
+
+class Holding(models.Model):
+    """A record (or user) a child peer holds, as this node sent it: when a record enters
+    a peer's scope its whole history is sent once; when it leaves, the peer purges it and
+    the row goes."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    entity_id = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "entity_id"], name="holding_unique")]
+
+
+class Nonce(models.Model):
+    """Request nonces seen recently, so a captured request cannot be replayed."""
+
+    value = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+
+class Quarantine(models.Model):
+    """An operation refused for now (a clock too far ahead): kept, not applied, shown."""
+
+    id = models.UUIDField(primary_key=True)
+    origin_node = models.CharField(max_length=64)
+    received_from = models.CharField(max_length=64)
+    payload = models.JSONField()
+    reason = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at"]
+        verbose_name = _("opération en quarantaine")
+        verbose_name_plural = _("opérations en quarantaine")
+
+
+class PendingPurge(models.Model):
+    """A record that left this node's scope: its rows are gone; its operations stay until
+    the parent acknowledged them (``after_seq``), then go too."""
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField(primary_key=True)
+    after_seq = models.BigIntegerField()
+    purged_at = models.DateTimeField(auto_now_add=True)
+
+
+class Conflict(models.Model):
+    """Two nodes wrote one field concurrently. Every node keeps the same winner (the later
+    stamp) and this row keeps the loser until a person decides (``sync.conflicts``).
+
+    Identified the same way on every node (entity, path, loser's stamp), so resolving it
+    on one node resolves it everywhere. Both values are sealed (they may name a child).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.CharField(max_length=30)
+    entity_id = models.UUIDField()
+    record_type = models.CharField(max_length=20, blank=True, default="")
+    record_id = models.UUIDField(null=True, blank=True, db_index=True)
+    path = models.CharField(max_length=200)
+    values_blob = models.TextField(editable=False)  # sealed {"winner": v, "loser": v}
+    winner_stamp = models.BigIntegerField()
+    winner_origin = models.CharField(max_length=64)
+    winner_author_id = models.UUIDField(null=True, blank=True)
+    loser_stamp = models.BigIntegerField()
+    loser_origin = models.CharField(max_length=64)
+    loser_author_id = models.UUIDField(null=True, blank=True)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_id = models.UUIDField(null=True, blank=True)
+    resolved_stamp = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        constraints = [models.UniqueConstraint(fields=["entity_id", "path", "loser_stamp"],
+                                               name="conflict_unique")]
+        indexes = [models.Index(fields=["resolved", "-detected_at"], name="conflict_open")]
+        verbose_name = _("conflit de synchronisation")
+        verbose_name_plural = _("conflits de synchronisation")
+
+    @property
+    def values(self) -> dict:
+        from yiri.cases import identity
+
+        return identity.unseal(self.values_blob)

@@ -22,6 +22,7 @@ from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
 from yiri.lib.ages import age_on
+from yiri.sync.fieldclock import stamp_map
 from yiri.workflow.history import record_history, record_operations
 
 from .answers import Widget, format_value, location_codes, location_names, widgets
@@ -138,7 +139,7 @@ def section_view(
     ``stamps`` the stamps to send back instead of the stored ones (after a conflict);
     ``conflicts`` the fields in conflict, with the other person's value."""
     shown = values if values is not None else answers
-    clock = clock or {}
+    clock = clock or {}  # {path: stamp as digits}
     plain = [f.code for f in section.fields if f.type != FieldType.SUBFORM]
     section_stamps = {c: clock.get(c) for c in plain}
     section_stamps.update({k: v for k, v in (stamps or {}).items() if k in section_stamps})
@@ -207,7 +208,7 @@ def record_sections(
         out.append(section_view(
             schema, sec, answers, writable=sec.code in writable, places=places,
             editing=sec.code == edit, row_edit=row_edit if target else None,
-            rights=rights, clock=record.field_clock or {}, **(posted if target else {}),
+            rights=rights, clock=stamp_map(record), **(posted if target else {}),
         ))
     _add_attachments(user, record, schema, out, attachment_errors or {})
     return answers, out

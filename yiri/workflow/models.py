@@ -30,6 +30,8 @@ class ApprovalStatus(models.TextChoices):
 class Approval(SyncedModel):
     """A request that a supervisor approve a case's assessment, case plan or closure."""
 
+    SYNC_SEALED = frozenset({"comment", "decision_comment"})
+
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="approvals")
     kind = models.CharField(max_length=12, choices=ApprovalKind.choices)
     status = models.CharField(max_length=10, choices=ApprovalStatus.choices,
@@ -47,6 +49,9 @@ class Approval(SyncedModel):
     decision_comment = models.TextField(_("commentaire de la décision"), blank=True, default="")
     # Lookup ``closure_reason`` code, for closure requests only.
     closure_reason = models.CharField(max_length=40, blank=True, default="")
+
+    def sync_parent(self):
+        return ("case", self.case_id) if self.case_id else None
 
     class Meta:
         ordering = ["-requested_at"]
@@ -82,6 +87,8 @@ class Referral(SyncedModel):
     or the pending transfer is live.
     """
 
+    SYNC_SEALED = frozenset({"reason", "response_comment"})
+
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="referrals")
     kind = models.CharField(max_length=10, choices=ReferralKind.choices, default=ReferralKind.REFERRAL)
     status = models.CharField(max_length=12, choices=ReferralStatus.choices,
@@ -107,6 +114,9 @@ class Referral(SyncedModel):
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField(null=True, blank=True)
+
+    def sync_parent(self):
+        return ("case", self.case_id) if self.case_id else None
 
     class Meta:
         ordering = ["-created_at"]
@@ -176,6 +186,9 @@ class Notification(SyncedModel):
                                  related_name="+")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+
+    def sync_parent(self):
+        return ("case", self.case_id) if self.case_id else None
 
     class Meta:
         ordering = ["-created_at"]

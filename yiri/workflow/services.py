@@ -3,7 +3,7 @@
 Every action takes the acting user first, checks the user's right (``user.can``) and that
 the user sees the case (``access_record``), runs in one transaction, changes the case
 only through ``cases.services`` (so the case's change log and audit are written), writes
-its own rows with a change-log entry (``changelog.log_change``), writes one audit row
+its own rows with a change-log entry (``sync.log.save_logged``), writes one audit row
 (ids and codes only, never names or free text) and notifies the people concerned.
 
 Errors a user can act on are raised as ``PermissionDenied`` (not allowed) or
@@ -34,8 +34,8 @@ from yiri.cases.access import access_record, forget_rights, rights_for
 from yiri.cases.models import Case, CaseStatus, RecordShare, ShareKind, WorkflowStage
 from yiri.cases.services import set_record_meta, update_record
 from yiri.formconfig.schema import get_schema
+from yiri.sync.log import save_logged
 
-from .changelog import log_change
 from .models import (
     Approval,
     ApprovalKind,
@@ -107,7 +107,7 @@ def _answers(case: Case) -> dict:
 
 def _save(user, obj, *, created: bool = False) -> None:
     """Save a workflow row (or a share) and append its change to the change log."""
-    log_change(user, obj, created=created)
+    save_logged(user, obj, created=created)
 
 
 def _notify(users: Iterable, kind: str, case: Case, *, approval: Approval | None = None,

@@ -35,6 +35,7 @@ from yiri.cases.services import (
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
+from yiri.sync import clock as node_clock
 from yiri.sync.models import Operation
 from yiri.workflow import services as workflow
 
@@ -514,8 +515,9 @@ def _after_conflict(user, record, schema, exc: EditConflict, posted: dict,
 
 
 def _authors_of(record, stamps: set) -> dict:
-    ops = Operation.objects.filter(entity_id=record.pk, hlc__in=[s for s in stamps if s])
-    by_id = {op.hlc: op.author_id for op in ops}
+    wanted = [n for n in (node_clock.parse(s) for s in stamps) if n is not None]
+    ops = Operation.objects.filter(entity_id=record.pk, hlc__in=wanted)
+    by_id = {str(op.hlc): op.author_id for op in ops}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=set(by_id.values()) - {None})}
     return {hlc: (users[a].get_full_name() or users[a].username) if a in users else ""
             for hlc, a in by_id.items()}
