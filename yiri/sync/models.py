@@ -314,6 +314,10 @@ class Holding(models.Model):
 
     peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
     entity_id = models.UUIDField()
+    # Sent with the operation of arrival number ``since``: confirmed once the peer's cursor
+    # passes it (a lost answer is sent again). ``left``: the operation that took it out.
+    since = models.BigIntegerField(default=0)
+    left = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["peer", "entity_id"], name="holding_unique")]

@@ -115,6 +115,8 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("entity_id", models.UUIDField()),
+                ("since", models.BigIntegerField(default=0)),
+                ("left", models.BigIntegerField(blank=True, null=True)),
                 ("peer", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sync.peer")),
             ],
             options={"constraints": [models.UniqueConstraint(fields=("peer", "entity_id"), name="holding_unique")]},

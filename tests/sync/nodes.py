@@ -1,0 +1,159 @@
+"""Real Yiri nodes for sync tests: each its own data folder, database and server process.
+
+``Node.manage`` runs ``manage.py`` in the node's environment; ``Node.script`` runs Python
+inside the node (Django set up) and returns what it prints as JSON; ``Node.serve`` starts
+its HTTP server on a free port of 127.0.0.1. On the PostgreSQL run (``DATABASE_URL``
+naming PostgreSQL) nodes named in ``pg_nodes`` get a PostgreSQL database of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+SETUP_NETWORK = """
+from yiri.accounts.models import Role, User
+from yiri.network.models import Agency, Location, RelayCell
+roles = {r.code: r for r in Role.objects.all()}
+bf = Location.objects.get(code="BF")
+centre = Location.objects.get(code="BF-03")
+ace = Agency.objects.create(code="ACE", name="Action Enfance", acronym="ACE", country=bf)
+ace.regions.add(centre)
+bta = Agency.objects.create(code="BTA", name="Bureau Traite Alerte", acronym="BTA", country=bf)
+tgo = Agency.objects.create(code="TGO", name="Togo Enfants", acronym="TGO",
+                            country=Location.objects.get(code="TG"))
+cell = RelayCell.objects.create(code="CRR-CEN", name="Cellule de relais du Centre")
+cell.members.add(ace, bta)
+def user(name, role, agency=None, **extra):
+    return User.objects.create_user(name, password="motdepasse-tres-long-42", role=roles[role],
+                                    agency=agency, first_name=name.capitalize(), **extra)
+user("worker", "case_worker", ace)
+user("manager", "manager", ace)
+user("provider", "service_provider", bta)
+user("relay", "relay_data_manager", None, relay_cell=cell)
+user("national", "national_coordinator", None)
+user("outsider", "case_worker", tgo)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
+class Node:
+    def __init__(self, root: Path, name: str, kind: str, *, postgres: bool = False) -> None:
+        self.name = name
+        self.kind = kind
+        self.node_id = str(uuid.uuid4())
+        self.dir = root / name
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.pg_db = None
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PYTEST", "DJANGO_", "YIRI_"))}
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "yiri.settings", "YIRI_DATA_DIR": str(self.dir),
+            "YIRI_NODE_ID": self.node_id, "YIRI_NODE_KIND": kind,
+            "YIRI_NODE_CODE": name[:3].upper(), "YIRI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.pop("DATABASE_URL", None)
+        base = postgres_url()
+        if postgres and base:
+            self.pg_db = f"yiri_sync_{name}_{uuid.uuid4().hex[:8]}"
+            self._psql(f'CREATE DATABASE "{self.pg_db}"')
+            env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + self.pg_db
+        self.env = env
+
+    def _psql(self, sql: str) -> None:
+        import psycopg
+
+        base = postgres_url().rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(sql)
+
+    @property
+    def database(self) -> str:
+        return "PostgreSQL" if self.pg_db else "SQLite"
+
+    def manage(self, *args: str, check: bool = True, timeout: float = 300) -> str:
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{self.name}: manage.py {' '.join(args)} failed:\n"
+                                 f"{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def script(self, code: str):
+        """Run ``code`` in the node; it sets ``result`` to something JSON can carry."""
+        program = ("import django, json; django.setup()\nresult = None\n"
+                   + textwrap.dedent(code) + "\nprint('@@' + json.dumps(result, default=str))")
+        done = subprocess.run([sys.executable, "-c", program], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise AssertionError(f"{self.name}: script failed:\n{done.stderr[-4000:]}")
+        line = [x for x in done.stdout.splitlines() if x.startswith("@@")][-1]
+        return json.loads(line[2:])
+
+    def install(self) -> None:
+        self.manage("migrate", "--no-input", "-v", "0")
+        self.manage("load_reference_data")
+
+    def serve(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            cwd=REPO, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(self.dir / "server.log", "ab"))  # noqa: SIM115 (the process owns it)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name}: server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+            self.proc = None
+        if self.pg_db:
+            self._psql(f'DROP DATABASE IF EXISTS "{self.pg_db}" WITH (FORCE)')
+            self.pg_db = None
+
+    def digest(self, organisations: str = "") -> str:
+        args = ["sync", "digest"] + (["--organisations", organisations] if organisations else [])
+        return self.manage(*args).strip()
+
+    def sync(self) -> str:
+        return self.manage("sync", "run", "--quiet")
+
+
+def link(parent: Node, child: Node, organisations: str) -> None:
+    """Register ``child`` under ``parent`` with a shared secret, as an operator would."""
+    secret_file = child.dir / "parent.secret"
+    out = parent.manage("sync", "add-child", "--node-id", child.node_id, "--organisations",
+                        organisations, "--name", child.name)
+    secret_file.write_text(out.strip().splitlines()[-1] + "\n")
+    secret_file.chmod(0o600)
+    child.manage("sync", "add-parent", "--node-id", parent.node_id, "--url", parent.url,
+                 "--secret-file", str(secret_file), "--organisations", organisations,
+                 "--name", parent.name)

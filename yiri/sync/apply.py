@@ -1,0 +1,446 @@
+"""Applying operations that come from other nodes.
+
+An operation is stored unchanged (same id, origin, counter, stamp, author) with this
+node's next arrival number, then merged into its entity field by field against the field
+clock (``merge_fields``):
+
+- the field's stamp here is the one the operation replaced (or the field was never
+  written here): the operation follows what this node holds, its value is taken;
+- otherwise the two writes were concurrent: the later stamp wins (the same winner on
+  every node, ``clock.later``) and, if the values differ, a ``Conflict`` keeps the loser
+  for a person to decide (``sync.conflicts``).
+
+Applying an operation already held changes nothing, so a chunk sent twice, or an old
+operation after a newer one, is harmless. Records rebuild their indexed columns and
+search tokens locally. A stamp too far in the future is quarantined, not applied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from . import clock as node_clock
+from .fieldclock import FieldClock
+from .log import plain
+from .merge import same
+from .models import (
+    Conflict,
+    Operation,
+    PendingPurge,
+    Quarantine,
+    Synced,
+    applying,
+    operation_id,
+)
+
+# ------------------------------------------------------------------ wire format
+
+_KINDS = {"c": "create", "u": "update", "d": "delete"}
+
+
+def to_wire(op: Operation) -> dict:
+    """An operation as it travels: short keys, nothing that follows from the rest."""
+    out: dict[str, Any] = {"o": op.origin_node, "c": op.counter, "h": op.hlc, "e": op.entity,
+                           "i": str(op.entity_id), "k": op.kind[0]}
+    if op.author_id:
+        out["a"] = str(op.author_id)
+    if op.record_type:
+        out["t"] = op.record_type
+        if op.record_id and op.record_id != op.entity_id:
+            out["r"] = str(op.record_id)
+    if op.changes:
+        out["x"] = op.changes
+    if op.sealed_changes:
+        out["s"] = op.sealed_changes
+    if op.meta:
+        out["m"] = op.meta
+    return out
+
+
+class BadOperation(ValueError):
+    """An operation that cannot be read: refused with a message naming what is wrong."""
+
+
+def from_wire(data: Any, *, received_from: str) -> Operation:
+    """Read and check one operation from a peer (never trusted blindly)."""
+    if not isinstance(data, dict):
+        raise BadOperation("une opération doit être un objet")
+    try:
+        origin = data["o"]
+        counter = int(data["c"])
+        stamp = int(data["h"])
+        entity = data["e"]
+        entity_id = uuid.UUID(str(data["i"]))
+        kind = _KINDS[data["k"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadOperation(f"opération incomplète ou illisible ({exc.__class__.__name__})") from exc
+    if not isinstance(origin, str) or not origin or len(origin) > 64:
+        raise BadOperation("nœud d'origine invalide")
+    if entity not in entity_models() or counter <= 0 or stamp <= 0:
+        raise BadOperation(f"opération invalide ({entity!r}, n° {counter})")
+    changes = data.get("x") or {}
+    if not isinstance(changes, dict) or any(
+            not isinstance(v, list) or len(v) != 3 for v in changes.values()):
+        raise BadOperation("modifications illisibles")
+    record_type = data.get("t") or ""
+    record_id = data.get("r") or (str(entity_id) if record_type else None)
+    try:
+        record_id = uuid.UUID(str(record_id)) if record_id else None
+        author = uuid.UUID(str(data["a"])) if data.get("a") else None
+    except ValueError as exc:
+        raise BadOperation("identifiant illisible") from exc
+    meta = data.get("m") or {}
+    sealed = data.get("s") or ""
+    if not isinstance(meta, dict) or not isinstance(sealed, str):
+        raise BadOperation("métadonnées illisibles")
+    return Operation(
+        id=operation_id(origin, counter), origin_node=origin, counter=counter, hlc=stamp,
+        entity=entity, entity_id=entity_id, kind=kind, author_id=author, changes=changes,
+        sealed_changes=sealed, record_type=record_type, record_id=record_id, meta=meta,
+        received_from=received_from,
+    )
+
+
+# ---------------------------------------------------------------- entity lookup
+
+_ENTITIES: dict[str, type[models.Model]] | None = None
+
+
+def entity_models() -> dict[str, type[models.Model]]:
+    """Entity name in the log -> model, for every synchronised table."""
+    global _ENTITIES
+    if _ENTITIES is None:
+        from yiri.cases.models import RECORD_MODELS
+
+        found: dict[str, type[models.Model]] = dict(RECORD_MODELS)
+        for model in apps.get_models():
+            if issubclass(model, Synced) and model not in RECORD_MODELS.values():
+                found[model.sync_entity()] = model
+        _ENTITIES = found
+    return _ENTITIES
+
+
+def is_record_entity(entity: str) -> bool:
+    from yiri.cases.models import RECORD_MODELS
+
+    return entity in RECORD_MODELS
+
+
+# ---------------------------------------------------------------------- merging
+
+
+@dataclass
+class Decision:
+    take: dict[str, Any] = field(default_factory=dict)  # path -> value to write
+    stamps: dict[str, int] = field(default_factory=dict)  # path -> stamp to record
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _writer_of(entity_id, stamp: int) -> tuple[str, uuid.UUID | None]:
+    op = (Operation.objects.filter(entity_id=entity_id, hlc=stamp)
+          .values_list("origin_node", "author_id").first())
+    return op if op else ("", None)
+
+
+def merge_fields(op: Operation, changes: dict[str, list], clock: FieldClock,
+                 current: dict[str, Any]) -> Decision:
+    """Decide, for each path the operation writes, whether its value is taken."""
+    from yiri.cases import identity
+
+    out = Decision()
+    for path, (new, _old, replaced) in changes.items():
+        local = clock.get(path)
+        if local is None or local == replaced:
+            out.take[path] = new
+            out.stamps[path] = op.hlc
+            continue
+        if local == op.hlc:
+            continue  # this very write (held before a purge): nothing new
+        origin, author = _writer_of(op.entity_id, local)
+        op_wins = node_clock.later(op.hlc, op.origin_node, local, origin)
+        here = current.get(path)
+        if op_wins:
+            out.take[path] = new
+            out.stamps[path] = op.hlc
+        if same(here, new):
+            continue
+        winner, loser = (new, here) if op_wins else (here, new)
+        w = (op.hlc, op.origin_node, op.author_id) if op_wins else (local, origin, author)
+        lo = (local, origin, author) if op_wins else (op.hlc, op.origin_node, op.author_id)
+        out.conflicts.append(Conflict(
+            entity=op.entity, entity_id=op.entity_id, record_type=op.record_type,
+            record_id=op.record_id, path=path,
+            values_blob=identity.seal({"winner": winner, "loser": loser}),
+            winner_stamp=w[0], winner_origin=w[1], winner_author_id=w[2],
+            loser_stamp=lo[0], loser_origin=lo[1], loser_author_id=lo[2],
+        ))
+    return out
+
+
+def _all_changes(op: Operation) -> dict[str, list]:
+    from yiri.cases import identity
+
+    changes = dict(op.changes or {})
+    if op.sealed_changes:
+        changes.update(identity.unseal(op.sealed_changes))
+    return changes
+
+
+def _store_conflicts(conflicts: Iterable[Conflict]) -> None:
+    for c in conflicts:
+        if not Conflict.objects.filter(entity_id=c.entity_id, path=c.path,
+                                       loser_stamp=c.loser_stamp).exists():
+            c.save(force_insert=True)
+
+
+def _resolve(op: Operation) -> None:
+    """The conflicts this write settles (a person chose on some node)."""
+    for path, loser_stamp in (op.meta or {}).get("resolves", []):
+        Conflict.objects.filter(entity_id=op.entity_id, path=path, loser_stamp=loser_stamp,
+                                resolved=False).update(
+            resolved=True, resolved_at=timezone.now(), resolved_by_id=op.author_id,
+            resolved_stamp=op.hlc)
+
+
+# ----------------------------------------------------------- applying to rows
+
+
+def _set_column(obj: models.Model, name: str, value: Any, m2m: dict) -> None:
+    try:
+        f = obj._meta.get_field(name)
+    except Exception:  # a column this version does not have (a newer node): kept in the log
+        return
+    if f.many_to_many:
+        m2m[name] = value or []
+        return
+    if not f.concrete:
+        return
+    if value is not None and not f.is_relation:
+        value = f.to_python(value)
+    setattr(obj, f.attname, value)
+
+
+def _apply_row(op: Operation, model: type[Synced]) -> None:
+    from yiri.sync.log import m2m_value, row_values
+
+    obj = model._base_manager.filter(pk=op.entity_id).first()
+    created = obj is None
+    if created:
+        obj = model(pk=op.entity_id)
+        obj.origin_node = op.origin_node
+    clock = FieldClock(obj.field_clock)
+    current = {} if created else row_values(obj)
+    if not created:
+        for f in model._meta.many_to_many:
+            current[f.name] = m2m_value(obj, f.name)
+    decision = merge_fields(op, _all_changes(op), clock, current)
+    m2m: dict[str, list] = {}
+    for name, value in decision.take.items():
+        _set_column(obj, name, value, m2m)
+    for path, stamp in decision.stamps.items():
+        clock.set([path], stamp)
+    obj.field_clock = clock.encoded()
+    if created or decision.take:
+        with applying():
+            _fill_required(obj)
+            obj.save(force_insert=created)
+            for name, ids in m2m.items():
+                getattr(obj, name).set(ids)
+    _store_conflicts(decision.conflicts)
+
+
+def _fill_required(obj: models.Model) -> None:
+    """A row created from an operation whose first write left out empty values: fields
+    without a default get their empty value."""
+    for f in obj._meta.concrete_fields:
+        if getattr(obj, f.attname) is None and not f.null and not f.has_default():
+            if isinstance(f, models.DateTimeField):
+                setattr(obj, f.attname, timezone.now())
+            elif isinstance(f, models.CharField | models.TextField):
+                setattr(obj, f.attname, "")
+
+
+# -------------------------------------------------------- applying to records
+
+
+def _unflatten(schema, flat: dict[str, Any], before: dict, clock: FieldClock,
+               order: dict[str, list[str]]) -> dict:
+    from yiri.formconfig.models import FieldType
+
+    answers: dict[str, Any] = {}
+    rows: dict[str, dict[str, dict]] = {}
+    for path, value in flat.items():
+        parts = path.split("/")
+        if len(parts) == 3:
+            rows.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = value
+        elif value is not None:
+            answers[path] = value
+    for code, by_id in rows.items():
+        f = schema.fields.get(code)
+        if f is None or f.type != FieldType.SUBFORM:
+            continue
+        known = [r.get("_id") for r in before.get(code) or []]
+        ids = [i for i in known if i in by_id]
+        ids += [i for i in order.get(code, []) if i in by_id and i not in ids]
+        ids += sorted(i for i in by_id if i not in ids)
+        # Rows are ordered by the write that created them, then as that write listed them:
+        # the same order on every node whatever order the writes arrived in.
+        ids.sort(key=lambda i: clock.get(f"{code}/{i}/_id") or 0)
+        out_rows = []
+        for i in ids:
+            row = {k: v for k, v in by_id[i].items() if v is not None}
+            row["_id"] = i
+            out_rows.append(row)
+        if out_rows:
+            answers[code] = out_rows
+    return answers
+
+
+def _apply_record(op: Operation, model) -> None:
+    from yiri.cases import identity
+    from yiri.cases.columns import derive_columns, search_tokens
+    from yiri.cases.services import META_FIELDS, _store_tokens, flatten, meta_path
+    from yiri.formconfig.schema import get_schema
+
+    schema = get_schema(op.entity)
+    record = model._base_manager.filter(pk=op.entity_id).first()
+    created = record is None
+    if created:
+        record = model(id=op.entity_id, origin_node=op.origin_node, short_id=f"~{op.entity_id.hex[:20]}",
+                       created_at=node_clock.stamp_time(op.hlc), updated_at=timezone.now())
+    before = {} if created else identity.read_answers(record, schema)
+    flat = flatten(schema, before)
+    meta_names = {meta_path(n): n for n in META_FIELDS if hasattr(record, n)}
+    current = dict(flat)
+    for path, name in meta_names.items():
+        current[path] = plain(getattr(record, name))
+    clock = FieldClock(record.field_clock)
+    decision = merge_fields(op, _all_changes(op), clock, current)
+    if not decision.take and not created:
+        _store_conflicts(decision.conflicts)
+        return
+    for path, value in decision.take.items():
+        if path in meta_names:
+            _set_meta(record, meta_names[path], value)
+        elif path.startswith("@"):
+            continue  # metadata this version does not know
+        elif value is None:
+            flat.pop(path, None)
+        else:
+            flat[path] = value
+    for path, stamp in decision.stamps.items():
+        clock.set([path], stamp)
+    record.field_clock = clock.encoded()
+    answers = _unflatten(schema, flat, before, clock, (op.meta or {}).get("order") or {})
+    identity.write_answers(record, schema, answers)
+    derive_columns(record, answers)
+    record.updated_at = timezone.now()
+    record.version += 1
+    with applying():
+        record.save(force_insert=created)
+    _store_tokens(record, search_tokens(schema, answers))
+    _store_conflicts(decision.conflicts)
+
+
+def _set_meta(record, name: str, value: Any) -> None:
+    f = record._meta.get_field(name)  # the column or its attname ("owner_id")
+    if f.is_relation:
+        target = f.related_model
+        if value is not None and not target._base_manager.filter(pk=value).exists():
+            # A linked row this node does not hold (a case outside its scope): no link.
+            value = None
+        setattr(record, f.attname, value)
+        return
+    if name == "deleted_at" and value:
+        value = dt.datetime.fromisoformat(value)
+    setattr(record, name, value)
+
+
+# ------------------------------------------------------------------ the batch
+
+
+@dataclass
+class ApplyReport:
+    applied: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    records: set = field(default_factory=set)  # (record_type, record_id) touched
+
+
+def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport:
+    """Store and merge operations from ``received_from``, in order, in one transaction."""
+    report = ApplyReport()
+    with transaction.atomic():
+        held = set(Operation.objects.filter(id__in=[o.id for o in ops]).values_list("id", flat=True))
+        fresh = []
+        for op in ops:
+            if op.id in held or op.origin_node == _here():
+                report.duplicates += 1
+                continue
+            held.add(op.id)
+            try:
+                node_clock.check_remote(op.hlc, op.origin_node)
+            except node_clock.ClockAhead as exc:
+                Quarantine.objects.get_or_create(id=op.id, defaults={
+                    "origin_node": op.origin_node, "received_from": received_from,
+                    "payload": to_wire(op), "reason": str(exc)})
+                report.quarantined += 1
+                continue
+            fresh.append(op)
+        if not fresh:
+            return report
+        for op, seq in zip(fresh, node_clock.allocate_seq(len(fresh)), strict=True):
+            op.seq = seq
+            op.received_from = received_from
+        node_clock.observe(max(op.hlc for op in fresh))
+        for op in fresh:
+            apply_one(op)
+            if op.record_id:
+                report.records.add((op.record_type, op.record_id))
+        report.applied = len(fresh)
+    return report
+
+
+def _here() -> str:
+    from django.conf import settings
+
+    return settings.YIRI_NODE_ID
+
+
+def apply_one(op: Operation, *, store: bool = True) -> None:
+    """Store one operation (already numbered) and merge it into its entity."""
+    if store:
+        try:
+            with transaction.atomic():
+                op.save(force_insert=True)
+        except IntegrityError:
+            return  # held already (raced with another exchange)
+    if op.record_id and PendingPurge.objects.filter(record_id=op.record_id).exists():
+        rebuild(op.record_type, op.record_id)
+        return
+    model = entity_models()[op.entity]
+    if is_record_entity(op.entity):
+        _apply_record(op, model)
+    else:
+        _apply_row(op, model)
+    _resolve(op)
+
+
+def rebuild(record_type: str, record_id) -> None:
+    """A record back in this node's scope after a purge: replay every operation still
+    held for it (those not yet forwarded), then the new ones."""
+    PendingPurge.objects.filter(record_id=record_id).delete()
+    for op in Operation.objects.filter(record_id=record_id).order_by("seq"):
+        model = entity_models()[op.entity]
+        if is_record_entity(op.entity):
+            _apply_record(op, model)
+        else:
+            _apply_row(op, model)

@@ -1,0 +1,254 @@
+"""Synchronisation over HTTP: one exchange carries a chunk each way.
+
+The child calls its parent (``POST /sync/v1/exchange``); the parent never calls down (an
+office behind a telecentre's connection cannot be reached). One exchange:
+
+- request: the child's cursor on the parent's log ("I hold yours up to seq N"), a chunk
+  of the child's operations after what the parent acknowledged last, and the chunk size;
+- response: the parent's acknowledgement (the highest seq of the child it holds), a
+  chunk of the parent's operations after the cursor, and whether more wait.
+
+Each chunk is applied in one transaction and only then acknowledged, so a cut connection
+costs at most the chunk in flight: the next attempt sends it again and the duplicates
+are ignored. A sync with nothing to do is one exchange of a few hundred bytes.
+
+Bodies are JSON compressed with gzip. Every request and response is authenticated with
+an HMAC of the body, a timestamp and a nonce under the secret the two nodes share
+(``Peer.secret``; node keys replace it later), so a captured request cannot be replayed
+and a forged response is refused.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import scope
+from .apply import BadOperation, apply_operations, from_wire
+from .models import Nonce, Peer, PeerRole
+
+PATH = "/sync/v1/exchange"
+PROTOCOL = 1
+MAX_BODY = 64 * 1024 * 1024  # decompressed
+MAX_SKEW_S = 300
+DEFAULT_CHUNK = 500
+
+
+class SyncError(Exception):
+    """An exchange that failed; the message says what to do."""
+
+
+def _sign(secret: str, *parts: str | bytes) -> str:
+    mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    for p in parts:
+        mac.update(p if isinstance(p, bytes) else p.encode())
+        mac.update(b"\n")
+    return mac.hexdigest()
+
+
+def _body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def pack(payload: dict) -> bytes:
+    return gzip.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
+                         compresslevel=6)
+
+
+def unpack(body: bytes) -> dict:
+    try:
+        with gzip.GzipFile(fileobj=__import__("io").BytesIO(body)) as fh:
+            raw = fh.read(MAX_BODY + 1)
+    except (OSError, EOFError) as exc:
+        raise SyncError("Message illisible (compression invalide).") from exc
+    if len(raw) > MAX_BODY:
+        raise SyncError("Message trop volumineux.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise SyncError("Message illisible (JSON invalide).") from exc
+    if not isinstance(data, dict) or data.get("v") != PROTOCOL:
+        raise SyncError("Version du protocole de synchronisation inconnue : mettez Yiri à jour.")
+    return data
+
+
+# ----------------------------------------------------------------------- server
+
+
+@dataclass
+class Refusal(Exception):
+    status: int
+    message: str
+
+
+def check_request(headers, body: bytes) -> Peer:
+    """The peer that signed this request, or ``Refusal``."""
+    node = headers.get("X-Yiri-Node", "")
+    stamp = headers.get("X-Yiri-Time", "")
+    nonce = headers.get("X-Yiri-Nonce", "")
+    signature = headers.get("X-Yiri-Signature", "")
+    peer = Peer.objects.filter(node_id=node).first() if node else None
+    if peer is None or not signature:
+        raise Refusal(403, "Nœud inconnu : enregistrez-le d'abord comme nœud enfant.")
+    if peer.revoked:
+        raise Refusal(403, "Ce nœud a été révoqué : ses échanges sont refusés.")
+    expected = _sign(peer.secret, "POST", PATH, stamp, nonce, _body_hash(body))
+    if not hmac.compare_digest(expected, signature):
+        raise Refusal(403, "Signature invalide : le secret partagé ne correspond pas.")
+    try:
+        skew = abs(time.time() - int(stamp))
+    except ValueError:
+        raise Refusal(400, "Horodatage illisible.") from None
+    if skew > MAX_SKEW_S:
+        raise Refusal(403, "Requête trop ancienne ou horloge décalée de plus de 5 minutes : "
+                           "vérifiez la date et l'heure des deux ordinateurs.")
+    if not (16 <= len(nonce) <= 64):
+        raise Refusal(400, "Nonce invalide.")
+    try:
+        with transaction.atomic():
+            Nonce.objects.create(value=nonce, seen_at=timezone.now())
+    except IntegrityError:
+        raise Refusal(403, "Requête rejouée : refusée.") from None
+    Nonce.objects.filter(seen_at__lt=timezone.now() - timezone.timedelta(seconds=2 * MAX_SKEW_S)).delete()
+    return peer
+
+
+def serve_exchange(peer: Peer, data: dict) -> dict:
+    """The parent's side of one exchange (``data`` already authenticated and unpacked)."""
+    cursor = data.get("cursor", 0)
+    limit = data.get("limit", DEFAULT_CHUNK)
+    push = data.get("push") or {}
+    if not isinstance(cursor, int) or not isinstance(limit, int) or not isinstance(push, dict):
+        raise Refusal(400, "Requête de synchronisation mal formée.")
+    limit = max(1, min(limit, 5000))
+    pushed = push.get("ops") or []
+    start, upto = push.get("from", 0), push.get("upto", 0)
+    if not isinstance(pushed, list) or not isinstance(start, int) or not isinstance(upto, int):
+        raise Refusal(400, "Envoi mal formé.")
+    applied = 0
+    if start > peer.received_upto:
+        pass  # a gap (this node lost state): refuse the chunk, the ack says where to resume
+    else:
+        try:
+            ops = [from_wire(o, received_from=peer.node_id) for o in pushed]
+        except BadOperation as exc:
+            raise Refusal(400, f"Opération refusée : {exc}.") from exc
+        with transaction.atomic():
+            report = apply_operations(ops, received_from=peer.node_id)
+            scope.purge_out_of_scope(report.records)
+            applied = report.applied
+            Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
+    peer.refresh_from_db()
+    out, out_upto, more = scope.outgoing(peer, cursor, limit)
+    Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="")
+    return {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
+            "applied": applied, "ops": out, "upto": out_upto, "more": more,
+            "left": scope.pending_count(peer, out_upto) if more else 0}
+
+
+# ----------------------------------------------------------------------- client
+
+
+@dataclass
+class Progress:
+    sent: int = 0
+    received: int = 0
+    to_send: int = 0
+    to_receive: int = 0
+    exchanges: int = 0
+    bytes_out: int = 0
+    bytes_in: int = 0
+
+
+def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
+    stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    req = urllib.request.Request(
+        peer.url.rstrip("/") + PATH, data=body, method="POST",
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip",
+                 "X-Yiri-Node": settings.YIRI_NODE_ID, "X-Yiri-Time": stamp,
+                 "X-Yiri-Nonce": nonce,
+                 "X-Yiri-Signature": _sign(peer.secret, "POST", PATH, stamp, nonce, _body_hash(body))})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            answer = resp.read(MAX_BODY + 1)
+            signature = resp.headers.get("X-Yiri-Signature", "")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(4096)
+        try:
+            message = json.loads(detail).get("error", "")
+        except ValueError:
+            message = ""
+        raise SyncError(message or f"Le nœud parent a répondu {exc.code}.") from exc
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise SyncError(f"Connexion au nœud parent impossible ({exc.__class__.__name__}) : "
+                        "nouvel essai plus tard.") from exc
+    if not hmac.compare_digest(_sign(peer.secret, "RESPONSE", nonce, _body_hash(answer)), signature):
+        raise SyncError("Réponse non authentifiée : refusée (secret partagé différent ?).")
+    return answer
+
+
+def response_signature(secret: str, nonce: str, body: bytes) -> str:
+    return _sign(secret, "RESPONSE", nonce, _body_hash(body))
+
+
+def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
+              retries: int = 5, backoff: float = 1.0,
+              progress: Callable[[Progress], None] | None = None) -> Progress:
+    """Push and pull with ``peer`` (this node's parent) until both sides are up to date."""
+    if peer.role != PeerRole.PARENT:
+        raise SyncError("Seul le nœud parent est appelé ; un nœud enfant appelle celui-ci.")
+    state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
+    while True:
+        peer.refresh_from_db()
+        ops, push_upto, push_more = scope.outgoing(peer, peer.sent_upto, chunk)
+        body = pack({"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
+                     "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}})
+        answer = None
+        for attempt in range(retries + 1):
+            try:
+                answer = _post(peer, body, timeout)
+                break
+            except SyncError as exc:
+                if attempt == retries or "Connexion" not in str(exc):
+                    Peer.objects.filter(pk=peer.pk).update(last_error=str(exc),
+                                                           last_error_at=timezone.now())
+                    raise
+                time.sleep(backoff * (2 ** attempt))
+        data = unpack(answer)
+        state.exchanges += 1
+        state.bytes_out += len(body)
+        state.bytes_in += len(answer)
+        ack = data.get("ack", 0)
+        try:
+            pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
+        except BadOperation as exc:
+            raise SyncError(f"Opération reçue refusée : {exc}.") from exc
+        with transaction.atomic():
+            report = apply_operations(pulled, received_from=peer.node_id)
+            Peer.objects.filter(pk=peer.pk).update(
+                sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
+                last_contact=timezone.now(), last_error="")
+            scope.purge_out_of_scope(report.records)
+        scope.forwarded(ack)
+        state.sent += len(ops) if ack >= push_upto else 0
+        state.received += len(pulled)
+        state.to_receive = state.received + int(data.get("left") or 0)
+        if progress:
+            progress(state)
+        if not push_more and not data.get("more"):
+            return state
+        if ack < push_upto and not data.get("more") and ack == peer.sent_upto:
+            raise SyncError("Le nœud parent n'accepte pas la suite des envois : "
+                            "vérifiez son journal.")

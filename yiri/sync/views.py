@@ -1,0 +1,45 @@
+"""The parent's end of synchronisation over HTTP (``sync.transport``)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .transport import (
+    MAX_BODY,
+    Refusal,
+    SyncError,
+    check_request,
+    pack,
+    response_signature,
+    serve_exchange,
+    unpack,
+)
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "application/x-yiri-sync"  # already compressed: left alone by the middleware
+
+
+@csrf_exempt  # nodes authenticate by signature, not by session
+@require_POST
+def exchange(request):
+    body = request.read(MAX_BODY // 4 + 1)
+    if len(body) > MAX_BODY // 4:
+        return JsonResponse({"error": "Message trop volumineux : réduisez la taille des lots."},
+                            status=413)
+    try:
+        peer = check_request(request.headers, body)
+        data = unpack(body)
+        result = serve_exchange(peer, data)
+    except Refusal as exc:
+        log.warning("sync exchange refused: %s", exc.status)
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    except SyncError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    out = pack(result)
+    response = HttpResponse(out, content_type=CONTENT_TYPE)
+    response["X-Yiri-Signature"] = response_signature(peer.secret, request.headers["X-Yiri-Nonce"], out)
+    return response
