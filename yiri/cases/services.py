@@ -263,8 +263,8 @@ def _prepare(
         old, value = sync_log.plain(meta_old.get(name)), sync_log.plain(getattr(record, name, None))
         if old != value and not (kind == OpKind.CREATE and value in (None, "", False)):
             changes[meta_path(name)] = [value, old, clock.get(meta_path(name))]
-    if not changes and not sealed and kind == OpKind.UPDATE:
-        return None
+    if not changes and not sealed and kind == OpKind.UPDATE and not (extra_meta or {}).get("resolves"):
+        return None  # (a write that settles conflicts is logged even if it keeps the value)
     clock.set(list(changes) + list(sealed), stamp)
     record.field_clock = clock.encoded()
     identity.write_answers(record, schema, new)

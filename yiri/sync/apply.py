@@ -201,7 +201,7 @@ def _store_conflicts(conflicts: Iterable[Conflict]) -> None:
             c.save(force_insert=True)
 
 
-def _resolve(op: Operation) -> None:
+def settle_conflicts(op: Operation) -> None:
     """The conflicts this write settles (a person chose on some node)."""
     for path, loser_stamp in (op.meta or {}).get("resolves", []):
         Conflict.objects.filter(entity_id=op.entity_id, path=path, loser_stamp=loser_stamp,
@@ -431,7 +431,7 @@ def apply_one(op: Operation, *, store: bool = True) -> None:
         _apply_record(op, model)
     else:
         _apply_row(op, model)
-    _resolve(op)
+    settle_conflicts(op)
 
 
 def rebuild(record_type: str, record_id) -> None:

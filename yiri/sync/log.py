@@ -138,13 +138,14 @@ def save_logged_row(obj: Synced, do_save: Callable[[], None]) -> Operation | Non
             if value != old or (created and name not in before):
                 target = sealed if name in obj.SYNC_SEALED else changes
                 target[name] = [value, old, clock.get(name)]
-        if not created and not changes and not sealed:
+        meta = getattr(obj, "_sync_meta", None) or {}
+        if not created and not changes and not sealed and not meta.get("resolves"):
             return None
         kind = OpKind.CREATE if created else (
             OpKind.DELETE if after.get("deleted") and not before.get("deleted") else OpKind.UPDATE)
         op = append(entity=obj.sync_entity(), entity_id=obj.pk, kind=kind,
                     author_id=_author(obj), changes=changes, sealed=sealed,
-                    record=obj.sync_parent())
+                    record=obj.sync_parent(), meta=meta)
         _set_clock(obj, list(changes) + list(sealed), op.hlc)
     obj._last_operation = op
     return op
