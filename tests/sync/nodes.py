@@ -37,6 +37,7 @@ def user(name, role, agency=None, **extra):
     return User.objects.create_user(name, password="motdepasse-tres-long-42", role=roles[role],
                                     agency=agency, first_name=name.capitalize(), **extra)
 user("worker", "case_worker", ace)
+user("admin", "administrator", ace)
 user("manager", "manager", ace)
 user("provider", "service_provider", bta)
 user("relay", "relay_data_manager", None, relay_cell=cell)
