@@ -7,12 +7,14 @@ from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from yiri.sync.admin import SyncedAdmin
+
 from .forms import RoleForm
 from .models import Role, User, UserGroup
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(SyncedAdmin):
     """Rights as tables of checkboxes and selects (``RoleForm``), checked against the action
     list and the form sections; every change is audited by ``yiri.audit.signals``."""
 
@@ -28,7 +30,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserGroup)
-class UserGroupAdmin(admin.ModelAdmin):
+class UserGroupAdmin(SyncedAdmin):
     list_display = ("name", "agency")
     list_filter = ("agency",)
 
@@ -67,7 +69,7 @@ class GroupAdmin(FrenchPermissionsMixin, BaseGroupAdmin):
 
 
 @admin.register(User)
-class UserAdmin(FrenchPermissionsMixin, BaseUserAdmin):
+class UserAdmin(FrenchPermissionsMixin, SyncedAdmin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "agency", "is_active")
     list_filter = ("role", "agency", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (

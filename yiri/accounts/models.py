@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiri.network.models import SyncedModel
-from yiri.sync.models import Synced
+from yiri.sync.models import Synced, SyncedQuerySet
 
 
 class RecordType(models.TextChoices):
@@ -135,8 +135,9 @@ class UserGroup(SyncedModel):
         return self.name
 
 
-class YiriUserManager(UserManager):
-    pass
+class YiriUserManager(UserManager.from_queryset(SyncedQuerySet)):
+    """Users change one by one (``save``), so the change log carries them; only the fields
+    that stay on this node (sign-ins, lock) may be updated in bulk."""
 
 
 class User(Synced, AbstractUser):
@@ -144,6 +145,9 @@ class User(Synced, AbstractUser):
     stays on the node where it happens: sign-ins, failed attempts, the lock."""
 
     SYNC_ENTITY = "user"
+    # Sealed in the log like identifying answers; sent only to nodes holding the user's
+    # organisation (``sync.scope.USER_PRIVATE``).
+    SYNC_SEALED = frozenset({"password", "email", "phone"})
     SYNC_LOCAL = frozenset({"last_login", "failed_logins", "locked_until", "groups",
                             "user_permissions"})
 

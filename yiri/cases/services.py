@@ -51,8 +51,11 @@ META_FIELDS = ("short_id", "owner_id", "owning_agency_id", "created_by_id", "sta
                "workflow_stage", "deleted", "deleted_at", "case_id")
 
 
+_FOREIGN_KEYS = {"owner_id", "owning_agency_id", "created_by_id", "case_id"}
+
+
 def meta_path(name: str) -> str:
-    return f"@{name.removesuffix('_id')}"
+    return f"@{name.removesuffix('_id')}" if name in _FOREIGN_KEYS else f"@{name}"
 
 # What ``bulk_create_records`` lets an import set besides the answers.
 _BULK_META = {"status", "workflow_stage", "owning_agency_id", "case_id"}

@@ -1,22 +1,24 @@
 from django.contrib import admin
 
+from yiri.sync.admin import SyncedAdmin, SyncedStackedInline, SyncedTabularInline
+
 from .models import Field, FormSection, Lookup, LookupValue
 
 
-class LookupValueInline(admin.TabularInline):
+class LookupValueInline(SyncedTabularInline):
     model = LookupValue
     fields = ("code", "label_fr", "label_en", "order", "disabled")
     extra = 1
 
 
 @admin.register(Lookup)
-class LookupAdmin(admin.ModelAdmin):
+class LookupAdmin(SyncedAdmin):
     list_display = ("code", "name_fr", "name_en")
     search_fields = ("code", "name_fr")
     inlines = [LookupValueInline]
 
 
-class FieldInline(admin.StackedInline):
+class FieldInline(SyncedStackedInline):
     model = Field
     fk_name = "section"
     extra = 0
@@ -29,7 +31,7 @@ class FieldInline(admin.StackedInline):
 
 
 @admin.register(FormSection)
-class FormSectionAdmin(admin.ModelAdmin):
+class FormSectionAdmin(SyncedAdmin):
     list_display = ("name_fr", "code", "record_type", "order", "is_subform", "visible")
     list_filter = ("record_type", "is_subform")
     search_fields = ("code", "name_fr")

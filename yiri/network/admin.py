@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from yiri.sync.admin import SyncedAdmin
+
 from .models import Agency, Location, Node, RelayCell
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(SyncedAdmin):
     list_display = ("name", "code", "level", "parent")
     list_filter = ("level",)
     search_fields = ("name", "code")
@@ -13,14 +15,14 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(SyncedAdmin):
     list_display = ("name", "acronym", "code", "country")
     search_fields = ("name", "acronym", "code")
     filter_horizontal = ("regions",)
 
 
 @admin.register(RelayCell)
-class RelayCellAdmin(admin.ModelAdmin):
+class RelayCellAdmin(SyncedAdmin):
     list_display = ("name", "code")
     filter_horizontal = ("regions", "members")
 

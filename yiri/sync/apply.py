@@ -142,6 +142,8 @@ class Decision:
     take: dict[str, Any] = field(default_factory=dict)  # path -> value to write
     stamps: dict[str, int] = field(default_factory=dict)  # path -> stamp to record
     conflicts: list[Conflict] = field(default_factory=list)
+    # (path, stamp) of writes this one overwrote: a conflict they lost is moot now.
+    superseded: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _writer_of(entity_id, stamp: int) -> tuple[str, uuid.UUID | None]:
@@ -157,6 +159,8 @@ def merge_fields(op: Operation, changes: dict[str, list], clock: FieldClock,
 
     out = Decision()
     for path, (new, _old, replaced) in changes.items():
+        if replaced is not None:
+            out.superseded.append((path, replaced))
         local = clock.get(path)
         if local is None or local == replaced:
             out.take[path] = new
@@ -194,11 +198,25 @@ def _all_changes(op: Operation) -> dict[str, list]:
     return changes
 
 
-def _store_conflicts(conflicts: Iterable[Conflict]) -> None:
+def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None = None,
+                     entity_id=None, superseded: Iterable[tuple[str, int]] = ()) -> None:
+    """Keep new conflicts. Two kinds of conflict are moot, settled the same way on every
+    node: one whose losing write its own author has since overwritten (``superseded``),
+    and one whose losing value is the value held now (a later write chose it again)."""
+    for path, stamp in superseded:
+        Conflict.objects.filter(entity_id=entity_id, path=path, loser_stamp=stamp,
+                                resolved=False).update(resolved=True, resolved_at=timezone.now())
     for c in conflicts:
         if not Conflict.objects.filter(entity_id=c.entity_id, path=c.path,
                                        loser_stamp=c.loser_stamp).exists():
             c.save(force_insert=True)
+    if taken and entity_id is not None:
+        from yiri.cases import identity
+
+        for c in Conflict.objects.filter(entity_id=entity_id, path__in=list(taken), resolved=False):
+            if same(identity.unseal(c.values_blob).get("loser"), taken[c.path]):
+                c.resolved, c.resolved_at = True, timezone.now()
+                c.save(update_fields=["resolved", "resolved_at"])
 
 
 def settle_conflicts(op: Operation) -> None:
@@ -254,7 +272,7 @@ def _apply_row(op: Operation, model: type[Synced]) -> None:
             obj.save(force_insert=created)
             for name, ids in m2m.items():
                 getattr(obj, name).set(ids)
-    _store_conflicts(decision.conflicts)
+    _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
 
 
 def _fill_required(obj: models.Model) -> None:
@@ -325,7 +343,7 @@ def _apply_record(op: Operation, model) -> None:
     clock = FieldClock(record.field_clock)
     decision = merge_fields(op, _all_changes(op), clock, current)
     if not decision.take and not created:
-        _store_conflicts(decision.conflicts)
+        _store_conflicts(decision.conflicts, {}, op.entity_id, decision.superseded)
         return
     for path, value in decision.take.items():
         if path in meta_names:
@@ -347,7 +365,7 @@ def _apply_record(op: Operation, model) -> None:
     with applying():
         record.save(force_insert=created)
     _store_tokens(record, search_tokens(schema, answers))
-    _store_conflicts(decision.conflicts)
+    _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
 
 
 def _set_meta(record, name: str, value: Any) -> None:

@@ -4,8 +4,11 @@ In memory a field clock is ``{path: stamp}``. Stored (``field_clock`` columns) i
 
     {"t": [stamp, stamp, …],               # the distinct stamps, once each
      "f": {"sex": 0, "@owner": 1, …},       # plain paths -> index in "t"
-     "r": {"services": {"<row id>": 1,      # a subform row whose fields share one stamp
-                        "<row id>": {"_id": 0, "implemented": 1}}}}
+     "k": [["_id", "service_type"], …],     # lists of row field names, once each
+     "d": {"services": 0},                  # each subform's most common list
+     "r": {"services": {"<row id>": 1,      # one stamp, the subform's usual fields
+                        "<row id>": [1, 2], # one stamp, the fields of list 2
+                        "<row id>": {"_id": 0, "implemented": 1}}}}  # several stamps
 
 A case with 14 subform rows and two distinct stamps took 9.5 KB as a flat map of
 56-character stamps; this takes about a sixth of it (``tests/sync/test_field_clock.py``).
@@ -23,20 +26,19 @@ def decode(raw: dict | None) -> dict[str, int]:
     stamps = raw.get("t")
     if stamps is None:  # an old flat map (migrated, but be lenient)
         return {p: int(s) for p, s in raw.items() if isinstance(s, int)}
+    names = raw.get("k") or []
+    defaults = raw.get("d") or {}
     out: dict[str, int] = {p: stamps[i] for p, i in (raw.get("f") or {}).items()}
     for code, rows in (raw.get("r") or {}).items():
         for row_id, entry in rows.items():
-            if isinstance(entry, int):
-                for name in entry_fields(raw, code, row_id):
-                    out[f"{code}/{row_id}/{name}"] = stamps[entry]
+            if isinstance(entry, dict):
+                pairs = [(name, stamps[i]) for name, i in entry.items()]
             else:
-                for name, i in entry.items():
-                    out[f"{code}/{row_id}/{name}"] = stamps[i]
+                i, k = (entry, defaults[code]) if isinstance(entry, int) else entry
+                pairs = [(name, stamps[i]) for name in names[k]]
+            for name, stamp in pairs:
+                out[f"{code}/{row_id}/{name}"] = stamp
     return out
-
-
-def entry_fields(raw: dict, code: str, row_id: str) -> list[str]:
-    return (raw.get("n") or {}).get(code, {}).get(row_id, [])
 
 
 def encode(clock: dict[str, int]) -> dict:
@@ -55,34 +57,34 @@ def encode(clock: dict[str, int]) -> dict:
     out: dict = {"t": stamps}
     if plain:
         out["f"] = plain
-    if rows:
-        packed: dict[str, dict] = {}
-        names: dict[str, dict] = {}
-        for code, by_row in rows.items():
-            packed[code] = {}
-            for row_id, fields in by_row.items():
-                if len(set(fields.values())) == 1:
-                    packed[code][row_id] = next(iter(fields.values()))
-                    names.setdefault(code, {})[row_id] = sorted(fields)
-                else:
-                    packed[code][row_id] = fields
-        out["r"] = packed
-        if names:
-            # The field names of rows stored as one index, written once per distinct list.
-            out["n"] = names
-    return _share_names(out)
-
-
-def _share_names(out: dict) -> dict:
-    """Rows of one subform mostly have the same fields: store each list once (``"k"``)."""
-    names = out.get("n")
-    if not names:
+    if not rows:
         return out
-    lists: Counter = Counter(tuple(v) for rows in names.values() for v in rows.values())
-    shared = [list(k) for k, _ in lists.most_common()]
-    where = {tuple(k): i for i, k in enumerate(shared)}
-    out["k"] = shared
-    out["n"] = {code: {row: where[tuple(v)] for row, v in rows.items()} for code, rows in names.items()}
+    # Rows whose fields share one stamp are stored as that stamp's index and the list of
+    # their field names, each distinct list once ("k"); the most common list of a subform
+    # is its default ("d") and is not repeated per row.
+    name_lists: list[tuple] = []
+    where: dict[tuple, int] = {}
+    packed: dict[str, dict] = {}
+    defaults: dict[str, int] = {}
+    for code, by_row in rows.items():
+        uniform = {row: tuple(sorted(f)) for row, f in by_row.items() if len(set(f.values())) == 1}
+        for names in uniform.values():
+            if names not in where:
+                where[names] = len(name_lists)
+                name_lists.append(names)
+        if uniform:
+            defaults[code] = where[Counter(uniform.values()).most_common(1)[0][0]]
+        packed[code] = {}
+        for row_id, fields in by_row.items():
+            if row_id not in uniform:
+                packed[code][row_id] = fields
+                continue
+            i = next(iter(fields.values()))
+            k = where[uniform[row_id]]
+            packed[code][row_id] = i if k == defaults[code] else [i, k]
+    out["r"] = packed
+    out["k"] = [list(n) for n in name_lists]
+    out["d"] = defaults
     return out
 
 
@@ -90,11 +92,6 @@ class FieldClock:
     """``{path: stamp}`` of one row, read from and written back to its stored form."""
 
     def __init__(self, raw: dict | None = None) -> None:
-        if raw and "k" in raw:
-            raw = dict(raw)
-            shared = raw["k"]
-            raw["n"] = {code: {row: shared[i] for row, i in rows.items()}
-                        for code, rows in (raw.get("n") or {}).items()}
         self.stamps = decode(raw)
 
     def get(self, path: str) -> int | None:

@@ -93,7 +93,8 @@ class SyncedQuerySet(models.QuerySet):
     """The bulk shortcuts would change rows without an operation: refused."""
 
     def update(self, **kwargs):
-        if not raw_allowed():
+        local = getattr(self.model, "SYNC_LOCAL", frozenset())
+        if not raw_allowed() and not (kwargs and set(kwargs) <= local):  # local: never synced
             raise RawWriteRefused(
                 f"{self.model.__name__}: change rows one by one (save), so the change log "
                 "carries each change to the other nodes.")
