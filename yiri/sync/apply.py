@@ -18,6 +18,7 @@ search tokens locally. A stamp too far in the future is quarantined, not applied
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -198,25 +199,33 @@ def _all_changes(op: Operation) -> dict[str, list]:
     return changes
 
 
+_CURRENT = threading.local()  # whether the entity being merged has open conflicts
+
+
 def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None = None,
-                     entity_id=None, superseded: Iterable[tuple[str, int]] = ()) -> None:
+                     entity_id=None, superseded: Iterable[tuple[str, int]] = ()) -> bool:
     """Keep new conflicts. Two kinds of conflict are moot, settled the same way on every
     node: one whose losing write its own author has since overwritten (``superseded``),
     and one whose losing value is the value held now (a later write chose it again)."""
-    for path, stamp in superseded:
-        Conflict.objects.filter(entity_id=entity_id, path=path, loser_stamp=stamp,
-                                resolved=False).update(resolved=True, resolved_at=timezone.now())
+    disputed = getattr(_CURRENT, "disputed", True)
+    if disputed:
+        for path, stamp in superseded:
+            Conflict.objects.filter(entity_id=entity_id, path=path, loser_stamp=stamp,
+                                    resolved=False).update(resolved=True, resolved_at=timezone.now())
+    created = False
     for c in conflicts:
         if not Conflict.objects.filter(entity_id=c.entity_id, path=c.path,
                                        loser_stamp=c.loser_stamp).exists():
             c.save(force_insert=True)
-    if taken and entity_id is not None:
+            created = True
+    if taken and entity_id is not None and (disputed or created):
         from yiri.cases import identity
 
         for c in Conflict.objects.filter(entity_id=entity_id, path__in=list(taken), resolved=False):
             if same(identity.unseal(c.values_blob).get("loser"), taken[c.path]):
                 c.resolved, c.resolved_at = True, timezone.now()
                 c.save(update_fields=["resolved", "resolved_at"])
+    return created
 
 
 def settle_conflicts(op: Operation) -> None:
@@ -246,7 +255,7 @@ def _set_column(obj: models.Model, name: str, value: Any, m2m: dict) -> None:
     setattr(obj, f.attname, value)
 
 
-def _apply_row(op: Operation, model: type[Synced]) -> None:
+def _apply_row(op: Operation, model: type[Synced]) -> bool:
     from yiri.sync.log import m2m_value, row_values
 
     obj = model._base_manager.filter(pk=op.entity_id).first()
@@ -272,7 +281,7 @@ def _apply_row(op: Operation, model: type[Synced]) -> None:
             obj.save(force_insert=created)
             for name, ids in m2m.items():
                 getattr(obj, name).set(ids)
-    _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
+    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
 
 
 def _fill_required(obj: models.Model) -> None:
@@ -322,7 +331,7 @@ def _unflatten(schema, flat: dict[str, Any], before: dict, clock: FieldClock,
     return answers
 
 
-def _apply_record(op: Operation, model) -> None:
+def _apply_record(op: Operation, model) -> bool:
     from yiri.cases import identity
     from yiri.cases.columns import derive_columns, search_tokens
     from yiri.cases.services import META_FIELDS, _store_tokens, flatten, meta_path
@@ -343,8 +352,7 @@ def _apply_record(op: Operation, model) -> None:
     clock = FieldClock(record.field_clock)
     decision = merge_fields(op, _all_changes(op), clock, current)
     if not decision.take and not created:
-        _store_conflicts(decision.conflicts, {}, op.entity_id, decision.superseded)
-        return
+        return _store_conflicts(decision.conflicts, {}, op.entity_id, decision.superseded)
     for path, value in decision.take.items():
         if path in meta_names:
             _set_meta(record, meta_names[path], value)
@@ -365,7 +373,7 @@ def _apply_record(op: Operation, model) -> None:
     with applying():
         record.save(force_insert=created)
     _store_tokens(record, search_tokens(schema, answers))
-    _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
+    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
 
 
 def _set_meta(record, name: str, value: Any) -> None:
@@ -400,7 +408,7 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
         held = set(Operation.objects.filter(id__in=[o.id for o in ops]).values_list("id", flat=True))
         fresh = []
         for op in ops:
-            if op.id in held or op.origin_node == _here():
+            if op.id in held:  # (an operation of this node's own, purged since, is not)
                 report.duplicates += 1
                 continue
             held.add(op.id)
@@ -419,21 +427,31 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
             op.seq = seq
             op.received_from = received_from
         node_clock.observe(max(op.hlc for op in fresh))
+        Operation.objects.bulk_create(fresh)
+        ids = {op.entity_id for op in fresh}
+        batch = _Batch(
+            purged=set(PendingPurge.objects.filter(
+                record_id__in={op.record_id for op in fresh if op.record_id})
+                .values_list("record_id", flat=True)),
+            disputed=set(Conflict.objects.filter(entity_id__in=ids, resolved=False)
+                         .values_list("entity_id", flat=True)))
         for op in fresh:
-            apply_one(op)
+            apply_one(op, store=False, batch=batch)
             if op.record_id:
                 report.records.add((op.record_type, op.record_id))
         report.applied = len(fresh)
     return report
 
 
-def _here() -> str:
-    from django.conf import settings
+@dataclass
+class _Batch:
+    """What a batch looks up once instead of for every operation."""
 
-    return settings.YIRI_NODE_ID
+    purged: set = field(default_factory=set)  # records purged here whose operations wait
+    disputed: set = field(default_factory=set)  # entities with open conflicts
 
 
-def apply_one(op: Operation, *, store: bool = True) -> None:
+def apply_one(op: Operation, *, store: bool = True, batch: _Batch | None = None) -> None:
     """Store one operation (already numbered) and merge it into its entity."""
     if store:
         try:
@@ -441,15 +459,24 @@ def apply_one(op: Operation, *, store: bool = True) -> None:
                 op.save(force_insert=True)
         except IntegrityError:
             return  # held already (raced with another exchange)
-    if op.record_id and PendingPurge.objects.filter(record_id=op.record_id).exists():
+    if batch is None:
+        batch = _Batch(purged=set(PendingPurge.objects.filter(record_id=op.record_id)
+                                  .values_list("record_id", flat=True)) if op.record_id else set(),
+                       disputed={op.entity_id})
+    if op.record_id and op.record_id in batch.purged:
+        batch.purged.discard(op.record_id)
         rebuild(op.record_type, op.record_id)
         return
     model = entity_models()[op.entity]
-    if is_record_entity(op.entity):
-        _apply_record(op, model)
-    else:
-        _apply_row(op, model)
-    settle_conflicts(op)
+    _CURRENT.disputed = op.entity_id in batch.disputed
+    try:
+        created = (_apply_record if is_record_entity(op.entity) else _apply_row)(op, model)
+    finally:
+        _CURRENT.disputed = True
+    if created:
+        batch.disputed.add(op.entity_id)
+    if op.meta and op.meta.get("resolves"):
+        settle_conflicts(op)
 
 
 def rebuild(record_type: str, record_id) -> None:
