@@ -62,7 +62,8 @@ to do is 27.3 KB in 26 requests over one connection and takes 8.4 s, 6.6 s of wh
 client sleeps between polls of the server's stages; a new case costs 683 B when 100 are
 pushed together, 3,190 B alone (over a no-op sync); a one-field edit, 3,858 B over a no-op
 sync (Morango sends the whole record); 1,000 cases pushed: 11.2 s, client peak 83 MB,
-server peak 90 MB; 10,000: 55 s, 308 / 311 MB. All figures in ``bench/README.md``.
+server peak 90 MB; 10,000: 55 s, 308 / 311 MB; 100,000: 460 s, 2.5 / 2.5 GB. All figures
+in ``bench/README.md``.
 """
 
 from __future__ import annotations
