@@ -155,6 +155,8 @@ def link(parent: Node, child: Node, organisations: str) -> None:
                         organisations, "--name", child.name)
     secret_file.write_text(out.strip().splitlines()[-1] + "\n")
     secret_file.chmod(0o600)
+    code = out.split(", code ", 1)[1].split()[0]
     child.manage("sync", "add-parent", "--node-id", parent.node_id, "--url", parent.url,
                  "--secret-file", str(secret_file), "--organisations", organisations,
-                 "--name", parent.name)
+                 "--name", parent.name, "--code", code)
+    child.code = code

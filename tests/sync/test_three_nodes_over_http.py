@@ -81,6 +81,9 @@ from yiri.accounts.models import User
 result = {u.username: str(u.pk) for u in User.objects.all()}
 """)
     case = office.script(CREATE)
+    # Readable ids carry the code the parent assigned: unique in the network.
+    assert relay.code.startswith("NAT") and office.code.startswith(relay.code)
+    assert case["short_id"].startswith(office.code + "-")
     office.sync()
     relay.sync()
     assert national.script(STATE % {"case": case["id"]})["short_id"] == case["short_id"]

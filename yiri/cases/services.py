@@ -24,7 +24,7 @@ from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
 from yiri.lib.ids import short_id
-from yiri.network.services import next_numbers
+from yiri.network.services import next_numbers, node_code
 from yiri.sync import clock as node_clock
 from yiri.sync import log as sync_log
 from yiri.sync.fieldclock import FieldClock, stamp_strings
@@ -322,11 +322,12 @@ def _require(user, action: str, record_type: str) -> None:
         raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
 
 
-def _new_record(user, record_type: str, number: int, owner=None, agency=None) -> Record:
+def _new_record(user, record_type: str, number: int, owner=None, agency=None,
+                prefix: str | None = None) -> Record:
     model = RECORD_MODELS[record_type]
     owner = owner or user
     return model(
-        id=uuid.uuid4(), short_id=short_id(settings.YIRI_NODE_CODE, number, record_type),
+        id=uuid.uuid4(), short_id=short_id(prefix or node_code(), number, record_type),
         origin_node=settings.YIRI_NODE_ID, owner=owner, created_by=user,
         owning_agency=agency or getattr(owner, "agency", None), status=CaseStatus.OPEN,
     )
@@ -581,12 +582,13 @@ def bulk_create_records(
     location_cache: dict = {}
     with transaction.atomic():
         numbers = next_numbers(f"short_id:{record_type}", len(items))
+        prefix = node_code()
         ops = node_clock.allocate(len(items))
         records, operations, tokens = [], [], []
         for i, answers in enumerate(items):
             cleaned = validate_answers(schema, answers) if validate else answers
             owner = owners[i] if owners else user
-            record = _new_record(user, record_type, numbers[i], owner=owner)
+            record = _new_record(user, record_type, numbers[i], owner=owner, prefix=prefix)
             for name, value in (meta[i] if meta else {}).items():
                 if name not in _BULK_META or not hasattr(record, name):
                     raise ValueError(f"bulk_create_records: {name} cannot be set on a {record_type}")

@@ -51,6 +51,20 @@ def load_locations(path: Path = LOCATIONS_FILE) -> int:
     return count
 
 
+def node_code() -> str:
+    """The prefix of this node's readable record ids: the code its parent assigned
+    (``manage.py sync add-parent --code``), else ``YIRI_NODE_CODE``."""
+    return local_node().code
+
+
+def set_node_code(code: str) -> None:
+    node = local_node()
+    if Node.objects.filter(code=code).exclude(pk=node.pk).exists():
+        raise ValueError(f"code {code} already used by another node")
+    node.code = code
+    node.save(update_fields=["code"])
+
+
 def local_node() -> Node:
     """This installation's node row, created from the settings on first use."""
     node, _ = Node.objects.get_or_create(

@@ -287,6 +287,9 @@ class Peer(models.Model):
     node_id = models.CharField(_("identifiant du nœud"), max_length=64, primary_key=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
     role = models.CharField(_("rôle"), max_length=8, choices=PeerRole.choices)
+    # A child's code, assigned by this node (its own code and a suffix): the prefix of the
+    # child's readable record ids, unique in the network by construction.
+    code = models.CharField(_("code"), max_length=12, blank=True)
     url = models.URLField(_("adresse"), blank=True)
     secret = models.CharField(max_length=128, editable=False)
     organisations = models.JSONField(_("organisations"), default=list, blank=True)

@@ -98,6 +98,7 @@ class Migration(migrations.Migration):
                 ("node_id", models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="identifiant du nœud")),
                 ("name", models.CharField(blank=True, max_length=200, verbose_name="nom")),
                 ("role", models.CharField(choices=[("parent", "Nœud parent"), ("child", "Nœud enfant")], max_length=8, verbose_name="rôle")),
+                ("code", models.CharField(blank=True, max_length=12, verbose_name="code")),
                 ("url", models.URLField(blank=True, verbose_name="adresse")),
                 ("secret", models.CharField(editable=False, max_length=128)),
                 ("organisations", models.JSONField(blank=True, default=list, verbose_name="organisations")),

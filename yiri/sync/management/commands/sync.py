@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from yiri.network.services import node_code, set_node_code
 from yiri.sync import scope
 from yiri.sync.models import Conflict, Operation, Peer, PeerRole, Quarantine
 from yiri.sync.transport import DEFAULT_CHUNK, Progress, SyncError, sync_with
@@ -32,6 +33,18 @@ def _duration(text: str) -> int:
     if not m:
         raise CommandError("Durée invalide : écrivez par exemple 15m, 1h ou 90s.")
     return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def _next_code() -> str:
+    """The parent's code and the next free two-digit suffix: unique in the network because
+    every parent's code is (the national node's comes from its installation)."""
+    mine = node_code()
+    taken = set(Peer.objects.exclude(code="").values_list("code", flat=True))
+    for n in range(1, 100):
+        code = f"{mine}{n:02d}"
+        if code not in taken:
+            return code
+    raise CommandError("Plus de code libre : attribuez-en un avec --code.")
 
 
 def _secret(options) -> tuple[str, bool]:
@@ -58,11 +71,14 @@ class Command(BaseCommand):
         p.add_argument("--organisations", required=True,
                        help="Codes des organisations de ce nœud (sa portée), séparés par des virgules.")
         p.add_argument("--name", default="")
+        p.add_argument("--code", default="",
+                       help="Le code que le nœud parent a attribué à ce nœud (préfixe des numéros).")
         c = sub.add_parser("add-child", help="Déclarer un nœud enfant (qui appelle celui-ci).")
         c.add_argument("--node-id", required=True)
         c.add_argument("--organisations", required=True)
         c.add_argument("--secret-file")
         c.add_argument("--name", default="")
+        c.add_argument("--code", default="", help="Code à attribuer (par défaut : le suivant libre).")
         r = sub.add_parser("run", help="Échanger avec le nœud parent.")
         r.add_argument("peer", nargs="?")
         r.add_argument("--every", help="Recommencer à cet intervalle (15m, 1h…).")
@@ -82,6 +98,13 @@ class Command(BaseCommand):
         secret, _ = _secret(options)
         if Peer.objects.filter(role=PeerRole.PARENT).exclude(node_id=options["node_id"]).exists():
             raise CommandError("Ce nœud a déjà un nœud parent.")
+        if options["code"]:
+            if not re.fullmatch(r"[A-Z0-9]{2,12}", options["code"]):
+                raise CommandError("Code de nœud invalide : 2 à 12 lettres majuscules ou chiffres.")
+            try:
+                set_node_code(options["code"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         Peer.objects.update_or_create(node_id=options["node_id"], defaults={
             "role": PeerRole.PARENT, "url": options["url"], "secret": secret,
             "organisations": _codes(options["organisations"]), "name": options["name"]})
@@ -93,10 +116,19 @@ class Command(BaseCommand):
         found = set(scope.agency_ids(codes))
         if codes and len(found) != len(codes):
             raise CommandError("Organisation inconnue dans --organisations : vérifiez les codes.")
+        existing = Peer.objects.filter(node_id=options["node_id"]).first()
+        code = options["code"] or (existing.code if existing and existing.code else _next_code())
+        mine = node_code()
+        if not code.startswith(mine) or code == mine or not re.fullmatch(r"[A-Z0-9]{2,12}", code):
+            raise CommandError(f"Le code d'un nœud enfant commence par celui de ce nœud ({mine}) "
+                               "et compte au plus 12 lettres majuscules ou chiffres.")
+        if Peer.objects.filter(code=code).exclude(node_id=options["node_id"]).exists():
+            raise CommandError(f"Le code {code} est déjà attribué à un autre nœud enfant.")
         Peer.objects.update_or_create(node_id=options["node_id"], defaults={
             "role": PeerRole.CHILD, "secret": secret, "organisations": codes,
-            "name": options["name"]})
-        self.stdout.write(f"Nœud enfant enregistré : {options['node_id']} ({', '.join(codes)}).")
+            "name": options["name"], "code": code})
+        self.stdout.write(f"Nœud enfant enregistré : {options['node_id']} ({', '.join(codes)}), "
+                          f"code {code} (à donner à add-parent --code).")
         if generated:
             self.stdout.write("Secret partagé (à copier dans un fichier sur le nœud enfant, "
                               f"il ne sera plus affiché) :\n{secret}")
