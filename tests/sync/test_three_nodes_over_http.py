@@ -135,3 +135,53 @@ def test_a_sync_with_nothing_to_do_is_one_small_exchange(network):
     assert "0 envoyée(s), 0 reçue(s), 1 échange(s)" in out
     size = int(out.rsplit(",", 1)[1].split()[0])
     assert size < 1024
+
+
+def test_a_case_transferred_out_of_the_offices_scope_is_purged_there(network):
+    national, relay, office = network
+    case = office.script(CREATE.replace('"age": 12,', '"age": 9, "consent_for_services": True, '
+                                        '"disclosure_other_orgs": True,'))
+    office.script(f"""
+from yiri.accounts.models import User
+from yiri.cases.models import Case
+from yiri.network.models import Agency
+from yiri.workflow.services import transfer
+transfer(User.objects.get(username="worker"), Case.objects.get(pk={case["id"]!r}),
+         to_agency=Agency.objects.get(code="BTA"), to_user=User.objects.get(username="bworker"),
+         reason="Suivi plus proche")
+""")
+    office.sync()
+    # BTA's case worker accepts on the relay cell's node.
+    relay.script(f"""
+from yiri.accounts.models import User
+from yiri.workflow.models import Referral
+from yiri.workflow.services import respond_transfer
+referral = Referral.objects.get(case_id={case["id"]!r})
+respond_transfer(User.objects.get(username="bworker"), referral, accept=True)
+""")
+    relay.sync()
+    office.sync()
+    left = office.script(f"""
+from yiri.audit.models import AuditEvent
+from yiri.cases.models import Case, NameToken, RecordShare
+from yiri.sync.models import Operation, PendingPurge
+from yiri.workflow.models import Referral
+cid = {case["id"]!r}
+result = {{
+    "case": Case.objects.filter(pk=cid).exists(),
+    "tokens": NameToken.objects.filter(record_id=cid).count(),
+    "rows": RecordShare.objects.filter(record_id=cid).count() + Referral.objects.filter(case_id=cid).count(),
+    "ops": Operation.objects.filter(record_id=cid).count(),
+    "waiting": PendingPurge.objects.filter(record_id=cid).count(),
+    "audited": AuditEvent.objects.filter(action="purge", record_id=cid).count(),
+}}
+""")
+    assert left == {"case": False, "tokens": 0, "rows": 0, "ops": 0, "waiting": 0, "audited": 1}
+    moved = national.script(STATE % {"case": case["id"]})
+    assert moved["owner"] != ""  # the national node holds it, owned in BTA now
+    digests = {n.name: n.digest("ACE") for n in network}
+    assert len(set(digests.values())) == 1, {
+        n.name: n.manage("sync", "digest", "--organisations", "ACE", "--parts") for n in network}
+    parts = [set(n.manage("sync", "digest", "--organisations", "ACE,BTA", "--parts").splitlines())
+             for n in (relay, national)]
+    assert parts[0] == parts[1], (parts[0] - parts[1], parts[1] - parts[0])

@@ -279,6 +279,16 @@ def _apply_row(op: Operation, model: type[Synced]) -> bool:
         with applying():
             _fill_required(obj)
             obj.save(force_insert=created)
+            stamped = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields
+                       if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+            kept = {k: v for k, v in stamped.items() if k in decision.take or
+                    model._meta.get_field(k).name in decision.take}
+            if kept:  # the value the writer's node set, not this node's clock
+                for k in kept:
+                    _set_column(obj, k, decision.take.get(k, decision.take.get(
+                        model._meta.get_field(k).name)), {})
+                model._base_manager.filter(pk=obj.pk).update(
+                    **{k: getattr(obj, k) for k in kept})
             for name, ids in m2m.items():
                 getattr(obj, name).set(ids)
     return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)

@@ -124,12 +124,26 @@ def confirm_holdings(peer: Peer, cursor: int) -> None:
     Holding.objects.filter(peer=peer, left__isnull=False, left__lte=cursor).delete()
 
 
-def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool]:
+def child_holds(peer: Peer, records: set[tuple[str, uuid.UUID]]) -> None:
+    """Records a child sent are records it holds: when one later leaves its scope, the
+    operation that takes it out must reach it."""
+    if not records:
+        return
+    orgs = peer_scope(peer)
+    inside = records_in_scope(records, orgs) if orgs is not None else set()
+    known = set(Holding.objects.filter(peer=peer, entity_id__in=inside).values_list("entity_id", flat=True))
+    Holding.objects.bulk_create([Holding(peer=peer, entity_id=rid, since=0)
+                                 for rid in inside - known])
+
+
+def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool, list]:
     """Up to ``limit`` operations for ``peer`` after arrival number ``after``.
 
-    Returns (operations as they travel, the arrival number covered, whether more wait).
-    Memory stays flat: operations are read in blocks, never all at once.
+    Returns (operations as they travel, the arrival number covered, whether more wait,
+    the records that left the peer's scope: ``[[record_type, record_id]]``, which it
+    purges). Memory stays flat: operations are read in blocks, never all at once.
     """
+    gone: dict = {}
     orgs = peer_scope(peer)
     if orgs is not None:
         confirm_holdings(peer, after)
@@ -168,14 +182,17 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool]
                         peer=peer, entity_id=op.record_id, since=op.seq)
                 elif not from_peer:
                     out.append(to_wire(op))
-            elif held is not None and held.left is None:
-                out.append(to_wire(op))  # the write that takes it out: the child purges
-                held.left = op.seq
-                held.save(update_fields=["left"])
+            elif held is not None:
+                # Out of the child's scope now: it purges the record. Confirmed (and the
+                # holding dropped) once its cursor passes this operation.
+                gone[op.record_id] = [op.record_type, str(op.record_id)]
+                if held.left is None:
+                    held.left = op.seq
+                    held.save(update_fields=["left"])
         if len(ops) < block:
             break
     more = Operation.objects.filter(seq__gt=upto).exists()
-    return out, upto, more
+    return out, upto, more, list(gone.values())
 
 
 def pending_count(peer: Peer, after: int) -> int:
@@ -245,6 +262,24 @@ def purge_out_of_scope(records: set[tuple[str, uuid.UUID]]) -> int:
     return len(gone)
 
 
+def purge_gone(gone: list) -> int:
+    """Purge the records the parent says left this node's scope."""
+    done = 0
+    for item in gone or []:
+        try:
+            record_type, record_id = item[0], uuid.UUID(str(item[1]))
+        except (TypeError, ValueError, IndexError):
+            continue
+        from yiri.cases.models import RECORD_MODELS
+
+        if record_type in RECORD_MODELS and (
+                RECORD_MODELS[record_type]._base_manager.filter(pk=record_id).exists()
+                or Operation.objects.filter(record_id=record_id).exists()):
+            purge(record_type, record_id)
+            done += 1
+    return done
+
+
 def forwarded(acked_upto: int) -> None:
     """The parent acknowledged up to ``acked_upto``: purged records' operations may go."""
     done = list(PendingPurge.objects.filter(after_seq__lte=acked_upto).values_list("record_id", flat=True))
@@ -268,9 +303,10 @@ def _line(entity: str, pk, state: dict) -> bytes:
                                          default=str) + "\n").encode()
 
 
-def digest(orgs: set | None = None) -> tuple[str, int]:
+def digest(orgs: set | None = None, parts: dict | None = None) -> tuple[str, int]:
     """A fingerprint of every synchronised row in the scope ``orgs`` (``None``: all):
-    two nodes holding the same state print the same digest. Returns (hex, rows)."""
+    two nodes holding the same state print the same digest. Returns (hex, rows); with
+    ``parts``, fills it with ``{entity: [hex, rows]}`` to find what differs."""
     from yiri.cases import identity
     from yiri.cases.models import RECORD_MODELS
     from yiri.formconfig.schema import get_schema
@@ -289,7 +325,9 @@ def digest(orgs: set | None = None) -> tuple[str, int]:
             state = {f.name: plain(getattr(record, f.attname)) for f in model._meta.concrete_fields
                      if f.name not in _DERIVED and f.name not in ("field_clock", "origin_node")}
             state["answers"] = identity.read_answers(record, schema)
-            h.update(_line(record_type, record.pk, state))
+            line = _line(record_type, record.pk, state)
+            h.update(line)
+            _part(parts, record_type, line)
             count += 1
     for entity, model in sorted(entity_models().items()):
         if is_record_entity(entity):
@@ -305,9 +343,21 @@ def digest(orgs: set | None = None) -> tuple[str, int]:
             state = {k: v for k, v in row_values(obj).items() if k not in skip}
             for f in m2m_fields(type(obj)):
                 state[f.name] = m2m_value(obj, f.name)
-            h.update(_line(entity, obj.pk, state))
+            line = _line(entity, obj.pk, state)
+            h.update(line)
+            _part(parts, entity, line)
             count += 1
+    if parts is not None:
+        for entity, (part, n) in list(parts.items()):
+            parts[entity] = [part.hexdigest()[:16], n]
     return h.hexdigest(), count
+
+
+def _part(parts: dict | None, entity: str, line: bytes) -> None:
+    if parts is not None:
+        entry = parts.setdefault(entity, [hashlib.sha256(), 0])
+        entry[0].update(line)
+        entry[1] += 1
 
 
 __all__ = ["digest", "logged_fields", "outgoing", "purge", "purge_out_of_scope"]

@@ -148,13 +148,14 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
         with transaction.atomic():
             report = apply_operations(ops, received_from=peer.node_id)
             scope.purge_out_of_scope(report.records)
+            scope.child_holds(peer, report.records)
             applied = report.applied
             Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
     peer.refresh_from_db()
-    out, out_upto, more = scope.outgoing(peer, cursor, limit)
+    out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="")
     return {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
-            "applied": applied, "ops": out, "upto": out_upto, "more": more,
+            "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
             "left": scope.pending_count(peer, out_upto) if more else 0}
 
 
@@ -212,7 +213,7 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
     while True:
         peer.refresh_from_db()
-        ops, push_upto, push_more = scope.outgoing(peer, peer.sent_upto, chunk)
+        ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
         body = pack({"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
                      "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}})
         answer = None
@@ -241,6 +242,7 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
                 sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
                 last_contact=timezone.now(), last_error="")
             scope.purge_out_of_scope(report.records)
+            scope.purge_gone(data.get("gone") or [])
         scope.forwarded(ack)
         state.sent += len(ops) if ack >= push_upto else 0
         state.received += len(pulled)

@@ -88,6 +88,7 @@ class Command(BaseCommand):
         sub.add_parser("status", help="État des échanges avec chaque nœud pair.")
         d = sub.add_parser("digest", help="Empreinte de l'état des fiches (pour comparer deux nœuds).")
         d.add_argument("--organisations", default="")
+        d.add_argument("--parts", action="store_true", help="Une empreinte par table, pour trouver l'écart.")
 
     def handle(self, *args, **options):
         getattr(self, "do_" + options["action"].replace("-", "_"))(options)
@@ -196,5 +197,8 @@ class Command(BaseCommand):
         orgs = scope.agency_ids(codes) if codes else None
         if codes and len(orgs) != len(codes):
             raise CommandError("Organisation inconnue dans --organisations.")
-        value, count = scope.digest(orgs)
+        parts: dict | None = {} if options["parts"] else None
+        value, count = scope.digest(orgs, parts)
         self.stdout.write(f"{value} {count}")
+        for entity, (part, n) in sorted((parts or {}).items()):
+            self.stdout.write(f"  {entity}: {part} {n}")
