@@ -86,3 +86,15 @@ def test_one_records_conflicts_are_listed_for_its_page(cast):
     mine = clash(cast.worker, case, "risk_level", "high", "low")
     clash(cast.worker, other, "risk_level", "high", "low")
     assert [v.id for v in visible_conflicts(cast.worker, record=case)] == [mine.pk]
+
+
+def test_a_value_written_again_since_the_clash_is_shown_with_who_wrote_it(cast):
+    from yiri.cases.models import Case
+    from yiri.cases.services import update_record
+
+    case = make_case(cast.worker)
+    conflict = clash(cast.worker, case, "risk_level", "high", "low", author=cast.colleague)
+    update_record(cast.admin, Case.objects.get(pk=case.pk), {"risk_level": "medium"})
+    seen = _seen(cast.manager)[conflict.pk]
+    assert seen.kept.value == "medium" and seen.kept.author == "Admin"
+    assert seen.kept.node == "ce nœud" and seen.other.value == "high"

@@ -175,3 +175,15 @@ def test_no_identifying_value_reaches_a_url_the_audit_or_the_logs(cast, caplog):
         assert name not in caplog.text
         assert name not in json.dumps(list(AuditEvent.objects.values("details", "action")))
     assert read_answers(Case.objects.get(pk=case.pk), get_schema("case"))["name_first"] == "Salimata"
+
+
+def test_a_long_list_shows_the_newest_and_says_how_many_wait(cast, monkeypatch):
+    from yiri.web.views import sync as sync_views
+
+    monkeypatch.setattr(sync_views, "CONFLICTS_SHOWN", 1)
+    first, second = make_case(cast.worker), make_case(cast.worker, name_first="Mariam")
+    clash(cast.worker, first, "risk_level", "high", "low")
+    clash(cast.worker, second, "risk_level", "high", "low")
+    text = text_of(client_for(cast.manager).get(URL))
+    assert second.short_id in text and first.short_id not in text
+    assert "Les 1 plus récents sur 2 sont affichés" in text

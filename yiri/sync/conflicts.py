@@ -119,9 +119,9 @@ class ConflictView:
     conflict: Conflict
     kind: str  # "answer", "meta", "row" (a row of a record) or "config"
     label: str
-    kept: Side
-    other: Side
     stamp: int | None
+    kept: Side | None = None  # filled for the conflicts shown (``_fill``)
+    other: Side | None = None
     record: Any = None
     obj: Any = None
     schema: Any = None
@@ -160,16 +160,31 @@ def may_resolve_any(user) -> bool:
     return bool(user and user.is_authenticated and user.can(RESOLVE_RIGHT, "system"))
 
 
-def visible_conflicts(user, *, record=None) -> list[ConflictView]:
+def visible_conflicts(user, *, record=None, limit: int | None = None) -> list[ConflictView]:
     """The unresolved conflicts ``user`` may see (of ``record`` only, when given), newest
-    first, each saying whether ``user`` may resolve it."""
+    first (the first ``limit``), each with both values and whether ``user`` may resolve
+    it."""
+    views = _visible(user, record)
+    views = views if limit is None else views[:limit]
+    _fill(views)
+    return views
+
+
+def count_visible_conflicts(user, *, record=None) -> int:
+    """How many unresolved conflicts ``user`` may see (values are not read)."""
+    return len(_visible(user, record))
+
+
+def _visible(user, record) -> list[ConflictView]:
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     qs = Conflict.objects.filter(resolved=False)
     if record is not None:
         qs = qs.filter(record_type=record.RECORD_TYPE, record_id=record.pk)
+    elif not Conflict.objects.filter(resolved=False).exists():
+        return []
     conflicts = list(qs.order_by("-detected_at", "id")[:MAX_SCANNED])
-    return _views(user, conflicts, given=record)
+    return _views(user, conflicts, given=record) if conflicts else []
 
 
 def conflict_for(user, conflict_id, *, resolved: bool = False) -> ConflictView:
@@ -185,6 +200,7 @@ def conflict_for(user, conflict_id, *, resolved: bool = False) -> ConflictView:
     views = _views(user, [conflict]) if conflict is not None else []
     if not views:
         raise Http404(_("Conflit introuvable ou déjà résolu."))
+    _fill(views)
     return views[0]
 
 
@@ -204,7 +220,6 @@ def _views(user, conflicts: list[Conflict], given=None) -> list[ConflictView]:
         if ids:
             records.update({r.pk: r for r in model.objects.visible_to(user).filter(pk__in=ids)})
     rows = _rows(conflicts)
-    answers: dict[uuid.UUID, dict] = {}
     out = []
     for c in conflicts:
         if c.record_id:
@@ -212,14 +227,13 @@ def _views(user, conflicts: list[Conflict], given=None) -> list[ConflictView]:
             if record is None:
                 continue
             if is_record_entity(c.entity) and c.entity_id == record.pk:
-                view = _record_view(user, c, record, answers)
+                view = _record_view(user, c, record)
             else:
                 view = _row_view(user, c, rows.get(c.entity_id), record)
         else:
             view = _row_view(user, c, rows.get(c.entity_id), None)
         if view is not None:
             out.append(view)
-    _name_sides(out)
     return out
 
 
@@ -236,23 +250,45 @@ def _rows(conflicts: list[Conflict]) -> dict[uuid.UUID, models.Model]:
     return found
 
 
-def _sides(c: Conflict, current: Any, stamp: int | None) -> tuple[Side, Side]:
-    values = c.values
-    if stamp == c.winner_stamp or stamp is None:
-        kept = Side(values.get("winner") if stamp is None else current, c.winner_stamp,
-                    c.winner_origin, c.winner_author_id)
-    else:  # written again since the clash: who wrote what the record holds now
-        origin, author = (Operation.objects.filter(entity_id=c.entity_id, hlc=stamp)
-                          .values_list("origin_node", "author_id").first() or ("", None))
-        kept = Side(current, stamp, origin, author)
-    other = Side(values.get("loser"), c.loser_stamp, c.loser_origin, c.loser_author_id)
-    return kept, other
-
-
-def _record_view(user, c: Conflict, record, answers: dict) -> ConflictView | None:
+def _fill(views: list[ConflictView]) -> None:
+    """Both values of each view, who wrote them and where (for the conflicts shown)."""
     from yiri.cases import identity
+    from yiri.cases.services import flatten
+
+    answers: dict[uuid.UUID, dict] = {}
+    for view in views:
+        c, stamp = view.conflict, view.stamp
+        if view.kind == "answer":
+            if view.record.pk not in answers:
+                answers[view.record.pk] = flatten(
+                    view.schema, identity.read_answers(view.record, view.schema))
+            current = answers[view.record.pk].get(c.path)
+        elif view.kind == "meta":
+            current = plain(getattr(view.record, _meta_names(view.record)[c.path]))
+        elif view.field.many_to_many:
+            current = m2m_value(view.obj, c.path)
+        else:
+            current = row_values(view.obj).get(c.path)
+        values = c.values
+        if stamp == c.winner_stamp or stamp is None:
+            view.kept = Side(values.get("winner") if stamp is None else current, c.winner_stamp,
+                             c.winner_origin, c.winner_author_id)
+        else:  # written again since the clash: who wrote what is held now
+            origin, author = (Operation.objects.filter(entity_id=c.entity_id, hlc=stamp)
+                              .values_list("origin_node", "author_id").first() or ("", None))
+            view.kept = Side(current, stamp, origin, author)
+        view.other = Side(values.get("loser"), c.loser_stamp, c.loser_origin, c.loser_author_id)
+    _name_sides(views)
+
+
+def _meta_names(record) -> dict[str, str]:
+    from yiri.cases.services import META_FIELDS, meta_path
+
+    return {meta_path(n): n for n in META_FIELDS if hasattr(record, n)}
+
+
+def _record_view(user, c: Conflict, record) -> ConflictView | None:
     from yiri.cases.access import readable_sections, rights_for
-    from yiri.cases.services import META_FIELDS, flatten, meta_path
     from yiri.formconfig.schema import get_schema
 
     rights = rights_for(user, record)
@@ -262,10 +298,8 @@ def _record_view(user, c: Conflict, record, answers: dict) -> ConflictView | Non
     stamp = FieldClock(record.field_clock).get(c.path)
     resolver = user.can(RESOLVE_RIGHT, "system")
     if c.path.startswith("@"):
-        names = {meta_path(n): n for n in META_FIELDS if hasattr(record, n)}
-        if c.path not in names:
+        if c.path not in _meta_names(record):
             return None
-        current = plain(getattr(record, names[c.path]))
         writable = rights.full and rights.can("edit")
         kind, f, label = "meta", None, str(META_LABELS.get(c.path, c.path))
         choices = ("winner", "loser") if c.path in META_SETTABLE else ("winner",)
@@ -276,9 +310,6 @@ def _record_view(user, c: Conflict, record, answers: dict) -> ConflictView | Non
             return None  # a field this form no longer has: kept in the log, not shown
         if top.section not in readable_sections(user, schema, record):
             return None
-        if record.pk not in answers:
-            answers[record.pk] = flatten(schema, identity.read_answers(record, schema))
-        current = answers[record.pk].get(c.path)
         kind = "answer"
         if len(parts) == 3:
             sub = schema.subform_fields(top).get(parts[2])
@@ -295,9 +326,8 @@ def _record_view(user, c: Conflict, record, answers: dict) -> ConflictView | Non
         else:
             writable = rights.can("edit") and top.section in rights.write
             f, label, choices = top, top.label, KEEP_CHOICES
-    kept, other = _sides(c, current, stamp)
-    view = ConflictView(conflict=c, kind=kind, label=label, kept=kept, other=other, stamp=stamp,
-                        record=record, schema=schema, field=f, choices=choices)
+    view = ConflictView(conflict=c, kind=kind, label=label, stamp=stamp, record=record,
+                        schema=schema, field=f, choices=choices)
     _decide(view, user, resolver, writable)
     return view
 
@@ -324,12 +354,8 @@ def _row_view(user, c: Conflict, obj, record) -> ConflictView | None:
     except Exception:  # a column this version does not have
         return None
     label = f"{str(model._meta.verbose_name).capitalize()} › {column_label}"
-    stamp = FieldClock(obj.field_clock).get(c.path)
-    current = (m2m_value(obj, c.path) if column.many_to_many
-               else row_values(obj).get(c.path))
-    kept, other = _sides(c, current, stamp)
-    view = ConflictView(conflict=c, kind=kind, label=label, kept=kept, other=other, stamp=stamp,
-                        record=record, obj=obj, field=column)
+    view = ConflictView(conflict=c, kind=kind, label=label, record=record, obj=obj,
+                        field=column, stamp=FieldClock(obj.field_clock).get(c.path))
     _decide(view, user, user.can(RESOLVE_RIGHT, "system"), writable)
     return view
 

@@ -36,6 +36,7 @@ from yiri.sync.conflicts import (
     ConflictView,
     ResolutionRefused,
     conflict_for,
+    count_visible_conflicts,
     node_names,
     resolve,
     visible_conflicts,
@@ -75,9 +76,9 @@ def _conflicts_page(request, *, failed: dict | None = None, status: int = 200) -
     if not may_see_conflicts(user):
         raise PermissionDenied(_("Votre rôle ne donne pas accès aux conflits de synchronisation."))
     record = _record_param(user, request.GET.get("record") or request.POST.get("record"))
-    views = visible_conflicts(user, record=record)
-    total = len(views)
-    views = views[:CONFLICTS_SHOWN]
+    views = visible_conflicts(user, record=record, limit=CONFLICTS_SHOWN)
+    total = (count_visible_conflicts(user, record=record) if len(views) == CONFLICTS_SHOWN
+             else len(views))
     items = [_item(v, failed) for v in views]
     # A refused decision is told beside its form; if that conflict is no longer listed
     # (resolved meanwhile), at the top.
@@ -250,7 +251,7 @@ def status(request: HttpRequest) -> HttpResponse:
     } for p in peers]
     return render(request, "web/sync_status.html", {
         "peers": rows, "parent": scope.parent_peer(),
-        "conflict_count": len(visible_conflicts(user)),
+        "conflict_count": count_visible_conflicts(user),
         "quarantined": [(q, names.get(q.origin_node, q.origin_node),
                          names.get(q.received_from, q.received_from)) for q in quarantined],
         "quarantine_total": Quarantine.objects.count(),
