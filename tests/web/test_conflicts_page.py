@@ -187,3 +187,31 @@ def test_a_long_list_shows_the_newest_and_says_how_many_wait(cast, monkeypatch):
     text = text_of(client_for(cast.manager).get(URL))
     assert second.short_id in text and first.short_id not in text
     assert "Les 1 plus récents sur 2 sont affichés" in text
+
+
+def test_an_administrator_settles_a_configuration_conflict_on_the_page(cast):
+    from yiri.accounts.models import UserGroup
+
+    from ..sync.clashes import row_clash
+
+    team = UserGroup.objects.get(name="Équipe A")
+    conflict = row_clash(cast.admin, team, "name", "Équipe A1", "Équipe Alpha")
+    c = client_for(cast.admin)
+    text = text_of(c.get(URL))
+    assert "Groupe d'utilisateurs › nom" in text
+    assert "Équipe A1" in text and "Équipe Alpha" in text
+    assert "Saisir une autre valeur" not in text  # only A or B for configuration
+    assert "Groupe d'utilisateurs" not in text_of(client_for(cast.manager).get(URL))
+    answer = c.post(_resolve_url(conflict), _form(cast.admin, conflict, keep="loser"))
+    assert answer.status_code == 302
+    assert UserGroup.objects.get(pk=team.pk).name == "Équipe A1"
+
+
+def test_a_password_conflict_never_shows_the_hashes(cast):
+    from ..sync.clashes import row_clash
+
+    conflict = row_clash(cast.admin, cast.colleague, "password", "x" * 20, "y" * 20)
+    text = text_of(client_for(cast.admin).get(URL))
+    assert "Utilisateur › mot de passe" in text and "(valeur protégée, non affichée)" in text
+    assert "x" * 20 not in text and "y" * 20 not in text
+    assert conflict.path == "password"

@@ -155,11 +155,6 @@ def manage_right(entity: str) -> str:
     return _MANAGE_BY_APP.get(app, "manage_network")
 
 
-def may_resolve_any(user) -> bool:
-    """Whether ``user``'s role decides conflicts at all (the navigation shows the list)."""
-    return bool(user and user.is_authenticated and user.can(RESOLVE_RIGHT, "system"))
-
-
 def visible_conflicts(user, *, record=None, limit: int | None = None) -> list[ConflictView]:
     """The unresolved conflicts ``user`` may see (of ``record`` only, when given), newest
     first (the first ``limit``), each with both values and whether ``user`` may resolve
