@@ -215,3 +215,11 @@ def test_a_password_conflict_never_shows_the_hashes(cast):
     assert "Utilisateur › mot de passe" in text and "(valeur protégée, non affichée)" in text
     assert "x" * 20 not in text and "y" * 20 not in text
     assert conflict.path == "password"
+
+
+def test_a_settled_answer_moves_the_case_to_the_stage_its_answers_reach(cast):
+    case = make_case(cast.worker)
+    conflict = clash(cast.worker, case, "case_plan_date", "2026-02-01", "2026-02-03")
+    assert Case.objects.get(pk=case.pk).workflow_stage == "new"
+    client_for(cast.manager).post(_resolve_url(conflict), _form(cast.manager, conflict, keep="loser"))
+    assert Case.objects.get(pk=case.pk).workflow_stage == "case_plan"

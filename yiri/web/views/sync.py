@@ -42,6 +42,7 @@ from yiri.sync.conflicts import (
     visible_conflicts,
 )
 from yiri.sync.models import Peer, Quarantine
+from yiri.workflow import services as workflow
 
 from ..answers import format_value, is_uuid, location_names, parse_field, widgets
 from ..pages import SLUG_OF
@@ -219,6 +220,9 @@ def resolve_conflict(request: HttpRequest, conflict_id) -> HttpResponse:
             "id": view.id, "message": exc.message, "errors": exc.errors, "keep": keep,
             "value": value})
     record = view.record
+    if isinstance(record, Case) and view.kind == "answer" and keep != "winner":
+        # As after a section save: the case moves to the stage its answers now reach.
+        workflow.refresh_stage(user, Case.objects.get(pk=record.pk), request=request)
     if record is not None:
         messages.success(request, _("Conflit résolu : « %(field)s » du dossier %(id)s. Les autres "
                                     "nœuds le recevront à la prochaine synchronisation.")
