@@ -49,6 +49,8 @@ class SystemAction(models.TextChoices):
     MANAGE_NETWORK = "manage_network", _("Gérer le réseau (lieux, organisations, nœuds)")
     VIEW_REPORTS = "view_reports", _("Voir les tableaux de bord")
     VIEW_AUDIT = "view_audit", _("Voir le journal d'audit")
+    RESOLVE_CONFLICTS = "resolve_conflicts", _("Résoudre les conflits de synchronisation")
+    VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
 
 
 class Scope(models.TextChoices):

@@ -21,7 +21,9 @@ _SUPERVISION = _CASE_WORK + [A.ASSIGN, A.APPROVE_ASSESSMENT, A.APPROVE_CASE_PLAN
                              A.APPROVE_CLOSURE, A.CLOSE, A.REOPEN, A.EXPORT, A.CONSENT_OVERRIDE]
 _ALL_RECORD_ACTIONS = [a.value for a in A]
 # Raised by a data migration that changes the seeded roles; this table holds its result.
-ROLES_VERSION = 1
+# 2: resolve_conflicts (supervisors, relay-cell data managers, administrators) and view_sync
+# (relay-cell data managers, national coordination, administrators).
+ROLES_VERSION = 2
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -37,7 +39,7 @@ SEEDED_ROLES: dict[str, tuple] = {
     "administrator": ("Administrateur", "Administrator", Scope.ALL,
                       _same_for_all(_ALL_RECORD_ACTIONS), [s.value for s in S], _RW),
     "manager": ("Superviseur / gestionnaire de cas", "Manager / supervisor", Scope.GROUP,
-                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS], _RW),
+                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS], _RW),
     "case_worker": ("Travailleur social", "Case worker", Scope.OWN,
                     _same_for_all(_CASE_WORK), [], _RW),
     "service_provider": (
@@ -49,10 +51,11 @@ SEEDED_ROLES: dict[str, tuple] = {
     ),
     "relay_data_manager": ("Gestionnaire de données de la cellule de relais",
                            "Relay-cell data manager", Scope.CELL,
-                           _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]), [S.VIEW_REPORTS], _R),
+                           _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
+                           [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
-                             [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK], _R),
+                             [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

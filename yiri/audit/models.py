@@ -23,6 +23,9 @@ class AuditAction(models.TextChoices):
     PERMISSION_CHANGE = "permission_change", _("Changement de droits")
     CONSENT_OVERRIDE = "consent_override", _("Passage outre le consentement")
     WORKFLOW = "workflow", _("Étape du circuit")
+    CONFLICT_RESOLVED = "conflict_resolved", _("Conflit de synchronisation résolu")
+    SYNC_RUN = "sync_run", _("Synchronisation lancée")
+    PURGE = "purge", _("Fiche retirée du nœud (hors de sa portée)")
 
 
 class AuditEvent(models.Model):

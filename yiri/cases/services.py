@@ -506,9 +506,12 @@ def answers_from_case(user, record_type: str, case) -> dict:
     return out
 
 
-def set_record_meta(user, record: Record, action: str, audit: str, request=None, **attrs) -> Record:
+def set_record_meta(user, record: Record, action: str, audit: str, request=None, *,
+                    extra_meta: dict | None = None, **attrs) -> Record:
     """Change record metadata (owner, owning agency, status, stage, tombstone) with a
-    change-log entry and an audit row. Callers check the user's right first."""
+    change-log entry and an audit row. Callers check the user's right first.
+    ``extra_meta`` goes in the operation's meta (``{"resolves": […]}``: the conflicts
+    this write settles, ``sync.conflicts``)."""
     schema = get_schema(record.RECORD_TYPE)
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)
@@ -518,7 +521,7 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
         current = identity.read_answers(locked, schema)
         kind = OpKind.DELETE if attrs.get("deleted") else OpKind.UPDATE
         prepared = _prepare(schema, locked, current, current, before, user=user, kind=kind,
-                            allocated=node_clock.allocate(1)[0])
+                            allocated=node_clock.allocate(1)[0], extra_meta=extra_meta)
         if prepared is None:
             return locked
         with record_writes():

@@ -350,6 +350,28 @@ class Quarantine(models.Model):
         verbose_name_plural = _("opérations en quarantaine")
 
 
+class SyncRun(models.Model):
+    """A synchronisation started from the status page ("Synchroniser maintenant"), run in
+    the background (``sync.runs``): its progress, read by every process that serves the
+    page. Not synchronised."""
+
+    peer_id = models.CharField(max_length=64)
+    started_by_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sent = models.IntegerField(default=0)
+    to_send = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    to_receive = models.IntegerField(default=0)
+    exchanges = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("synchronisation lancée")
+        verbose_name_plural = _("synchronisations lancées")
+
+
 class PendingPurge(models.Model):
     """A record that left this node's scope: its rows are gone; its operations stay until
     the parent acknowledged them (``after_seq``), then go too."""

@@ -223,6 +223,7 @@ def purge(record_type: str, record_id) -> None:
     child; its operations stay until the parent acknowledged them."""
     from yiri.attachments import storage
     from yiri.attachments.models import Attachment
+    from yiri.audit.models import AuditAction
     from yiri.audit.services import record_event
     from yiri.cases.models import RECORD_MODELS, Incident, NameToken, TracingRequest
 
@@ -247,7 +248,7 @@ def purge(record_type: str, record_id) -> None:
         else:
             PendingPurge.objects.update_or_create(
                 record_id=record_id, defaults={"record_type": record_type, "after_seq": last})
-        record_event("purge", record_type=record_type, record_id=record_id)
+        record_event(AuditAction.PURGE, record_type=record_type, record_id=record_id)
 
 
 def purge_out_of_scope(records: set[tuple[str, uuid.UUID]]) -> int:

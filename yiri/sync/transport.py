@@ -153,7 +153,10 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
             Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
     peer.refresh_from_db()
     out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
-    Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="")
+    # The child's cursor is what it holds of this node's log: its ``sent_upto`` here, so the
+    # status page can count what waits for it.
+    Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="",
+                                           sent_upto=cursor)
     return {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
             "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
             "left": scope.pending_count(peer, out_upto) if more else 0}

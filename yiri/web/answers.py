@@ -172,6 +172,11 @@ def _parse_one(f: FieldDef, data: QueryDict) -> Any:
     return raw or None
 
 
+def parse_field(f: FieldDef, data: QueryDict) -> Any:
+    """One field's answer as posted under its code (a value typed to settle a conflict)."""
+    return _parse_one(f, data)
+
+
 def resolve_location(raw: str) -> str:
     """Accept a location code, or a name that names exactly one place (typed without JS)."""
     if Location.objects.filter(code=raw).exists():

@@ -10,6 +10,7 @@ from .views import (
     printing,
     records,
     search,
+    sync,
     workflow,
 )
 
@@ -33,6 +34,12 @@ urlpatterns = [
          name="complete_referral"),
     path("referrals/<uuid:referral_id>/revoke/", workflow.revoke_referral, name="revoke_referral"),
     path("notifications/read/", workflow.mark_notifications_read, name="notifications_read"),
+    path("sync/conflicts/", sync.conflicts, name="sync_conflicts"),
+    path("sync/conflicts/<uuid:conflict_id>/resolve/", sync.resolve_conflict,
+         name="resolve_conflict"),
+    path("sync/status/", sync.status, name="sync_status"),
+    path("sync/status/run/", sync.sync_now, name="sync_now"),
+    path("sync/status/progress/", sync.sync_progress, name="sync_progress"),
 ]
 
 for slug, record_type in RECORD_SLUGS.items():

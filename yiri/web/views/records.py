@@ -36,6 +36,7 @@ from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
 from yiri.sync import clock as node_clock
+from yiri.sync.conflicts import count_visible_conflicts
 from yiri.sync.models import Operation
 from yiri.workflow import services as workflow
 
@@ -317,7 +318,8 @@ def page_context(user, record, *, edit: str | None = None,
     schema = get_schema(record.RECORD_TYPE)
     _answers, sections = record_sections(user, record, schema, edit=edit, row_edit=row_edit,
                                          attachment_errors=attachment_errors)
-    context = {**_header(user, record), "sections": sections, "schema": schema}
+    context = {**_header(user, record), "sections": sections, "schema": schema,
+               "conflict_count": count_visible_conflicts(user, record=record)}
     if isinstance(record, Case):
         context.update(workflow_views.case_panel(user, record, wf_error))
         context["incidents"] = Incident.objects.visible_to(user).filter(case=record)[:20]

@@ -24,6 +24,14 @@
     if (e.target.form) applyConditions(e.target.form.parentNode);
   });
   document.addEventListener("DOMContentLoaded", function () { applyConditions(document); });
+  // Filling in the box of an option (a conflict's new value) chooses that option.
+  function chooseOption(e) {
+    var box = e.target.closest && e.target.closest("[data-choose]");
+    var option = box && document.getElementById(box.getAttribute("data-choose"));
+    if (option) option.checked = true;
+  }
+  document.addEventListener("input", chooseOption);
+  document.addEventListener("change", chooseOption);
   // Content put in place by saves.js (a form sent by fetch) is set up like a loaded page.
   document.addEventListener("yiri:content", function (e) { applyConditions(e.target); });
   // After htmx swaps a section in, move focus to the first error, else the first input,
