@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -446,7 +447,16 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
             disputed=set(Conflict.objects.filter(entity_id__in=ids, resolved=False)
                          .values_list("entity_id", flat=True)))
         for op in fresh:
-            apply_one(op, store=False, batch=batch)
+            try:
+                with transaction.atomic():
+                    apply_one(op, store=False, batch=batch)
+            except (ValueError, TypeError, KeyError, AttributeError, ValidationError,
+                    IntegrityError) as exc:
+                # Nothing of the chunk is kept (the caller's transaction rolls back): the
+                # sender is told which operation and why, and sends it again once mended.
+                raise BadOperation(
+                    f"l'opération n° {op.counter} du nœud {op.origin_node} ({op.entity}) ne "
+                    f"peut pas être appliquée : {exc.__class__.__name__}") from exc
             if op.record_id:
                 report.records.add((op.record_type, op.record_id))
         report.applied = len(fresh)

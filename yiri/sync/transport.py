@@ -145,11 +145,14 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
             ops = [from_wire(o, received_from=peer.node_id) for o in pushed]
         except BadOperation as exc:
             raise Refusal(400, f"Opération refusée : {exc}.") from exc
-        with transaction.atomic():
-            report = apply_operations(ops, received_from=peer.node_id)
-            scope.purge_out_of_scope(report.records)
-            scope.child_holds(peer, report.records)
-            applied = report.applied
+        try:
+            with transaction.atomic():
+                report = apply_operations(ops, received_from=peer.node_id)
+                scope.purge_out_of_scope(report.records)
+                scope.child_holds(peer, report.records)
+                applied = report.applied
+        except BadOperation as exc:
+            raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été enregistré.") from exc
             Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
     peer.refresh_from_db()
     out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
@@ -239,13 +242,12 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
             pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
         except BadOperation as exc:
             raise SyncError(f"Opération reçue refusée : {exc}.") from exc
-        with transaction.atomic():
-            report = apply_operations(pulled, received_from=peer.node_id)
-            Peer.objects.filter(pk=peer.pk).update(
-                sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
-                last_contact=timezone.now(), last_error="")
-            scope.purge_out_of_scope(report.records)
-            scope.purge_gone(data.get("gone") or [])
+        try:
+            with transaction.atomic():
+                _take(peer, data, pulled)
+        except BadOperation as exc:
+            raise SyncError(f"Opération reçue refusée : {exc}. Rien de ce lot n'a été "
+                            "enregistré.") from exc
         scope.forwarded(ack)
         state.sent += len(ops) if ack >= push_upto else 0
         state.received += len(pulled)
@@ -257,3 +259,14 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         if ack < push_upto and not data.get("more") and ack == peer.sent_upto:
             raise SyncError("Le nœud parent n'accepte pas la suite des envois : "
                             "vérifiez son journal.")
+
+
+def _take(peer: Peer, data: dict, pulled: list) -> None:
+    """Apply a chunk pulled from the parent, move the cursors, purge what left this node's
+    scope (call inside one transaction)."""
+    report = apply_operations(pulled, received_from=peer.node_id)
+    Peer.objects.filter(pk=peer.pk).update(
+        sent_upto=data.get("ack", 0), received_upto=max(data.get("upto", 0), peer.received_upto),
+        last_contact=timezone.now(), last_error="")
+    scope.purge_out_of_scope(report.records)
+    scope.purge_gone(data.get("gone") or [])
