@@ -38,11 +38,17 @@ def payload(ops=(), **extra) -> bytes:
                  "push": {"from": 0, "upto": len(ops), "ops": list(ops)}, **extra})
 
 
-def test_a_signed_exchange_answers_with_a_signed_chunk(client, child):
+def test_a_signed_exchange_answers_with_a_signed_chunk_and_acknowledges_the_push(client, child, cast):
     r = post(client, payload())
     assert r.status_code == 200 and r["X-Yiri-Signature"]
     data = json.loads(gzip.decompress(r.content))
     assert data["ack"] == 0 and isinstance(data["ops"], list)
+    case = make_case(cast.worker)
+    edit = {"o": "bureau-kaya", "c": 1, "h": clock.stamp_of(clock.wall_ms()), "e": "case",
+            "i": str(case.pk), "k": "u", "t": "case", "x": {"risk_level": ["high", None, None]}}
+    r = post(client, payload([edit]))
+    assert json.loads(gzip.decompress(r.content))["ack"] == 1
+    assert Peer.objects.get(pk=child.pk).received_upto == 1
 
 
 def test_an_unknown_node_a_wrong_secret_and_a_revoked_node_are_refused(client, child):

@@ -240,9 +240,11 @@ def purge(record_type: str, record_id) -> None:
         Conflict.objects.filter(record_id=record_id).delete()
         Holding.objects.filter(entity_id=record_id).delete()
         RECORD_MODELS[record_type]._base_manager.filter(pk=record_id).delete()
-        last = (Operation.objects.filter(record_id=record_id).order_by("-seq")
-                .values_list("seq", flat=True).first() or 0)
         parent = parent_peer()
+        # What the parent may still lack: operations it did not send us.
+        last = (Operation.objects.filter(record_id=record_id)
+                .exclude(received_from=parent.node_id if parent else "")
+                .order_by("-seq").values_list("seq", flat=True).first() or 0)
         if parent is None or parent.sent_upto >= last:
             Operation.objects.filter(record_id=record_id).delete()
         else:
