@@ -155,6 +155,9 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
         except BadOperation as exc:
             raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
                                "enregistré.") from exc
+        except IntegrityError as exc:  # a link to a row this node does not hold
+            raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
+                               "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
     peer.refresh_from_db()
     out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
     # The child's cursor is what it holds of this node's log: its ``sent_upto`` here, so the
@@ -246,7 +249,7 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         try:
             with transaction.atomic():
                 _take(peer, data, pulled)
-        except BadOperation as exc:
+        except (BadOperation, IntegrityError) as exc:
             raise SyncError(f"Opération reçue refusée : {exc}. Rien de ce lot n'a été "
                             "enregistré.") from exc
         scope.forwarded(ack)
