@@ -207,6 +207,36 @@ def response_signature(secret: str, nonce: str, body: bytes) -> str:
     return _sign(secret, "RESPONSE", nonce, _body_hash(body))
 
 
+def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK) -> tuple[dict, int, bool]:
+    """The child's half before an exchange: the request for its parent ``peer`` (its
+    cursor and the next chunk of its operations). Returns (payload, the arrival number the
+    pushed chunk covers, whether more operations wait to be pushed)."""
+    ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
+    payload = {"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
+               "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}}
+    return payload, push_upto, push_more
+
+
+def take_response(peer: Peer, data: dict) -> tuple[int, int]:
+    """The child's half after an exchange: apply the parent's chunk, purge what left this
+    node's scope and move the cursors. Returns (the parent's acknowledgement, how many
+    operations came down)."""
+    ack = data.get("ack", 0)
+    try:
+        pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
+    except BadOperation as exc:
+        raise SyncError(f"Opération reçue refusée : {exc}.") from exc
+    with transaction.atomic():
+        report = apply_operations(pulled, received_from=peer.node_id)
+        Peer.objects.filter(pk=peer.pk).update(
+            sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
+            last_contact=timezone.now(), last_error="")
+        scope.purge_out_of_scope(report.records)
+        scope.purge_gone(data.get("gone") or [])
+    scope.forwarded(ack)
+    return ack, len(pulled)
+
+
 def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
               retries: int = 5, backoff: float = 1.0,
               progress: Callable[[Progress], None] | None = None) -> Progress:
@@ -216,9 +246,9 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
     while True:
         peer.refresh_from_db()
-        ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
-        body = pack({"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
-                     "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}})
+        payload, push_upto, push_more = client_request(peer, chunk)
+        pushed = len(payload["push"]["ops"])
+        body = pack(payload)
         answer = None
         for attempt in range(retries + 1):
             try:
@@ -234,21 +264,9 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         state.exchanges += 1
         state.bytes_out += len(body)
         state.bytes_in += len(answer)
-        ack = data.get("ack", 0)
-        try:
-            pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
-        except BadOperation as exc:
-            raise SyncError(f"Opération reçue refusée : {exc}.") from exc
-        with transaction.atomic():
-            report = apply_operations(pulled, received_from=peer.node_id)
-            Peer.objects.filter(pk=peer.pk).update(
-                sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
-                last_contact=timezone.now(), last_error="")
-            scope.purge_out_of_scope(report.records)
-            scope.purge_gone(data.get("gone") or [])
-        scope.forwarded(ack)
-        state.sent += len(ops) if ack >= push_upto else 0
-        state.received += len(pulled)
+        ack, received = take_response(peer, data)
+        state.sent += pushed if ack >= push_upto else 0
+        state.received += received
         state.to_receive = state.received + int(data.get("left") or 0)
         if progress:
             progress(state)

@@ -1,0 +1,105 @@
+"""Faults the synchronisation property test found (``test_sync_properties``), each kept
+as a small test of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from yiri.cases.models import RecordShare
+from yiri.sync import clock
+from yiri.sync.apply import apply_operations, from_wire
+
+from ..conftest import make_case
+
+OTHER = "0000aaaa-other-node"
+
+
+def _remote(counter: int, entity: str, entity_id, changes: dict, record=None, kind="c") -> dict:
+    wire = {"o": OTHER, "c": counter, "h": clock.stamp_of(clock.wall_ms() - 1000 + counter),
+            "e": entity, "i": str(entity_id), "k": kind,
+            "x": {k: [v, None, None] for k, v in changes.items()}}
+    if record is not None:
+        wire.update({"t": "case", "r": str(record)})
+    return wire
+
+
+def _apply(*wires) -> None:
+    apply_operations([from_wire(w, received_from=OTHER) for w in wires], received_from=OTHER)
+
+
+def test_a_row_from_another_node_keeps_the_time_it_was_made_there(cast):
+    # RecordShare.created_at is auto_now_add: saving the applied row stamped it with this
+    # node's clock, so every node held a different time and digests never agreed.
+    case = make_case(cast.worker)
+    share_id = uuid.uuid4()
+    made = "2025-03-01T10:00:00+00:00"
+    _apply(_remote(1, "record_share", share_id, {
+        "record_type": "case", "record_id": str(case.pk), "kind": "referral",
+        "agency": str(cast.bta.pk), "active": True, "created_at": made}, record=case.pk))
+    share = RecordShare.objects.get(pk=share_id)
+    assert share.created_at == dt.datetime.fromisoformat(made)
+
+
+def _child(organisations):
+    from yiri.sync.models import Peer, PeerRole
+
+    return Peer.objects.create(node_id=f"child-{uuid.uuid4().hex[:6]}", role=PeerRole.CHILD,
+                               secret="s" * 64, organisations=organisations)
+
+
+def _leaves_ace(cast, case):
+    from yiri.cases.services import set_record_meta
+
+    set_record_meta(cast.admin, case, "transfer", "workflow", owning_agency_id=cast.bta.pk,
+                    owner_id=cast.provider.pk)
+
+
+def _moves_agency(wires) -> bool:
+    return any("@owning_agency" in (w.get("x") or {}) for w in wires)
+
+
+def test_a_case_edited_then_leaving_a_child_s_scope_reaches_it_with_its_exit(cast):
+    # The first write of a leaving case met after the child's cursor went, marked as its
+    # exit, and the write that took it out was never sent: the child kept the case.
+    from yiri.cases.services import update_record
+    from yiri.sync import scope
+
+    peer = _child(["ACE"])
+    case = make_case(cast.worker)
+    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    update_record(cast.worker, case, {"exploitation_place": "Bobo"})
+    _leaves_ace(cast, case)
+    sent, _, _ = scope.outgoing(peer, upto, 1000)
+    assert _moves_agency(sent)
+
+
+def test_a_case_leaving_across_chunks_reaches_the_child_with_its_exit(cast):
+    from yiri.cases.services import update_record
+    from yiri.sync import scope
+
+    peer = _child(["ACE"])
+    case = make_case(cast.worker)
+    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    update_record(cast.worker, case, {"exploitation_place": "Bobo"})
+    _leaves_ace(cast, case)
+    sent, more = [], True
+    while more:
+        chunk, upto, more = scope.outgoing(peer, upto, 1)
+        sent += chunk
+    assert _moves_agency(sent)
+
+
+def test_an_exit_whose_answer_was_lost_is_sent_again(cast):
+    # The exit went in an answer that never arrived: asked again from the same cursor, the
+    # parent must send it again (it had marked the case as gone and sent nothing).
+    from yiri.sync import scope
+
+    peer = _child(["ACE"])
+    case = make_case(cast.worker)
+    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    _leaves_ace(cast, case)
+    first, _, _ = scope.outgoing(peer, upto, 1000)
+    assert _moves_agency(first)
+    again, _, _ = scope.outgoing(peer, upto, 1000)
+    assert _moves_agency(again)
