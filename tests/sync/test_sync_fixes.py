@@ -103,3 +103,37 @@ def test_an_exit_whose_answer_was_lost_is_sent_again(cast):
     assert _moves_agency(first)
     again, _, _ = scope.outgoing(peer, upto, 1000)
     assert _moves_agency(again)
+
+
+def test_an_answer_cut_short_is_a_connection_error_tried_again():
+    # A line closed in the middle of the answer gave a short body, refused as "not
+    # authenticated (different secret?)" and never tried again.
+    import http.server
+    import threading
+
+    import pytest
+
+    from yiri.sync.models import Peer, PeerRole
+    from yiri.sync.transport import SyncError, _post
+
+    class Short(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Short)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    peer = Peer(node_id="parent", role=PeerRole.PARENT, secret="s" * 64,
+                url=f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        with pytest.raises(SyncError, match="Connexion"):
+            _post(peer, b"body", timeout=5)
+    finally:
+        server.server_close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import time
@@ -188,6 +189,11 @@ def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             answer = resp.read(MAX_BODY + 1)
             signature = resp.headers.get("X-Yiri-Signature", "")
+            length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and len(answer) < int(length):
+            # The line closed in the middle of the answer: tried again, not taken for a
+            # forged answer.
+            raise http.client.IncompleteRead(answer, int(length) - len(answer))
     except urllib.error.HTTPError as exc:
         detail = exc.read(4096)
         try:
@@ -195,7 +201,7 @@ def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
         except ValueError:
             message = ""
         raise SyncError(message or f"Le nœud parent a répondu {exc.code}.") from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
         raise SyncError(f"Connexion au nœud parent impossible ({exc.__class__.__name__}) : "
                         "nouvel essai plus tard.") from exc
     if not hmac.compare_digest(_sign(peer.secret, "RESPONSE", nonce, _body_hash(answer)), signature):
