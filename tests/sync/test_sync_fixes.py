@@ -55,8 +55,10 @@ def _leaves_ace(cast, case):
                     owner_id=cast.provider.pk)
 
 
-def _moves_agency(wires) -> bool:
-    return any("@owning_agency" in (w.get("x") or {}) for w in wires)
+def _told_gone(case, sent, gone) -> bool:
+    """The child learns the case left: the write that moved it, or the case named gone."""
+    return (any("@owning_agency" in (w.get("x") or {}) for w in sent)
+            or [case.RECORD_TYPE, str(case.pk)] in gone)
 
 
 def test_a_case_edited_then_leaving_a_child_s_scope_reaches_it_with_its_exit(cast):
@@ -67,11 +69,11 @@ def test_a_case_edited_then_leaving_a_child_s_scope_reaches_it_with_its_exit(cas
 
     peer = _child(["ACE"])
     case = make_case(cast.worker)
-    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    _, upto, _, _ = scope.outgoing(peer, 0, 1000)
     update_record(cast.worker, case, {"exploitation_place": "Bobo"})
     _leaves_ace(cast, case)
-    sent, _, _ = scope.outgoing(peer, upto, 1000)
-    assert _moves_agency(sent)
+    sent, _, _, gone = scope.outgoing(peer, upto, 1000)
+    assert _told_gone(case, sent, gone)
 
 
 def test_a_case_leaving_across_chunks_reaches_the_child_with_its_exit(cast):
@@ -80,14 +82,15 @@ def test_a_case_leaving_across_chunks_reaches_the_child_with_its_exit(cast):
 
     peer = _child(["ACE"])
     case = make_case(cast.worker)
-    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    _, upto, _, _ = scope.outgoing(peer, 0, 1000)
     update_record(cast.worker, case, {"exploitation_place": "Bobo"})
     _leaves_ace(cast, case)
-    sent, more = [], True
+    sent, gone, more = [], [], True
     while more:
-        chunk, upto, more = scope.outgoing(peer, upto, 1)
+        chunk, upto, more, left = scope.outgoing(peer, upto, 1)
         sent += chunk
-    assert _moves_agency(sent)
+        gone += left
+    assert _told_gone(case, sent, gone)
 
 
 def test_an_exit_whose_answer_was_lost_is_sent_again(cast):
@@ -97,12 +100,12 @@ def test_an_exit_whose_answer_was_lost_is_sent_again(cast):
 
     peer = _child(["ACE"])
     case = make_case(cast.worker)
-    _, upto, _ = scope.outgoing(peer, 0, 1000)
+    _, upto, _, _ = scope.outgoing(peer, 0, 1000)
     _leaves_ace(cast, case)
-    first, _, _ = scope.outgoing(peer, upto, 1000)
-    assert _moves_agency(first)
-    again, _, _ = scope.outgoing(peer, upto, 1000)
-    assert _moves_agency(again)
+    first, _, _, gone = scope.outgoing(peer, upto, 1000)
+    assert _told_gone(case, first, gone)
+    again, _, _, gone = scope.outgoing(peer, upto, 1000)
+    assert _told_gone(case, again, gone)
 
 
 def test_an_answer_cut_short_is_a_connection_error_tried_again():
@@ -137,3 +140,19 @@ def test_an_answer_cut_short_is_a_connection_error_tried_again():
             _post(peer, b"body", timeout=5)
     finally:
         server.server_close()
+
+
+def test_a_late_request_does_not_make_the_parent_forget_what_its_child_holds(cast):
+    # A request from before the child took a case's entry, delivered late (after the case
+    # left the child's scope), made the parent drop its record of the holding: the child
+    # was never told the case left and kept it.
+    from yiri.sync import scope
+
+    peer = _child(["ACE"])
+    _, before, _, _ = scope.outgoing(peer, 0, 1000)
+    case = make_case(cast.worker)
+    _, taken, _, _ = scope.outgoing(peer, before, 1000)  # the child takes the case
+    _leaves_ace(cast, case)
+    scope.outgoing(peer, before, 1000)  # the late request, its answer lost
+    sent, _, _, gone = scope.outgoing(peer, taken, 1000)
+    assert _told_gone(case, sent, gone)
