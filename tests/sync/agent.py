@@ -175,6 +175,29 @@ class Agent:
         ack, received = transport.take_response(peer, response)
         return {"ack": ack, "received": received}
 
+    def take_debug(self, response: dict) -> dict:
+        """``take`` inside a transaction rolled back, with the foreign keys it breaks
+        (SQLite checks them only at commit)."""
+        from django.db import connection, transaction
+
+        from yiri.sync import scope, transport
+
+        peer = scope.parent_peer()
+        with transaction.atomic():
+            transport.take_response(peer, response)
+            with connection.cursor() as cur:
+                cur.execute("PRAGMA foreign_key_check")
+                broken = [list(map(str, row)) for row in cur.fetchall()]
+            transaction.set_rollback(True)
+        return {"broken": broken}
+
+    def holdings(self, child: str) -> dict:
+        """What this node believes its child ``child`` holds."""
+        from yiri.sync.models import Holding
+
+        return {"holdings": [[str(h.entity_id), h.since, h.left]
+                             for h in Holding.objects.filter(peer_id=child)]}
+
     def pending(self) -> dict:
         """Whether this node has operations its parent has not acknowledged."""
         from yiri.sync import scope

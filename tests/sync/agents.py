@@ -90,7 +90,10 @@ class Network:
 
     @classmethod
     def prepare(cls, root: Path) -> Network:
-        nodes = {name: Node(root, name, kind) for name, kind, _, _ in LAYOUT}
+        """On the PostgreSQL run, the national node and the relay have PostgreSQL
+        databases of their own (copies are made from them as templates)."""
+        nodes = {name: Node(root, name, kind, postgres=kind != "office")
+                 for name, kind, _, _ in LAYOUT}
         errors: list[Exception] = []
 
         def install(node: Node) -> None:
@@ -121,7 +124,8 @@ class Network:
         return net
 
     def copy(self, root: Path) -> Network:
-        """Fresh copies of these nodes' folders under ``root`` (same node ids)."""
+        """Fresh copies of these nodes' folders and databases under ``root`` (same node
+        ids); ``drop`` removes the databases."""
         nodes = {}
         for name, node in self.nodes.items():
             twin = Node.__new__(Node)
@@ -130,8 +134,17 @@ class Network:
             shutil.copytree(node.dir, twin.dir)
             twin.env = {**node.env, "YIRI_DATA_DIR": str(twin.dir)}
             twin.proc = None
+            if node.pg_db:
+                twin.pg_db = f"{node.pg_db}_{root.name[-12:]}".replace("-", "_")
+                twin._psql(f'CREATE DATABASE "{twin.pg_db}" TEMPLATE "{node.pg_db}"')
+                twin.env["DATABASE_URL"] = node.env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + twin.pg_db
             nodes[name] = twin
         return Network(root, nodes)
+
+    def drop(self) -> None:
+        """Remove the nodes' PostgreSQL databases (agents stopped)."""
+        for node in self.nodes.values():
+            node.stop()
 
     def start(self) -> None:
         self.agents = {name: Agent(name, node.env, node.dir / "agent.log")

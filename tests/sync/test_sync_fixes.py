@@ -156,3 +156,38 @@ def test_a_late_request_does_not_make_the_parent_forget_what_its_child_holds(cas
     scope.outgoing(peer, before, 1000)  # the late request, its answer lost
     sent, _, _, gone = scope.outgoing(peer, taken, 1000)
     assert _told_gone(case, sent, gone)
+
+
+def _parent(organisations):
+    from yiri.sync.models import Peer, PeerRole
+
+    return Peer.objects.create(node_id="parent-node", role=PeerRole.PARENT, secret="s" * 64,
+                               organisations=organisations, url="http://127.0.0.1:9")
+
+
+def test_a_case_is_kept_until_the_parent_says_it_left(cast):
+    # A case entered an office's scope through a referral written after the operation the
+    # parent met first: the entry carried the case without that referral, the office
+    # judged it outside its scope and purged it, then got the referral, its share and its
+    # notifications for a case it no longer had (a foreign key error at commit, the sync
+    # stuck). What leaves the office's scope is the parent's word (``gone``).
+    from yiri.cases.models import Case
+    from yiri.sync import scope
+    from yiri.sync.transport import take_response
+
+    peer = _parent(["ACE"])
+    case_id, share_id = uuid.uuid4(), uuid.uuid4()
+    case = _remote(1, "case", case_id, {
+        "@short_id": "BTA01-00009", "@owning_agency": str(cast.bta.pk),
+        "@owner": str(cast.provider.pk), "@status": "open", "sex": "female", "age": 9})
+    case["t"] = "case"
+    take_response(peer, {"v": 1, "ack": 0, "ops": [case], "upto": 10})
+    assert Case.objects.filter(pk=case_id).exists()
+    share = _remote(2, "record_share", share_id, {
+        "record_type": "case", "record_id": str(case_id), "kind": "referral",
+        "agency": str(cast.ace.pk), "active": True}, record=case_id)
+    take_response(peer, {"v": 1, "ack": 0, "ops": [share], "upto": 11})
+    assert scope.records_in_scope([("case", case_id)], scope.local_scope()) == {case_id}
+    take_response(peer, {"v": 1, "ack": 0, "ops": [], "upto": 11,
+                         "gone": [["case", str(case_id)]]})
+    assert not Case.objects.filter(pk=case_id).exists()

@@ -1,7 +1,8 @@
 """Synchronisation under random work and a bad network (hypothesis state machine).
 
-Four real nodes, each its own process and SQLite database (``tests/sync/agent.py``):
-national ``nat`` ← relay ``rel`` (ACE, BTA) ← offices ``ofa`` (ACE) and ``ofb`` (BTA).
+Four real nodes, each its own process and database (``tests/sync/agent.py``; SQLite, the
+national node and the relay on PostgreSQL in the PostgreSQL run): national ``nat`` ←
+relay ``rel`` (ACE, BTA) ← offices ``ofa`` (ACE) and ``ofb`` (BTA).
 People on every node create cases, edit fields, add, edit and delete rows of the
 services subform, delete cases, refer and transfer cases between ACE, BTA and TGO (so
 cases enter and leave the offices' and the relay's scopes) and answer, complete or
@@ -61,13 +62,10 @@ _root: Path | None = None
 _count = 0
 
 
-@pytest.fixture(scope="module")
-def network_template(tmp_path_factory):
+def seeded_network(root: Path) -> Network:
     """The four nodes with a few cases everywhere (one referred from ACE to BTA, one of
-    TGO's on the national node only), prepared once."""
-    global _template, _root
-    _root = tmp_path_factory.mktemp("sync-props")
-    net = Network.prepare(_root / "template")
+    TGO's on the national node only)."""
+    net = Network.prepare(root)
     net.start()
     try:
         a = net.agents
@@ -82,9 +80,20 @@ def network_template(tmp_path_factory):
                       {r["id"] for r in national["referrals"]})
     finally:
         net.stop()
-    _template = net
-    yield net
-    _template = None
+    return net
+
+
+@pytest.fixture(scope="module")
+def network_template(tmp_path_factory):
+    """The seeded network, prepared once; each example runs on a copy."""
+    global _template, _root
+    _root = tmp_path_factory.mktemp("sync-props")
+    _template = seeded_network(_root / "template")
+    try:
+        yield _template
+    finally:
+        _template.drop()
+        _template = None
 
 
 class SyncNetwork(RuleBasedStateMachine):
@@ -235,6 +244,7 @@ class SyncNetwork(RuleBasedStateMachine):
                 self.check()
         finally:
             self.net.stop()
+            self.net.drop()
             shutil.rmtree(self.net.root, ignore_errors=True)
 
     def heal(self) -> None:
@@ -254,9 +264,10 @@ class SyncNetwork(RuleBasedStateMachine):
             theirs = self.agents[parent].call("digest", organisations=SCOPES[child])
             if mine["digest"] != theirs["digest"]:
                 raise AssertionError(f"{child} and {parent} differ:\n" + self._diff(child, parent))
-        nat = self.agents["nat"].call("digest", organisations=SCOPES["ofa"])
-        if nat["digest"] != self.agents["ofa"].call("digest")["digest"]:
-            raise AssertionError("ofa and nat differ:\n" + self._diff("ofa", "nat"))
+        for office in ("ofa", "ofb"):
+            nat = self.agents["nat"].call("digest", organisations=SCOPES[office])
+            if nat["digest"] != self.agents[office].call("digest")["digest"]:
+                raise AssertionError(f"{office} and nat differ:\n" + self._diff(office, "nat"))
         # No node holds a record outside its scope.
         for n in NODES:
             outside = [r["short_id"] for r in states[n]["records"] if not r["in_scope"]]

@@ -226,18 +226,23 @@ def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK) -> tuple[dict, int, b
 def take_response(peer: Peer, data: dict) -> tuple[int, int]:
     """The child's half after an exchange: apply the parent's chunk, purge what left this
     node's scope and move the cursors. Returns (the parent's acknowledgement, how many
-    operations came down)."""
+    operations came down).
+
+    What left is the parent's word (``gone``), never this node's reading of a chunk: a
+    record's operations arrive in the parent's order, and a record may come in before the
+    write that brings it into this node's scope (its entry is sent from the first
+    operation the parent meets); purged then, the operations that follow would land on
+    a record this node no longer holds."""
     ack = data.get("ack", 0)
     try:
         pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
     except BadOperation as exc:
         raise SyncError(f"Opération reçue refusée : {exc}.") from exc
     with transaction.atomic():
-        report = apply_operations(pulled, received_from=peer.node_id)
+        apply_operations(pulled, received_from=peer.node_id)
         Peer.objects.filter(pk=peer.pk).update(
             sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
             last_contact=timezone.now(), last_error="")
-        scope.purge_out_of_scope(report.records)
         scope.purge_gone(data.get("gone") or [])
     scope.forwarded(ack)
     return ack, len(pulled)
