@@ -118,9 +118,9 @@ def _redacted(op: Operation, orgs: set | None) -> dict:
 
 
 def confirm_holdings(peer: Peer, cursor: int) -> None:
-    """The peer asks from ``cursor``: what was sent after it never arrived (the answer was
-    lost), what left before it is confirmed gone."""
-    Holding.objects.filter(peer=peer, since__gt=cursor).delete()
+    """The peer asks from ``cursor``: what left before it is confirmed gone. A record sent
+    after it stays held: its answer may have been lost (``outgoing`` sends it again), or
+    this is a late request and the peer holds it (it must hear when the record leaves)."""
     Holding.objects.filter(peer=peer, left__isnull=False, left__lte=cursor).delete()
 
 
@@ -150,6 +150,7 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
     out: list[dict] = []
     upto = after
     block = max(limit, 100)
+    entered: set = set()  # records whose whole history this answer carries
     while len(out) < limit:
         ops = list(Operation.objects.filter(seq__gt=upto).order_by("seq")[:block])
         if not ops:
@@ -172,11 +173,14 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
                 continue
             held = holdings.get(op.record_id)
             if op.record_id in inside:
-                if held is None or held.left is not None:
-                    # Entering the child's scope: the record's whole state, in order (the
-                    # child may have purged even what it wrote itself).
+                unconfirmed = held is not None and held.since > after and op.record_id not in entered
+                if held is None or held.left is not None or unconfirmed:
+                    # Entering the child's scope (or an entry the child has not confirmed):
+                    # the record's whole state, in order (the child may have purged even
+                    # what it wrote itself).
                     out.extend(to_wire(h) for h in Operation.objects.filter(
                         record_id=op.record_id, seq__lte=op.seq).order_by("seq"))
+                    entered.add(op.record_id)
                     Holding.objects.filter(peer=peer, entity_id=op.record_id).delete()
                     holdings[op.record_id] = Holding.objects.create(
                         peer=peer, entity_id=op.record_id, since=op.seq)
@@ -184,9 +188,10 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
                     out.append(to_wire(op))
             elif held is not None:
                 # Out of the child's scope now: it purges the record. Confirmed (and the
-                # holding dropped) once its cursor passes this operation.
+                # holding dropped) once its cursor passes the last operation of the record
+                # met here (an answer to a late request may start before the child's cursor).
                 gone[op.record_id] = [op.record_type, str(op.record_id)]
-                if held.left is None:
+                if held.left is None or held.left < op.seq:
                     held.left = op.seq
                     held.save(update_fields=["left"])
         if len(ops) < block:

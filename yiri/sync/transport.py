@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import time
@@ -195,6 +196,11 @@ def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             answer = resp.read(MAX_BODY + 1)
             signature = resp.headers.get("X-Yiri-Signature", "")
+            length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and len(answer) < int(length):
+            # The line closed in the middle of the answer: tried again, not taken for a
+            # forged answer.
+            raise http.client.IncompleteRead(answer, int(length) - len(answer))
     except urllib.error.HTTPError as exc:
         detail = exc.read(4096)
         try:
@@ -202,7 +208,7 @@ def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
         except ValueError:
             message = ""
         raise SyncError(message or f"Le nœud parent a répondu {exc.code}.") from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
         raise SyncError(f"Connexion au nœud parent impossible ({exc.__class__.__name__}) : "
                         "nouvel essai plus tard.") from exc
     if not hmac.compare_digest(_sign(peer.secret, "RESPONSE", nonce, _body_hash(answer)), signature):
@@ -214,6 +220,45 @@ def response_signature(secret: str, nonce: str, body: bytes) -> str:
     return _sign(secret, "RESPONSE", nonce, _body_hash(body))
 
 
+def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK) -> tuple[dict, int, bool]:
+    """The child's half before an exchange: the request for its parent ``peer`` (its
+    cursor and the next chunk of its operations). Returns (payload, the arrival number the
+    pushed chunk covers, whether more operations wait to be pushed)."""
+    ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
+    payload = {"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
+               "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}}
+    return payload, push_upto, push_more
+
+
+def take_response(peer: Peer, data: dict) -> tuple[int, int]:
+    """The child's half after an exchange: apply the parent's chunk, purge what left this
+    node's scope and move the cursors. Returns (the parent's acknowledgement, how many
+    operations came down).
+
+    What left is the parent's word (``gone``), never this node's reading of a chunk: a
+    record's operations arrive in the parent's order, and a record may come in before the
+    write that brings it into this node's scope (its entry is sent from the first
+    operation the parent meets); purged then, the operations that follow would land on
+    a record this node no longer holds."""
+    ack = data.get("ack", 0)
+    try:
+        pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
+    except BadOperation as exc:
+        raise SyncError(f"Opération reçue refusée : {exc}.") from exc
+    try:
+        with transaction.atomic():
+            apply_operations(pulled, received_from=peer.node_id)
+            Peer.objects.filter(pk=peer.pk).update(
+                sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
+                last_contact=timezone.now(), last_error="")
+            scope.purge_gone(data.get("gone") or [])
+    except (BadOperation, IntegrityError) as exc:
+        raise SyncError(f"Opération reçue refusée : {exc}. Rien de ce lot n'a été "
+                        "enregistré.") from exc
+    scope.forwarded(ack)
+    return ack, len(pulled)
+
+
 def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
               retries: int = 5, backoff: float = 1.0,
               progress: Callable[[Progress], None] | None = None) -> Progress:
@@ -223,9 +268,9 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
     while True:
         peer.refresh_from_db()
-        ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
-        body = pack({"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
-                     "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}})
+        payload, push_upto, push_more = client_request(peer, chunk)
+        pushed = len(payload["push"]["ops"])
+        body = pack(payload)
         answer = None
         for attempt in range(retries + 1):
             try:
@@ -241,20 +286,9 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         state.exchanges += 1
         state.bytes_out += len(body)
         state.bytes_in += len(answer)
-        ack = data.get("ack", 0)
-        try:
-            pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
-        except BadOperation as exc:
-            raise SyncError(f"Opération reçue refusée : {exc}.") from exc
-        try:
-            with transaction.atomic():
-                _take(peer, data, pulled)
-        except (BadOperation, IntegrityError) as exc:
-            raise SyncError(f"Opération reçue refusée : {exc}. Rien de ce lot n'a été "
-                            "enregistré.") from exc
-        scope.forwarded(ack)
-        state.sent += len(ops) if ack >= push_upto else 0
-        state.received += len(pulled)
+        ack, received = take_response(peer, data)
+        state.sent += pushed if ack >= push_upto else 0
+        state.received += received
         state.to_receive = state.received + int(data.get("left") or 0)
         if progress:
             progress(state)
@@ -263,14 +297,3 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         if ack < push_upto and not data.get("more") and ack == peer.sent_upto:
             raise SyncError("Le nœud parent n'accepte pas la suite des envois : "
                             "vérifiez son journal.")
-
-
-def _take(peer: Peer, data: dict, pulled: list) -> None:
-    """Apply a chunk pulled from the parent, move the cursors, purge what left this node's
-    scope (call inside one transaction)."""
-    report = apply_operations(pulled, received_from=peer.node_id)
-    Peer.objects.filter(pk=peer.pk).update(
-        sent_upto=data.get("ack", 0), received_upto=max(data.get("upto", 0), peer.received_upto),
-        last_contact=timezone.now(), last_error="")
-    scope.purge_out_of_scope(report.records)
-    scope.purge_gone(data.get("gone") or [])
