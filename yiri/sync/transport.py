@@ -151,9 +151,9 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
                 scope.purge_out_of_scope(report.records)
                 scope.child_holds(peer, report.records)
                 applied = report.applied
+                Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
         except BadOperation as exc:
             raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été enregistré.") from exc
-            Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
     peer.refresh_from_db()
     out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
     # The child's cursor is what it holds of this node's log: its ``sent_upto`` here, so the
