@@ -20,11 +20,13 @@ and a forged response is refused.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import scope
@@ -217,11 +219,16 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     if peer.role != PeerRole.PARENT:
         raise SyncError("Seul le nœud parent est appelé ; un nœud enfant appelle celui-ci.")
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
+    ahead: _Ahead | None = None
     while True:
         peer.refresh_from_db()
-        ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
+        ready = ahead.take(peer.sent_upto) if ahead else None
+        ops, push_upto, push_more, _ = ready or scope.outgoing(peer, peer.sent_upto, chunk)
         body = pack({"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
                      "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}})
+        # While the parent applies this chunk, the next one is read (used if the parent
+        # acknowledges this one whole, as it does unless something went wrong).
+        ahead = _Ahead(peer, push_upto, chunk) if push_more else None
         answer = None
         for attempt in range(retries + 1):
             try:
@@ -259,6 +266,32 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         if ack < push_upto and not data.get("more") and ack == peer.sent_upto:
             raise SyncError("Le nœud parent n'accepte pas la suite des envois : "
                             "vérifiez son journal.")
+
+
+class _Ahead:
+    """The chunk to push after ``after``, read in a thread of its own (with its own
+    database connection) while the parent works: the two nodes work at the same time.
+    Reading what to push to a parent writes nothing."""
+
+    def __init__(self, peer: Peer, after: int, chunk: int) -> None:
+        self.after = after
+        self.result: tuple | None = None
+        self.thread = threading.Thread(target=self._read, args=(copy.copy(peer), chunk),
+                                       daemon=True)
+        self.thread.start()
+
+    def _read(self, peer: Peer, chunk: int) -> None:
+        try:
+            self.result = scope.outgoing(peer, self.after, chunk)
+        except Exception:  # read again by the loop, where an error is reported
+            self.result = None
+        finally:
+            connection.close()
+
+    def take(self, after: int) -> tuple | None:
+        """The chunk read, if it starts where the parent's acknowledgement says."""
+        self.thread.join()
+        return self.result if after == self.after else None
 
 
 def _take(peer: Peer, data: dict, pulled: list) -> None:
