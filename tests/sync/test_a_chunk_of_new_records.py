@@ -1,6 +1,7 @@
 """A chunk that brings new records: they are written once the chunk is applied (with
 their search tokens), a later write in the same chunk and a record linked to them see
-them, and a record that cannot be stored refuses the chunk naming its operation.
+them, and a record that cannot be stored refuses the chunk naming its operation. On the
+wire, first writes travel without their empty old values and stamps and come back whole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from yiri.cases.columns import search_tokens
 from yiri.cases.models import Case, Incident, NameToken
 from yiri.formconfig.schema import get_schema
 from yiri.sync import clock
-from yiri.sync.apply import BadOperation, apply_operations, from_wire
+from yiri.sync.apply import BadOperation, apply_operations, from_wire, to_wire
+from yiri.sync.models import Operation
 
 ORIGIN = "bureau-fada"
 
@@ -67,3 +69,17 @@ def test_a_new_record_that_cannot_be_stored_refuses_the_chunk_naming_its_operati
                                                    "sex": ["female", None, None]})]
     with pytest.raises(BadOperation, match="n° 2 du nœud bureau-fada"):
         apply_operations([from_wire(o, received_from=ORIGIN) for o in ops], received_from=ORIGIN)
+
+
+def test_first_writes_travel_without_their_nulls_and_come_back_whole(cast):
+    case = make_case(cast.worker, services=[{"service_type": "health"}, {"service_type": "legal"}])
+    op = Operation.objects.filter(entity_id=case.pk).get()
+    sent = to_wire(op)
+    assert "x" not in sent  # a new case: nothing but first writes
+    assert sent["n"]["sex"] == "female" and len(sent["w"]["services"]) == 2
+    back = from_wire(sent, received_from="relais")
+    assert back.changes == op.changes and back.sealed_changes == op.sealed_changes
+    update = {"risk_level": ["high", None, None], "sex": ["male", "female", op.hlc]}
+    op.changes = update
+    assert to_wire(op)["x"] == {"sex": ["male", "female", op.hlc]}
+    assert from_wire(to_wire(op), received_from="relais").changes == update

@@ -59,11 +59,52 @@ def to_wire(op: Operation) -> dict:
         if op.record_id and op.record_id != op.entity_id:
             out["r"] = str(op.record_id)
     if op.changes:
-        out["x"] = op.changes
+        out.update(_packed(op.changes))
     if op.sealed_changes:
         out["s"] = op.sealed_changes
     if op.meta:
         out["m"] = op.meta
+    return out
+
+
+def _packed(changes: dict[str, list]) -> dict[str, dict]:
+    """``changes`` as they travel. A first write (no old value, no stamp replaced: every
+    field of a new case) goes without its two nulls, in ``n`` (``{path: value}``), or in
+    ``w`` for subform rows (``{subform: {row id: {field: value}}}``, each row id once);
+    the other changes stay in ``x`` (``{path: [new, old, replaced stamp]}``)."""
+    out: dict[str, dict] = {}
+    for path, change in changes.items():
+        new, old, replaced = change
+        if old is not None or replaced is not None:
+            out.setdefault("x", {})[path] = change
+            continue
+        parts = path.split("/")
+        if len(parts) == 3:
+            out.setdefault("w", {}).setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = new
+        else:
+            out.setdefault("n", {})[path] = new
+    return out
+
+
+def _unpacked(data: dict) -> dict[str, list]:
+    """The changes of an operation from their travelling form (``_packed``)."""
+    changes = data.get("x") or {}
+    fresh = data.get("n") or {}
+    rows = data.get("w") or {}
+    if not isinstance(changes, dict) or any(
+            not isinstance(v, list) or len(v) != 3 for v in changes.values()):
+        raise BadOperation("modifications illisibles")
+    if not isinstance(fresh, dict) or not isinstance(rows, dict) or any(
+            not isinstance(by_row, dict) or any(not isinstance(f, dict) for f in by_row.values())
+            for by_row in rows.values()):
+        raise BadOperation("modifications illisibles")
+    out = dict(changes)
+    for path, value in fresh.items():
+        out[path] = [value, None, None]
+    for code, by_row in rows.items():
+        for row_id, fields in by_row.items():
+            for name, value in fields.items():
+                out[f"{code}/{row_id}/{name}"] = [value, None, None]
     return out
 
 
@@ -88,10 +129,7 @@ def from_wire(data: Any, *, received_from: str) -> Operation:
         raise BadOperation("nœud d'origine invalide")
     if entity not in entity_models() or counter <= 0 or stamp <= 0:
         raise BadOperation(f"opération invalide ({entity!r}, n° {counter})")
-    changes = data.get("x") or {}
-    if not isinstance(changes, dict) or any(
-            not isinstance(v, list) or len(v) != 3 for v in changes.values()):
-        raise BadOperation("modifications illisibles")
+    changes = _unpacked(data)
     record_type = data.get("t") or ""
     record_id = data.get("r") or (str(entity_id) if record_type else None)
     try:
