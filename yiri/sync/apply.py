@@ -26,7 +26,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from . import clock as node_clock
@@ -59,11 +59,52 @@ def to_wire(op: Operation) -> dict:
         if op.record_id and op.record_id != op.entity_id:
             out["r"] = str(op.record_id)
     if op.changes:
-        out["x"] = op.changes
+        out.update(_packed(op.changes))
     if op.sealed_changes:
         out["s"] = op.sealed_changes
     if op.meta:
         out["m"] = op.meta
+    return out
+
+
+def _packed(changes: dict[str, list]) -> dict[str, dict]:
+    """``changes`` as they travel. A first write (no old value, no stamp replaced: every
+    field of a new case) goes without its two nulls, in ``n`` (``{path: value}``), or in
+    ``w`` for subform rows (``{subform: {row id: {field: value}}}``, each row id once);
+    the other changes stay in ``x`` (``{path: [new, old, replaced stamp]}``)."""
+    out: dict[str, dict] = {}
+    for path, change in changes.items():
+        new, old, replaced = change
+        if old is not None or replaced is not None:
+            out.setdefault("x", {})[path] = change
+            continue
+        parts = path.split("/")
+        if len(parts) == 3:
+            out.setdefault("w", {}).setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = new
+        else:
+            out.setdefault("n", {})[path] = new
+    return out
+
+
+def _unpacked(data: dict) -> dict[str, list]:
+    """The changes of an operation from their travelling form (``_packed``)."""
+    changes = data.get("x") or {}
+    fresh = data.get("n") or {}
+    rows = data.get("w") or {}
+    if not isinstance(changes, dict) or any(
+            not isinstance(v, list) or len(v) != 3 for v in changes.values()):
+        raise BadOperation("modifications illisibles")
+    if not isinstance(fresh, dict) or not isinstance(rows, dict) or any(
+            not isinstance(by_row, dict) or any(not isinstance(f, dict) for f in by_row.values())
+            for by_row in rows.values()):
+        raise BadOperation("modifications illisibles")
+    out = dict(changes)
+    for path, value in fresh.items():
+        out[path] = [value, None, None]
+    for code, by_row in rows.items():
+        for row_id, fields in by_row.items():
+            for name, value in fields.items():
+                out[f"{code}/{row_id}/{name}"] = [value, None, None]
     return out
 
 
@@ -88,10 +129,7 @@ def from_wire(data: Any, *, received_from: str) -> Operation:
         raise BadOperation("nœud d'origine invalide")
     if entity not in entity_models() or counter <= 0 or stamp <= 0:
         raise BadOperation(f"opération invalide ({entity!r}, n° {counter})")
-    changes = data.get("x") or {}
-    if not isinstance(changes, dict) or any(
-            not isinstance(v, list) or len(v) != 3 for v in changes.values()):
-        raise BadOperation("modifications illisibles")
+    changes = _unpacked(data)
     record_type = data.get("t") or ""
     record_id = data.get("r") or (str(entity_id) if record_type else None)
     try:
@@ -349,7 +387,15 @@ def _apply_record(op: Operation, model) -> bool:
     from yiri.formconfig.schema import get_schema
 
     schema = get_schema(op.entity)
-    record = model._base_manager.filter(pk=op.entity_id).first()
+    batch: _Batch | None = getattr(_CURRENT, "batch", None)
+    unsaved = batch is not None and op.entity_id in batch.unsaved
+    if unsaved:
+        record = batch.unsaved[op.entity_id][0]  # created earlier in this batch
+    elif batch is not None and op.entity_id in batch.absent:
+        record = None  # not held when the batch began, not created since: no query
+        batch.absent.discard(op.entity_id)
+    else:
+        record = model._base_manager.filter(pk=op.entity_id).first()
     created = record is None
     if created:
         record = model(id=op.entity_id, origin_node=op.origin_node, short_id=f"~{op.entity_id.hex[:20]}",
@@ -378,12 +424,24 @@ def _apply_record(op: Operation, model) -> bool:
     record.field_clock = clock.encoded()
     answers = _unflatten(schema, flat, before, clock, (op.meta or {}).get("order") or {})
     identity.write_answers(record, schema, answers)
-    derive_columns(record, answers)
+    if batch is not None:
+        derive_columns(record, answers, batch.locations)
+        for code in [c for c, loc in batch.locations.items() if loc is None]:
+            del batch.locations[code]  # a place unknown now may arrive later in the batch
+    else:
+        derive_columns(record, answers)
     record.updated_at = timezone.now()
     record.version += 1
-    with applying():
-        record.save(force_insert=created)
-    _store_tokens(record, search_tokens(schema, answers))
+    if batch is not None and (created or unsaved):
+        # Inserted with the batch's other new records (``_Batch.finish``).
+        batch.unsaved.setdefault(record.pk, (record, op))
+    else:
+        with applying():
+            record.save(force_insert=created)
+    if batch is not None:
+        batch.keep_tokens(record, search_tokens(schema, answers), created)
+    else:
+        _store_tokens(record, search_tokens(schema, answers))
     return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
 
 
@@ -391,9 +449,13 @@ def _set_meta(record, name: str, value: Any) -> None:
     f = record._meta.get_field(name)  # the column or its attname ("owner_id")
     if f.is_relation:
         target = f.related_model
-        if value is not None and not target._base_manager.filter(pk=value).exists():
-            # A linked row this node does not hold (a case outside its scope): no link.
-            value = None
+        batch: _Batch | None = getattr(_CURRENT, "batch", None)
+        if value is not None and not (batch is not None and batch.holds(target, value)):
+            if not target._base_manager.filter(pk=value).exists():
+                # A linked row this node does not hold (a case outside its scope): no link.
+                value = None
+            elif batch is not None:
+                batch.present.add((target, value))  # rows are not deleted while applying
         setattr(record, f.attname, value)
         return
     if name == "deleted_at" and value:
@@ -445,22 +507,48 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
                 record_id__in={op.record_id for op in fresh if op.record_id})
                 .values_list("record_id", flat=True)),
             disputed=set(Conflict.objects.filter(entity_id__in=ids, resolved=False)
-                         .values_list("entity_id", flat=True)))
+                         .values_list("entity_id", flat=True)),
+            absent=_absent_records(fresh))
         for op in fresh:
             try:
                 with transaction.atomic():
                     apply_one(op, store=False, batch=batch)
-            except (ValueError, TypeError, KeyError, AttributeError, ValidationError,
-                    IntegrityError) as exc:
+            except _UNAPPLICABLE as exc:
                 # Nothing of the chunk is kept (the caller's transaction rolls back): the
                 # sender is told which operation and why, and sends it again once mended.
-                raise BadOperation(
-                    f"l'opération n° {op.counter} du nœud {op.origin_node} ({op.entity}) ne "
-                    f"peut pas être appliquée : {exc.__class__.__name__}") from exc
+                raise _refusal(op, exc) from exc
             if op.record_id:
                 report.records.add((op.record_type, op.record_id))
+        batch.finish()
         report.applied = len(fresh)
     return report
+
+
+_UNAPPLICABLE = (ValueError, TypeError, KeyError, AttributeError, ValidationError, IntegrityError)
+
+
+def _refusal(op: Operation, exc: Exception) -> BadOperation:
+    return BadOperation(f"l'opération n° {op.counter} du nœud {op.origin_node} ({op.entity}) "
+                        f"ne peut pas être appliquée : {exc.__class__.__name__}")
+
+
+def _absent_records(ops: list[Operation]) -> set:
+    """The records the operations write that this node does not hold (one query a type)."""
+    from yiri.cases.models import RECORD_MODELS
+
+    by_type: dict[str, set] = {}
+    for op in ops:
+        if op.entity in RECORD_MODELS:
+            by_type.setdefault(op.entity, set()).add(op.entity_id)
+    absent: set = set()
+    for entity, ids in by_type.items():
+        held: set = set()
+        pending = list(ids)
+        for start in range(0, len(pending), 500):
+            held |= set(RECORD_MODELS[entity]._base_manager.filter(
+                pk__in=pending[start:start + 500]).values_list("pk", flat=True))
+        absent |= ids - held
+    return absent
 
 
 @dataclass
@@ -469,6 +557,70 @@ class _Batch:
 
     purged: set = field(default_factory=set)  # records purged here whose operations wait
     disputed: set = field(default_factory=set)  # entities with open conflicts
+    absent: set = field(default_factory=set)  # records not held here, not created yet
+    present: set = field(default_factory=set)  # (model, pk) of linked rows seen to exist
+    locations: dict = field(default_factory=dict)  # place code -> Location (derive_columns)
+    # Records created by the batch are inserted at once when it ends (linked rows point to
+    # them through deferred foreign keys), with their search tokens, a local index nothing
+    # reads while applying.
+    unsaved: dict = field(default_factory=dict)  # record pk -> (record, operation creating it)
+    tokens: dict = field(default_factory=dict)  # record pk -> (record, tokens, created)
+
+    def holds(self, model, pk) -> bool:
+        """Whether a linked row is known to exist (rows are not deleted while applying)."""
+        if (model, pk) in self.present:
+            return True
+        try:
+            key = uuid.UUID(str(pk))
+        except ValueError:
+            return False
+        return key in self.unsaved and isinstance(self.unsaved[key][0], model)
+
+    def finish(self) -> None:
+        """Insert the records the batch created, then their search tokens."""
+        by_model: dict[type, list] = {}
+        for record, op in self.unsaved.values():
+            by_model.setdefault(type(record), []).append((record, op))
+        with applying():
+            for model, pairs in by_model.items():
+                try:
+                    with transaction.atomic():
+                        model._base_manager.bulk_create([r for r, _ in pairs], batch_size=500)
+                except _UNAPPLICABLE:
+                    for record, op in pairs:  # the record refused names its operation
+                        try:
+                            with transaction.atomic():
+                                record.save(force_insert=True)
+                        except _UNAPPLICABLE as exc:
+                            raise _refusal(op, exc) from exc
+                    raise
+        self.unsaved.clear()
+        self.store_tokens()
+
+    def keep_tokens(self, record, tokens: set[str], created: bool) -> None:
+        earlier = self.tokens.get(record.pk)
+        self.tokens[record.pk] = (record, tokens, created or bool(earlier and earlier[2]))
+
+    def store_tokens(self) -> None:
+        from yiri.cases.models import NameToken
+
+        if not self.tokens:
+            return
+        known = [pk for pk, (_, _, created) in self.tokens.items() if not created]
+        for start in range(0, len(known), 500):
+            NameToken.objects.filter(record_id__in=known[start:start + 500]).delete()
+        # Thousands of three-column rows: one prepared statement run for each, without a
+        # model object each (bulk_create's cost per row is most of the batch's).
+        column = NameToken._meta.get_field("record_id")
+        rows = [(record.RECORD_TYPE, column.get_db_prep_value(record.pk, connection), t)
+                for record, tokens, _ in self.tokens.values() for t in sorted(tokens)]
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(NameToken._meta.get_field(n).column)
+                          for n in ("record_type", "record_id", "token"))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {quote(NameToken._meta.db_table)} ({names}) "
+                               "VALUES (%s, %s, %s)", rows)
+        self.tokens.clear()
 
 
 def apply_one(op: Operation, *, store: bool = True, batch: _Batch | None = None) -> None:
@@ -479,20 +631,28 @@ def apply_one(op: Operation, *, store: bool = True, batch: _Batch | None = None)
                 op.save(force_insert=True)
         except IntegrityError:
             return  # held already (raced with another exchange)
+    alone = batch is None
     if batch is None:
         batch = _Batch(purged=set(PendingPurge.objects.filter(record_id=op.record_id)
                                   .values_list("record_id", flat=True)) if op.record_id else set(),
                        disputed={op.entity_id})
     if op.record_id and op.record_id in batch.purged:
         batch.purged.discard(op.record_id)
+        batch.absent.discard(op.record_id)  # rebuilt now
         rebuild(op.record_type, op.record_id)
         return
     model = entity_models()[op.entity]
+    if op.entity == "location":
+        batch.locations.clear()
     _CURRENT.disputed = op.entity_id in batch.disputed
+    _CURRENT.batch = batch
     try:
         created = (_apply_record if is_record_entity(op.entity) else _apply_row)(op, model)
     finally:
         _CURRENT.disputed = True
+        _CURRENT.batch = None
+    if alone:
+        batch.finish()
     if created:
         batch.disputed.add(op.entity_id)
     if op.meta and op.meta.get("resolves"):

@@ -152,7 +152,7 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
     block = max(limit, 100)
     entered: set = set()  # records whose whole history this answer carries
     while len(out) < limit:
-        ops = list(Operation.objects.filter(seq__gt=upto).order_by("seq")[:block])
+        ops = _block(peer, upto, block)
         if not ops:
             break
         records = {(o.record_type, o.record_id) for o in ops if o.record_id}
@@ -198,6 +198,18 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
             break
     more = Operation.objects.filter(seq__gt=upto).exists()
     return out, upto, more, list(gone.values())
+
+
+def _block(peer: Peer, after: int, size: int) -> list[Operation]:
+    """The next ``size`` operations after ``after``, in order; those that came from
+    ``peer`` (never sent back to it) without their changes, which are not read."""
+    light = list(Operation.objects.filter(seq__gt=after).order_by("seq")
+                 .defer("changes", "sealed_changes", "meta")[:size])
+    if not light:
+        return light
+    full = {op.seq: op for op in Operation.objects.filter(seq__gt=after, seq__lte=light[-1].seq)
+            .exclude(origin_node=peer.node_id).exclude(received_from=peer.node_id)}
+    return [full.get(op.seq, op) for op in light]
 
 
 def pending_count(peer: Peer, after: int) -> int:

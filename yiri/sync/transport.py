@@ -20,6 +20,7 @@ and a forged response is refused.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import hmac
@@ -56,7 +57,8 @@ def _sign(secret: str, *parts: str | bytes) -> str:
     for p in parts:
         mac.update(p if isinstance(p, bytes) else p.encode())
         mac.update(b"\n")
-    return mac.hexdigest()
+    # base64url rather than hex: 43 characters, not 64, in every request and answer.
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def _body_hash(body: bytes) -> str:
@@ -165,9 +167,12 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
     # status page can count what waits for it.
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="",
                                            sent_upto=cursor)
-    return {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
-            "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
-            "left": scope.pending_count(peer, out_upto) if more else 0}
+    answer = {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
+              "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
+              "left": scope.pending_count(peer, out_upto) if more else 0}
+    # Nothing, false and zero go unsaid (the child reads them so): a sync with nothing to
+    # do stays under a kilobyte with its HTTP headers.
+    return {k: v for k, v in answer.items() if v or k in ("v", "ack", "ops", "upto")}
 
 
 # ----------------------------------------------------------------------- client
@@ -185,11 +190,11 @@ class Progress:
 
 
 def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
-    stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    stamp, nonce = str(int(time.time())), secrets.token_urlsafe(16)
     req = urllib.request.Request(
         peer.url.rstrip("/") + PATH, data=body, method="POST",
         headers={"Content-Type": "application/json", "Content-Encoding": "gzip",
-                 "X-Yiri-Node": settings.YIRI_NODE_ID, "X-Yiri-Time": stamp,
+                 "User-Agent": "Yiri", "X-Yiri-Node": settings.YIRI_NODE_ID, "X-Yiri-Time": stamp,
                  "X-Yiri-Nonce": nonce,
                  "X-Yiri-Signature": _sign(peer.secret, "POST", PATH, stamp, nonce, _body_hash(body))})
     try:
