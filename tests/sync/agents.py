@@ -167,6 +167,6 @@ class Network:
             response = p.call("serve", child=c.node_id, payload=request["payload"])["response"]
             taken = c.call("take", response=response)
             moved += request["pushed"] + taken["received"]
-            if not request["push_more"] and not response["more"]:
+            if not request["push_more"] and not response.get("more"):
                 return moved
         raise AgentError(f"{child} → {parent}: still exchanging after {max_exchanges} exchanges")

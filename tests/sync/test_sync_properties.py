@@ -182,7 +182,7 @@ class SyncNetwork(RuleBasedStateMachine):
             request = self.agents[child].call("request", limit=limit)
             response = self._serve(link, request["payload"])
             self.agents[child].call("take", response=response)
-            if not request["push_more"] and not response["more"]:
+            if not request["push_more"] and not response.get("more"):
                 break
 
     @rule(link=st.sampled_from(LINKS), limit=st.sampled_from([1, 3, 500]))
