@@ -49,6 +49,9 @@ as accepted.
   on A and pulled by B;
 * ``edit_one_field``: one field of one case both nodes hold changed on B (``save()``):
   bytes of the sync and over a no-op sync (Morango sends the whole record again);
+* ``week`` (with ``--week-edits-file``, as ``bench/bench_sync.py`` passes it): the
+  one-field edits the file lists (500, five on each of 100 cases) made on B, then one
+  sync: its bytes;
 * ``transfer``: for each N, two new nodes, N cases created on B (``push``: they travel
   B to A) or on A (``pull``: A to B), then one sync: seconds (inside the client, and of
   the client process), peak memory (VmHWM) of the client process and of A's server
@@ -410,6 +413,11 @@ def small_figures(args, python: Path) -> dict:
         out["edit_one_field"] = {"sync": _brief(synced),
                                  "over_noop": synced["wire"]["bytes"] - noop_bytes,
                                  "pushed": synced["pushed"], "arrived": seen == edit["value"]}
+        if args.week_edits_file:
+            log("a week of edits")
+            made = pair.b.manage("peer_edit", "--edits-file", str(args.week_edits_file))
+            synced = pair.sync()
+            out["week"] = {**made, "sync": _brief(synced), "pushed": synced["pushed"]}
         out["store_serialized_bytes_mean"] = round(pair.a.query(
             "SELECT avg(length(serialized)) FROM morango_store WHERE model_name = 'benchcase'")[0])
     finally:
@@ -454,6 +462,7 @@ def summary(result: dict) -> dict:
             "edit_one_field_bytes": result["edit_one_field"]["sync"]["bytes"],
             "edit_one_field_bytes_over_noop": result["edit_one_field"]["over_noop"],
             "noop_sync_bytes": result["noop_sync"]["bytes"],
+            "week_edits_bytes": result["week"]["sync"]["bytes"] if "week" in result else None,
             "noop_sync_requests": result["noop_sync"]["requests"],
             "noop_sync_seconds": statistics.median(r["seconds"] for r in result["noop_sync"]["runs"]),
         })
@@ -477,6 +486,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--payload-file", type=Path,
                         help="JSON list of answer dicts to use instead of the peer's generator")
+    parser.add_argument("--week-edits-file", type=Path,
+                        help="JSON list of [k, field, choices]: one-field edits synced at once")
     parser.add_argument("--data-dir", type=Path, default=default_dir)
     parser.add_argument("--venv", type=Path, help="default: <data-dir>/morango-venv")
     parser.add_argument("--no-gzip-responses", action="store_true",
@@ -493,6 +504,8 @@ def main() -> None:
         parser.error("--venv must be outside the repository")
     if args.payload_file:
         args.payload_file = args.payload_file.resolve()
+    if args.week_edits_file:
+        args.week_edits_file = args.week_edits_file.resolve()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.with_100k and 100000 not in sizes:
         sizes.append(100000)
