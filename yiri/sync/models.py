@@ -292,6 +292,10 @@ class Peer(models.Model):
     code = models.CharField(_("code"), max_length=12, blank=True)
     url = models.URLField(_("adresse"), blank=True)
     secret = models.CharField(max_length=128, editable=False)
+    # The peer's public keys (base64url, ``sync/identity.py``): its Ed25519 key checks what it
+    # signs, its X25519 key is what this node encrypts to.
+    sign_key = models.CharField(_("clé de signature"), max_length=64, blank=True, default="")
+    box_key = models.CharField(_("clé de chiffrement"), max_length=64, blank=True, default="")
     organisations = models.JSONField(_("organisations"), default=list, blank=True)
     # What travelled: the highest seq of this node's log the peer acknowledged, and the
     # highest seq of the peer's log this node holds.
