@@ -11,6 +11,7 @@ Environment:
     YIRI_NODE_ID      overrides the generated node id
     YIRI_NODE_CODE    short prefix of this node's human-readable record ids
     YIRI_SYNC_MAX_CLOCK_AHEAD  seconds a remote change may be dated ahead (default 86400)
+    YIRI_SYNC_FORWARD 0 to stop a relay passing on at once what its children push (default 1)
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
@@ -51,6 +52,8 @@ YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or generated_file(
 YIRI_NODE_CODE = os.environ.get("YIRI_NODE_CODE") or YIRI_NODE_ID.replace("-", "")[:5].upper()
 # Operations from another node dated further ahead than this (seconds) are quarantined.
 YIRI_SYNC_MAX_CLOCK_AHEAD = int(os.environ.get("YIRI_SYNC_MAX_CLOCK_AHEAD", str(24 * 3600)))
+# A node with a parent passes on at once what its children push (``sync.runs.forward``).
+YIRI_SYNC_FORWARD = os.environ.get("YIRI_SYNC_FORWARD", "1") != "0"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -76,6 +76,9 @@ class Node:
             "YIRI_NODE_ID": self.node_id, "YIRI_NODE_KIND": kind,
             "YIRI_NODE_CODE": name[:3].upper(), "YIRI_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
+            # The tests say when each node syncs; test_a_relay_forwards_at_once.py turns
+            # the relay's forwarding (on in a real network) back on.
+            "YIRI_SYNC_FORWARD": "0",
         })
         env.pop("DATABASE_URL", None)
         base = postgres_url()

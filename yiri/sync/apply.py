@@ -500,7 +500,7 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
             op.seq = seq
             op.received_from = received_from
         node_clock.observe(max(op.hlc for op in fresh))
-        Operation.objects.bulk_create(fresh)
+        insert_rows(Operation, fresh)
         ids = {op.entity_id for op in fresh}
         batch = _Batch(
             purged=set(PendingPurge.objects.filter(
@@ -510,9 +510,10 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
                          .values_list("entity_id", flat=True)),
             absent=_absent_records(fresh))
         for op in fresh:
+            # No savepoint per operation: a failure refuses the whole chunk (the caller's
+            # transaction rolls back), so there is nothing to keep of the others.
             try:
-                with transaction.atomic():
-                    apply_one(op, store=False, batch=batch)
+                apply_one(op, store=False, batch=batch)
             except _UNAPPLICABLE as exc:
                 # Nothing of the chunk is kept (the caller's transaction rolls back): the
                 # sender is told which operation and why, and sends it again once mended.
@@ -525,6 +526,28 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
 
 
 _UNAPPLICABLE = (ValueError, TypeError, KeyError, AttributeError, ValidationError, IntegrityError)
+
+
+def insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Insert new rows of ``model`` (primary keys set) in one prepared statement run for
+    each row: what ``bulk_create`` does, without the cost of building a statement of many
+    rows out of query expressions (about half the time of applying a chunk of new cases).
+    Values go through the fields' own ``pre_save`` and ``get_db_prep_save``, as Django's
+    insert compiles them, so every database gets what it would from ``bulk_create``."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if f.column]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    holes = ", ".join(["%s"] * len(fields))
+    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            for obj in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({names}) "
+                           f"VALUES ({holes})", rows)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _refusal(op: Operation, exc: Exception) -> BadOperation:
@@ -585,7 +608,7 @@ class _Batch:
             for model, pairs in by_model.items():
                 try:
                     with transaction.atomic():
-                        model._base_manager.bulk_create([r for r, _ in pairs], batch_size=500)
+                        insert_rows(model, [r for r, _ in pairs])
                 except _UNAPPLICABLE:
                     for record, op in pairs:  # the record refused names its operation
                         try:

@@ -369,6 +369,9 @@ class SyncRun(models.Model):
     to_receive = models.IntegerField(default=0)
     exchanges = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # Set when a child pushed more while this run was going: the run goes round again
+    # before it ends (``sync.runs.forward``).
+    again = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

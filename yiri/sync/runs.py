@@ -1,11 +1,18 @@
-"""The status page's "Synchroniser maintenant": the exchanges with the parent, in the
-background.
+"""Exchanges with the parent in the background: the status page's "Synchroniser
+maintenant", and a relay forwarding what its children push.
 
 The status page starts a run (``start``); a thread calls ``transport.sync_with`` and
 writes its progress into a ``SyncRun`` row after each exchange, which the page polls. The
 row lives in the database, so any process serving the page reads it, and only one run
 goes at a time. A run whose process stopped (a restart) is taken as over after
 ``STALE_AFTER``.
+
+A node with a parent that receives operations from a child passes them on at once
+(``forward``, called by the exchange view and by a bundle import): the same run, started
+by nobody. If one is going already it is asked to go round again before it ends
+(``SyncRun.again``), so what arrives while it works is not left for the next scheduled
+sync. The office's data thus reaches the national node while the office is still
+sending, not one scheduled sync later per hop. ``YIRI_SYNC_FORWARD=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +54,35 @@ def latest() -> SyncRun | None:
 
 def is_running(run: SyncRun | None) -> bool:
     return bool(run and run.finished_at is None and run.started_at >= timezone.now() - STALE_AFTER)
+
+
+# A forwarding run that failed (the parent unreachable) is not tried again for this
+# long: the children's pushes must not each wait on a dead line.
+FORWARD_PAUSE = dt.timedelta(minutes=2)
+
+
+def forward() -> None:
+    """Pass on to the parent what a child has just pushed (see the module's docstring)."""
+    if not getattr(settings, "YIRI_SYNC_FORWARD", True):
+        return
+    parent = scope.parent_peer()
+    if parent is None or parent.revoked:
+        return
+    with transaction.atomic():
+        running = current()
+        if running is not None:
+            SyncRun.objects.filter(pk=running.pk).update(again=True)
+            return
+        failed = latest()
+        if (failed and failed.error and failed.started_by_id is None
+                and failed.finished_at and failed.finished_at > timezone.now() - FORWARD_PAUSE):
+            return
+        run = SyncRun.objects.create(peer_id=parent.node_id, started_by_id=None)
+        if BACKGROUND:
+            transaction.on_commit(lambda: threading.Thread(
+                target=_background, args=(run.pk,), name="yiri-sync-forward", daemon=True).start())
+    if not BACKGROUND:
+        execute(run.pk)
 
 
 def start(user) -> SyncRun:
@@ -90,7 +127,14 @@ def execute(run_id: int) -> None:
     try:
         peer = Peer.objects.get(node_id=run.peer_id)
         SyncRun.objects.filter(pk=run_id).update(to_send=scope.pending_count(peer, peer.sent_upto))
-        progress(sync_with(peer, progress=progress, retries=2))
+        while True:
+            progress(sync_with(peer, progress=progress, retries=2))
+            # Ends only if nobody asked for another round meanwhile (one statement: a
+            # child's push either sees the run finished, or has set ``again`` first).
+            if SyncRun.objects.filter(pk=run_id, again=False).update(finished_at=timezone.now()):
+                return
+            SyncRun.objects.filter(pk=run_id).update(again=False)
+            peer.refresh_from_db()
     except Peer.DoesNotExist:
         error = _("Le nœud parent n'est plus enregistré sur ce nœud.")
     except SyncError as exc:

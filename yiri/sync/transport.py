@@ -27,6 +27,7 @@ import hmac
 import http.client
 import json
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import scope
@@ -67,7 +68,7 @@ def _body_hash(body: bytes) -> str:
 
 def pack(payload: dict) -> bytes:
     return gzip.compress(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
-                         compresslevel=6)
+                         compresslevel=6, mtime=0)
 
 
 def unpack(body: bytes) -> dict:
@@ -225,11 +226,40 @@ def response_signature(secret: str, nonce: str, body: bytes) -> str:
     return _sign(secret, "RESPONSE", nonce, _body_hash(body))
 
 
-def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK) -> tuple[dict, int, bool]:
+class _ReadAhead:
+    """The next chunk to push, read in a thread while the parent applies this one: the
+    two nodes then work at the same time (on two cores) instead of in turn. Reading what
+    goes to the parent writes nothing (a parent's scope is not filtered), so the thread
+    only reads, on its own connection."""
+
+    def __init__(self, peer: Peer, after: int, chunk: int) -> None:
+        self.after = after
+        self.result: tuple | None = None
+        self.thread = threading.Thread(target=self._read, args=(peer.pk, after, chunk),
+                                       name="yiri-sync-read-ahead", daemon=True)
+        self.thread.start()
+
+    def _read(self, peer_pk: str, after: int, chunk: int) -> None:
+        try:
+            self.result = scope.outgoing(Peer.objects.get(pk=peer_pk), after, chunk)
+        except Exception:  # noqa: BLE001 — read again in turn by the caller
+            self.result = None
+        finally:
+            connection.close()  # this thread's own connection
+
+    def take(self, after: int) -> tuple | None:
+        """What was read, if it starts where the next push starts."""
+        self.thread.join()
+        return self.result if after == self.after else None
+
+
+def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK,
+                   ready: tuple | None = None) -> tuple[dict, int, bool]:
     """The child's half before an exchange: the request for its parent ``peer`` (its
-    cursor and the next chunk of its operations). Returns (payload, the arrival number the
-    pushed chunk covers, whether more operations wait to be pushed)."""
-    ops, push_upto, push_more, _ = scope.outgoing(peer, peer.sent_upto, chunk)
+    cursor and the next chunk of its operations, or ``ready``, that chunk read already).
+    Returns (payload, the arrival number the pushed chunk covers, whether more operations
+    wait to be pushed)."""
+    ops, push_upto, push_more, _ = ready or scope.outgoing(peer, peer.sent_upto, chunk)
     payload = {"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
                "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}}
     return payload, push_upto, push_more
@@ -271,11 +301,16 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     if peer.role != PeerRole.PARENT:
         raise SyncError("Seul le nœud parent est appelé ; un nœud enfant appelle celui-ci.")
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
+    ahead: _ReadAhead | None = None
     while True:
         peer.refresh_from_db()
-        payload, push_upto, push_more = client_request(peer, chunk)
+        ready = ahead.take(peer.sent_upto) if ahead else None
+        payload, push_upto, push_more = client_request(peer, chunk, ready)
         pushed = len(payload["push"]["ops"])
         body = pack(payload)
+        # While the parent applies this chunk, read the next (used if the parent takes this
+        # one, as it does unless something is refused).
+        ahead = _ReadAhead(peer, push_upto, chunk) if push_more else None
         answer = None
         for attempt in range(retries + 1):
             try:

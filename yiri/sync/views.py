@@ -8,6 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import runs
 from .transport import (
     MAX_BODY,
     Refusal,
@@ -39,6 +40,8 @@ def exchange(request):
         return JsonResponse({"error": exc.message}, status=exc.status)
     except SyncError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    if result.get("applied"):
+        runs.forward()  # a relay passes it on to its parent now
     out = pack(result)
     response = HttpResponse(out, content_type=CONTENT_TYPE)
     response["X-Yiri-Signature"] = response_signature(peer.secret, request.headers["X-Yiri-Nonce"], out)
