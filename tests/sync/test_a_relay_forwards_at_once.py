@@ -105,3 +105,53 @@ def test_a_node_told_not_to_forward_waits_for_its_own_sync(network):
     assert national.script(COUNT)["cases"] == before
     relay.sync()
     assert national.script(COUNT)["cases"] == before + 2
+
+
+@pytest.fixture
+def parent_peer(db, monkeypatch):
+    from yiri.sync import runs
+    from yiri.sync.models import Peer, PeerRole
+
+    monkeypatch.setattr(runs, "BACKGROUND", False)  # the run happens in the call
+    return Peer.objects.create(node_id="parent-node", role=PeerRole.PARENT,
+                               url="http://127.0.0.1:9", secret="s" * 64)
+
+
+def test_a_push_during_a_forwarding_run_makes_it_go_round_again(parent_peer, monkeypatch):
+    from yiri.sync import runs
+    from yiri.sync.models import SyncRun
+    from yiri.sync.transport import Progress
+
+    rounds = []
+
+    def exchanges(peer, *, progress, **kw):
+        rounds.append(peer.node_id)
+        if len(rounds) == 1:
+            runs.forward()  # a child pushes while the run works: asked to go round again
+            assert SyncRun.objects.get().again
+        return Progress()
+
+    monkeypatch.setattr(runs, "sync_with", exchanges)
+    runs.forward()
+    assert rounds == ["parent-node", "parent-node"]
+    run = SyncRun.objects.get()
+    assert run.finished_at is not None and not run.again and not run.error
+    assert run.started_by_id is None  # started by the node itself
+
+
+def test_a_forwarding_run_that_failed_is_not_tried_again_at_every_push(parent_peer, monkeypatch):
+    from yiri.sync import runs
+    from yiri.sync.models import SyncRun
+    from yiri.sync.transport import SyncError
+
+    calls = []
+
+    def unreachable(peer, **kw):
+        calls.append(1)
+        raise SyncError("Connexion au nœud parent impossible (URLError) : nouvel essai plus tard.")
+
+    monkeypatch.setattr(runs, "sync_with", unreachable)
+    runs.forward()
+    runs.forward()
+    assert len(calls) == 1
+    assert "Connexion au nœud parent impossible" in SyncRun.objects.get().error
