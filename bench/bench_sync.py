@@ -484,7 +484,7 @@ def small_figures(args, payload: Path) -> dict:
 
 def transfer(args, payload: Path, n: int) -> dict:
     log(f"yiri: N = {n:,}, new network")
-    net = Network(args.run_dir / f"n{n}")
+    net = Network(args.run_dir / f"n{n}", forward=True)
     try:
         log(f"yiri: N = {n:,}, creating the cases on the office")
         made = net.office.py(CREATE_MANY % {"path": str(payload), "start": 0, "count": n,

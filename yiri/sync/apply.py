@@ -26,7 +26,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
 from . import clock as node_clock
@@ -537,17 +537,20 @@ def insert_rows(model: type[models.Model], objs: list[models.Model]) -> None:
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if f.column]
-    quote = connection.ops.quote_name
+    # The thread's own connection, not the ``connection`` proxy: each attribute read
+    # through the proxy costs a thread-local lookup, and there are 20,000 a chunk.
+    db = connections[DEFAULT_DB_ALIAS]
+    quote = db.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
     holes = ", ".join(["%s"] * len(fields))
-    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields)
             for obj in objs]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({names}) "
                            f"VALUES ({holes})", rows)
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = db.alias
 
 
 def _refusal(op: Operation, exc: Exception) -> BadOperation:

@@ -3,6 +3,7 @@
     manage.py sync add-parent --node-id ID --url URL --secret-file FILE --organisations A,B
     manage.py sync add-child --node-id ID --organisations A,B [--secret-file FILE] [--name N]
     manage.py sync run [PEER] [--every 15m] [--chunk 500]
+    manage.py sync forward RUN    (started by the server: a relay passing its children's changes on)
     manage.py sync status
     manage.py sync digest [--organisations A,B]
 """
@@ -85,6 +86,9 @@ class Command(BaseCommand):
         r.add_argument("--chunk", type=int, default=DEFAULT_CHUNK)
         r.add_argument("--timeout", type=float, default=60)
         r.add_argument("--quiet", action="store_true")
+        f = sub.add_parser("forward", help="Transmettre au nœud parent (lancé par le serveur "
+                                           "quand un nœud enfant envoie des changements).")
+        f.add_argument("run_id", type=int)
         sub.add_parser("status", help="État des échanges avec chaque nœud pair.")
         d = sub.add_parser("digest", help="Empreinte de l'état des fiches (pour comparer deux nœuds).")
         d.add_argument("--organisations", default="")
@@ -135,6 +139,11 @@ class Command(BaseCommand):
                               f"il ne sera plus affiché) :\n{secret}")
 
     # ---------------------------------------------------------------------- run
+
+    def do_forward(self, options):
+        from yiri.sync import runs
+
+        runs.execute(options["run_id"])
 
     def do_run(self, options):
         peers = Peer.objects.filter(role=PeerRole.PARENT, revoked=False)
