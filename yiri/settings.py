@@ -52,6 +52,8 @@ YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or generated_file(
 YIRI_NODE_CODE = os.environ.get("YIRI_NODE_CODE") or YIRI_NODE_ID.replace("-", "")[:5].upper()
 # Operations from another node dated further ahead than this (seconds) are quarantined.
 YIRI_SYNC_MAX_CLOCK_AHEAD = int(os.environ.get("YIRI_SYNC_MAX_CLOCK_AHEAD", str(24 * 3600)))
+# The audit chain's head is signed (a checkpoint) every this many events, or daily.
+YIRI_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("YIRI_AUDIT_CHECKPOINT_EVERY", "1000"))
 # A node with a parent passes on at once what its children push (``sync.runs.forward``).
 YIRI_SYNC_FORWARD = os.environ.get("YIRI_SYNC_FORWARD", "1") != "0"
 

@@ -1,10 +1,21 @@
-"""Who did what to which record, when and from where — ids only, no personal data."""
+"""Who did what to which record, when and from where — ids only, no personal data.
+
+The log is append-only and hash-chained (``audit/chain.py``): each event carries its
+place in the chain (``seq``) and a digest of its content and of the digest before it, so
+an event altered, removed or moved is found by ``manage.py audit verify``. Checkpoints
+(``AuditCheckpoint``) sign the head of the chain with the node's key and travel up with
+sync: a relay or the national node keeps an office's checkpoints, which the office cannot
+rewrite.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiri.sync.models import SyncedModel
 
 
 class AuditAction(models.TextChoices):
@@ -29,7 +40,8 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(_("date et heure"), auto_now_add=True, db_index=True)
+    # Set before the digest is computed (``chain.append``), hence not ``auto_now_add``.
+    at = models.DateTimeField(_("date et heure"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("utilisateur"),
@@ -40,6 +52,9 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     # Field codes, counts, role codes: never names, answers or free text.
     details = models.JSONField(_("détails"), default=dict, blank=True)
+    # Place in the chain (1, 2, …, no gap) and SHA-256 of (previous digest, this event).
+    seq = models.BigIntegerField(_("n° dans la chaîne"), unique=True, null=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-at"]
@@ -49,3 +64,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The end of the chain (one row): taken under a lock by every new event, so that two
+    events never claim the same place."""
+
+    seq = models.BigIntegerField(default=0)
+    digest = models.CharField(max_length=64, default="")
+
+
+class AuditCheckpoint(SyncedModel):
+    """The head of a node's audit chain at a moment, signed with that node's key. Synced
+    (towards every node: no personal data, ids and digests only), so the nodes above an
+    office hold its checkpoints: an office that rewrote its history no longer matches
+    them."""
+
+    SYNC_ENTITY = "audit_checkpoint"
+
+    node_id = models.CharField(_("nœud"), max_length=64, db_index=True)
+    seq = models.BigIntegerField(_("n° dans la chaîne"))
+    digest = models.CharField(max_length=64)
+    made_at = models.DateTimeField(_("date"))
+    sign_key = models.CharField(max_length=64, blank=True, default="")
+    signature = models.CharField(max_length=128, blank=True, default="")
+
+    class Meta:
+        ordering = ["node_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["node_id", "seq"],
+                                               name="audit_checkpoint_unique")]
+        verbose_name = _("point de contrôle du journal d'audit")
+        verbose_name_plural = _("points de contrôle du journal d'audit")

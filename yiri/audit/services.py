@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from . import chain
 from .models import AuditEvent
 
 
@@ -25,7 +26,7 @@ def record_event(
 ) -> AuditEvent:
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
-    return AuditEvent.objects.create(
+    return chain.append(AuditEvent(
         action=action, user=user, record_type=record_type, record_id=record_id,
         ip=client_ip(request), details=details,
-    )
+    ))

@@ -300,6 +300,9 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     """Push and pull with ``peer`` (this node's parent) until both sides are up to date."""
     if peer.role != PeerRole.PARENT:
         raise SyncError("Seul le nœud parent est appelé ; un nœud enfant appelle celui-ci.")
+    from yiri.audit import chain
+
+    chain.checkpoint()  # when due: the audit chain's signed head travels with this sync
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
     ahead: _ReadAhead | None = None
     while True:
