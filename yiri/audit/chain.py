@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import AuditCheckpoint, AuditEvent, AuditHead
@@ -51,8 +51,13 @@ def append(event: AuditEvent) -> AuditEvent:
     """Save a new event at the end of the chain (in the caller's transaction if any)."""
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditHead.objects.create(pk=1, seq=0, digest=GENESIS)
+        if head is None:  # (made by the migration; gone only from an emptied database)
+            try:
+                with transaction.atomic():
+                    AuditHead.objects.create(pk=1, seq=0, digest=GENESIS)
+            except IntegrityError:
+                pass  # another writer made it first
+            head = AuditHead.objects.select_for_update().get(pk=1)
         event.seq = head.seq + 1
         if event.at is None:
             event.at = timezone.now()
