@@ -23,7 +23,8 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 # Raised by a data migration that changes the seeded roles; this table holds its result.
 # 2: resolve_conflicts (supervisors, relay-cell data managers, administrators) and view_sync
 # (relay-cell data managers, national coordination, administrators).
-ROLES_VERSION = 2
+# 3: view_audit for supervisors (a case's audit trail, on its page).
+ROLES_VERSION = 3
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -39,7 +40,8 @@ SEEDED_ROLES: dict[str, tuple] = {
     "administrator": ("Administrateur", "Administrator", Scope.ALL,
                       _same_for_all(_ALL_RECORD_ACTIONS), [s.value for s in S], _RW),
     "manager": ("Superviseur / gestionnaire de cas", "Manager / supervisor", Scope.GROUP,
-                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS], _RW),
+                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_AUDIT],
+                _RW),
     "case_worker": ("Travailleur social", "Case worker", Scope.OWN,
                     _same_for_all(_CASE_WORK), [], _RW),
     "service_provider": (

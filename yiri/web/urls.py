@@ -50,6 +50,7 @@ for slug, record_type in RECORD_SLUGS.items():
         path(f"{slug}/new/", records.register, kw, name=f"{slug}_new"),
         path(f"{slug}/<uuid:pk>/", records.record_page, kw, name=f"{slug}_record"),
         path(f"{slug}/<uuid:pk>/history/", records.history, kw, name=f"{slug}_history"),
+        path(f"{slug}/<uuid:pk>/audit/", records.audit_trail, kw, name=f"{slug}_audit"),
         path(f"{slug}/<uuid:pk>/section/<slug:code>/", records.section, kw, name=f"{slug}_section"),
         path(f"{slug}/<uuid:pk>/section/<slug:code>/rows/<slug:subform>/", records.row, kw,
              name=f"{slug}_row"),

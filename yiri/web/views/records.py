@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from yiri.audit.models import AuditAction
+from yiri.audit.models import AuditAction, AuditEvent
 from yiri.audit.services import record_event
 from yiri.cases import identity
 from yiri.cases.access import access_record, readable_sections, rights_for
@@ -302,6 +302,7 @@ def _header(user, record) -> dict:
         "name": display_name(record) if name_readable(readable, schema) else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": rights.can("edit"), "read_only": not rights.is_open,
+        "can_see_trail": user.can("view_audit", "system") and rights.full,
         "via_share": not rights.full,
         "stage_steps": workflow_views.stage_steps(record) if isinstance(record, Case) else None,
     }
@@ -523,6 +524,25 @@ def _authors_of(record, stamps: set) -> dict:
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=set(by_id.values()) - {None})}
     return {hlc: (users[a].get_full_name() or users[a].username) if a in users else ""
             for hlc, a in by_id.items()}
+
+
+def may_see_trail(user, record) -> bool:
+    """Who saw and changed a record: for those whose role has ``view_audit`` (supervisors,
+    the national coordination, administrators) and who hold the record in their own
+    scope — not through a referral or a transfer."""
+    return user.can("view_audit", "system") and rights_for(user, record).full
+
+
+@login_required
+@require_GET
+def audit_trail(request: HttpRequest, record_type: str, pk) -> HttpResponse:
+    user = request.user
+    record = access_record(user, _model(record_type), pk)
+    if not may_see_trail(user, record):
+        raise PermissionDenied(_("Votre rôle ne permet pas de voir qui a consulté ce dossier."))
+    events = list(AuditEvent.objects.filter(record_id=record.pk).select_related("user")
+                  .order_by("-seq")[:500])
+    return render(request, "web/audit_trail.html", {**_header(user, record), "events": events})
 
 
 @login_required
