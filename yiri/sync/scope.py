@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
 from .apply import entity_models, is_record_entity, to_wire
@@ -321,6 +321,22 @@ _DERIVED = {"updated_at", "created_at", "version", "location", "location_path", 
 def _line(entity: str, pk, state: dict) -> bytes:
     return (f"{entity}|{pk}|" + json.dumps(state, sort_keys=True, ensure_ascii=False,
                                          default=str) + "\n").encode()
+
+
+def version_vector() -> dict[str, tuple[int, int]]:
+    """What this node holds of each origin's operations: ``{origin: (highest counter,
+    operations held)}`` — a difference between the two is a gap (operations of that origin
+    that did not reach this node, or were purged with a record that left its scope).
+
+    The exchanges themselves go by each peer's cursor on the other's log (``Peer.sent_upto``
+    / ``received_upto``): on a tree, where a node only talks to its parent, that one number
+    per peer says what each side has, and stays one number however many offices there are.
+    The vector is for people comparing two nodes (``manage.py sync vector``) and for a node
+    restored from an old backup, whose parent holds more of its own operations than it does.
+    """
+    rows = (Operation.objects.values("origin_node")
+            .annotate(highest=models.Max("counter"), held=models.Count("id")))
+    return {r["origin_node"]: (r["highest"], r["held"]) for r in rows}
 
 
 # Not the records' state: each node's audit checkpoints, made when it syncs, reach the

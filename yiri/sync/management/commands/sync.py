@@ -5,6 +5,7 @@
     manage.py sync run [PEER] [--every 15m] [--chunk 500]
     manage.py sync forward RUN    (started by the server: a relay passing its children's changes on)
     manage.py sync status
+    manage.py sync vector         (per origin node: highest operation number held, and gaps)
     manage.py sync digest [--organisations A,B]
 """
 
@@ -90,6 +91,8 @@ class Command(BaseCommand):
                                            "quand un nœud enfant envoie des changements).")
         f.add_argument("run_id", type=int)
         sub.add_parser("status", help="État des échanges avec chaque nœud pair.")
+        sub.add_parser("vector", help="Vecteur de versions : par nœud d'origine, le dernier "
+                                      "numéro d'opération détenu et les manquants.")
         d = sub.add_parser("digest", help="Empreinte de l'état des fiches (pour comparer deux nœuds).")
         d.add_argument("--organisations", default="")
         d.add_argument("--parts", action="store_true", help="Une empreinte par table, pour trouver l'écart.")
@@ -211,3 +214,11 @@ class Command(BaseCommand):
         self.stdout.write(f"{value} {count}")
         for entity, (part, n) in sorted((parts or {}).items()):
             self.stdout.write(f"  {entity}: {part} {n}")
+
+    def do_vector(self, options):
+        vector = scope.version_vector()
+        if not vector:
+            self.stdout.write("Journal vide.")
+        for origin, (highest, held) in sorted(vector.items()):
+            missing = highest - held
+            self.stdout.write(f"{origin} {highest}" + (f" ({missing} manquante(s))" if missing else ""))
