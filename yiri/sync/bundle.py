@@ -24,7 +24,8 @@ File format (version ``FORMAT``; integers big-endian)::
 
     prefix   MAGIC (8 bytes: 89 'YIRI' 0D 0A 1A)
              format version (u16)
-             header length (u32) and header (UTF-8 JSON, in clear):
+             header length (u32), the same XOR 0xFFFFFFFF (u32), header (UTF-8 JSON, in
+             clear):
                  {"kind": "data" | "ack", "from": sender node id, "to": receiver node id,
                   "number": bundle number (per sender and receiver, from 1),
                   "written": ISO time}
@@ -93,7 +94,7 @@ MAX_FRAME_JSON = 256 * 1024 * 1024  # a frame's body once decompressed
 DATA, ACK = "data", "ack"
 SUFFIX = ".yiri"
 
-_PREFIX = struct.Struct(">HI")
+_PREFIX = struct.Struct(">HII")
 _LENGTH = struct.Struct(">II")
 _SIG_LEN = 86  # an Ed25519 signature in base64url without padding
 
@@ -148,7 +149,7 @@ def _prefix(kind: str, sender: str, receiver: str, number: int) -> bytes:
     header = json.dumps({"kind": kind, "from": sender, "to": receiver, "number": number,
                          "written": timezone.now().isoformat(timespec="seconds")},
                         separators=(",", ":")).encode()
-    head = MAGIC + _PREFIX.pack(FORMAT, len(header)) + header
+    head = MAGIC + _PREFIX.pack(FORMAT, len(header), len(header) ^ 0xFFFFFFFF) + header
     return head + hashlib.sha256(head).digest()
 
 
@@ -166,10 +167,12 @@ def read_header(fh: BinaryIO) -> Header:
     if magic != MAGIC:
         if magic and len(magic) < len(MAGIC) and MAGIC.startswith(magic):
             raise BundleRefused(TRUNCATED)
+        if len(magic) == len(MAGIC) and sum(a != b for a, b in zip(magic, MAGIC, strict=True)) == 1:
+            raise BundleRefused(TAMPERED)  # one damaged byte, not another kind of file
         raise BundleRefused(NOT_A_BUNDLE)
     fixed = _read_exact(fh, _PREFIX.size)
-    version, length = _PREFIX.unpack(fixed)
-    if length > MAX_HEADER:
+    version, length, inverse = _PREFIX.unpack(fixed)
+    if length ^ 0xFFFFFFFF != inverse or length > MAX_HEADER:
         raise BundleRefused(TAMPERED)
     raw = _read_exact(fh, length)
     check = _read_exact(fh, 32)
