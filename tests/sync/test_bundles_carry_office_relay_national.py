@@ -109,3 +109,54 @@ def test_bundles_imported_out_of_order_lose_nothing_and_the_older_changes_nothin
     answers = relay.script(ANSWERS % {"case": case["id"]})
     assert answers["name_first"] == "Salimata" and answers["risk_level"] == "medium"
     assert relay.digest("ACE") == office.digest("ACE")
+
+
+MANY = """
+from yiri.accounts.models import User
+from yiri.cases.services import bulk_create_records
+items = [{"name_first": "Enfant", "name_last": f"N{i}", "sex": "male", "age": 10,
+          "registration_date": "2026-11-02"} for i in range(1200)]
+result = len(bulk_create_records(User.objects.get(username="worker"), "case", items))
+"""
+
+
+def on_a_terminal(node, *args: str) -> str:
+    """``manage.py ARGS`` on ``node`` with its output on a pseudo-terminal: what it shows."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from .nodes import REPO
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=REPO, env=node.env,
+                            stdout=follower, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0, shown.decode(errors="replace")
+    return shown.decode(errors="replace")
+
+
+def test_a_large_bundle_shows_its_progress_on_a_terminal(network):
+    national, relay, office = network
+    assert office.script(MANY) == 1200
+    path = path_for(office)
+    shown = on_a_terminal(office, "bundle", "export", "--to", relay.node_id, "--out", str(path))
+    assert "Écriture" in shown and "[" + "#" * 30 + "] 100 %" in shown, shown
+    assert "1200 opération(s)" in shown
+    shown = on_a_terminal(relay, "bundle", "import", str(path))
+    assert "Vérification" in shown and "Import" in shown and "] 100 %" in shown, shown
+    assert "1200 opération(s), dont 1200 nouvelle(s)" in shown
+    quiet = on_a_terminal(office, "bundle", "export", "--to", relay.node_id, "--out",
+                          str(path_for(office)), "--quiet")
+    assert "Écriture" not in quiet and "%" not in quiet

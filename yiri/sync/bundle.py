@@ -308,7 +308,7 @@ def _write(peer: Peer, kind: str, out: Path, frames: Callable[[Header, Callable[
     """Write a bundle for ``peer`` to ``out`` (through a ``.part`` file renamed at the
     end: a failed export leaves no half bundle). ``frames(header, emit)`` emits the data
     frames' contents and returns the last frame's."""
-    if peer.revoked:
+    if _is_revoked(peer):
         raise BundleRefused(f"Le nœud {peer} a été révoqué : aucun paquet ne lui est écrit.")
     _keys_of(peer)
     me = _me()
@@ -547,8 +547,9 @@ def _take_end(peer: Peer, header: Header, end: dict, result: Imported) -> None:
 def describe(result: Imported) -> str:
     """What an import did, in French, for the operator."""
     if result.kind == ACK:
-        return (f"Accusé de réception n° {result.number} de {result.peer} importé : il détient "
-                f"ce journal jusqu'au n° {result.acknowledged}.")
+        answered = f" (réponse au paquet n° {result.of})" if result.of else ""
+        return (f"Accusé de réception n° {result.number} de {result.peer}{answered} importé : "
+                f"{result.peer} détient le journal de ce nœud jusqu'au n° {result.acknowledged}.")
     if result.superseded_by is not None:
         newer = result.superseded_by
         return (f"Paquet n° {result.number} de {result.peer} plus ancien que le paquet "
