@@ -552,7 +552,7 @@ def describe(result: Imported) -> str:
                 f"{result.peer} détient le journal de ce nœud jusqu'au n° {result.acknowledged}.")
     if result.superseded_by is not None:
         newer = result.superseded_by
-        return (f"Paquet n° {result.number} de {result.peer} plus ancien que le paquet "
+        return (f"Le paquet n° {result.number} de {result.peer} est plus ancien que le paquet "
                 f"n° {newer.number} importé le {_when(newer.imported_at)}, qui contenait déjà tout "
                 "ce qu'il apporte : rien n'a changé.")
     text = (f"Paquet n° {result.number} de {result.peer} importé : {result.operations} "
