@@ -149,6 +149,7 @@ def on_a_terminal(node, *args: str) -> str:
 
 def test_a_large_bundle_shows_its_progress_on_a_terminal(network):
     national, relay, office = network
+    carry(office, relay)  # what earlier tests left unacknowledged
     assert office.script(MANY) == 1200
     path = path_for(office)
     shown = on_a_terminal(office, "bundle", "export", "--to", relay.node_id, "--out", str(path))
