@@ -161,3 +161,16 @@ def test_a_large_bundle_shows_its_progress_on_a_terminal(network):
     quiet = on_a_terminal(office, "bundle", "export", "--to", relay.node_id, "--out",
                           str(path_for(office)), "--quiet")
     assert "Écriture" not in quiet and "%" not in quiet
+
+
+def test_a_lost_acknowledgement_is_written_again_with_bundle_ack(network):
+    national, relay, office = network
+    office.script(CREATE % {"first": "Kadiatou"})
+    assert "dont 1 nouvelle(s)" in import_(relay, export(office, relay))  # its ack was lost
+    assert cursors(office, relay)["sent_upto"] < cursors(office, relay)["last_seq"]
+    ack = path_for(relay, "accuse")
+    assert "Accusé de réception n°" in relay.manage("bundle", "ack", "--to", "office",
+                                                     "--out", str(ack))
+    import_(office, ack)
+    office_side = cursors(office, relay)
+    assert office_side["sent_upto"] == office_side["last_seq"]

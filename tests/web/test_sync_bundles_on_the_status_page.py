@@ -135,3 +135,13 @@ def test_the_page_says_how_each_node_was_last_heard_of(cast, office):
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_way="bundle")
     text = text_of(client_for(cast.relay).get(URL))
     assert "(par HTTP)" in text and "(par paquet)" in text
+
+
+def test_a_bundle_for_a_node_whose_keys_are_unknown_is_refused_with_a_message(cast, keys):
+    peer = Peer.objects.create(node_id="noeud-sans-cles", name="Bureau BTA", role=PeerRole.CHILD,
+                               secret="s" * 64, organisations=["BTA"])
+    answer = client_for(cast.relay).post(URL + f"bundle/{peer.node_id}/export/")
+    assert answer.status_code == 422
+    assert "Les clés du nœud Bureau BTA ne sont pas connues ici" in text_of(answer)
+    peer.refresh_from_db()
+    assert peer.bundle_number == 0
