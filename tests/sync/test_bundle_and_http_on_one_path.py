@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .bundles import ANSWERS, CREATE, EDIT, carry, cursors
+from .bundles import ANSWERS, CREATE, EDIT, carry, cursors, export, import_
 from .nodes import SETUP_NETWORK, Node, exchange_keys, link
 
 PURGED = """
@@ -36,6 +36,7 @@ def network(tmp_path_factory):
         national.serve()
         link(national, relay, "ACE,BTA")
         relay.sync()
+        exchange_keys(national, relay)  # they could swap files too
         link(relay, office, "ACE")
         exchange_keys(relay, office)
         carry(relay, office)
@@ -100,3 +101,20 @@ respond_transfer(User.objects.get(username="bworker"), Referral.objects.get(case
     digests = {n.name: n.digest("ACE") for n in network}
     assert len(set(digests.values())) == 1, digests
     assert relay.digest("ACE,BTA") == national.digest("ACE,BTA")
+
+
+def test_a_bundle_that_arrives_after_http_brought_the_same_is_not_applied_again(network):
+    national, relay, office = network
+    case = office.script(CREATE % {"first": "Bintou"})
+    carry(office, relay)
+    relay.sync()
+    national.script(EDIT % {"case": case["id"], "user": "admin", "answers": {"risk_level": "low"}})
+    late = export(national, relay)  # the driver is late...
+    relay.sync()  # ... and the line came back first
+    before = cursors(relay, national), relay.digest("ACE,BTA")
+    out = import_(relay, late)
+    assert "avait déjà reçu tout ce qu'il contient" in out, out
+    after = cursors(relay, national)
+    assert (after["ops"], after["received_upto"], relay.digest("ACE,BTA")) == (
+        before[0]["ops"], before[0]["received_upto"], before[1])
+    assert relay.script(ANSWERS % {"case": case["id"]})["risk_level"] == "low"

@@ -11,7 +11,9 @@ acknowledgement file that the sender imports to learn what arrived.
 Bundles are cumulative: a later bundle holds everything an earlier unacknowledged one
 held, so several bundles in flight, a lost bundle or bundles imported out of order are
 all fine. A data bundle older than one already imported from the same node brings
-nothing and is refused as such; the same bundle twice is refused as a replay. Every
+nothing and changes nothing; one whose operations all arrived since over HTTP is not
+applied again (a record in it may have left this node's scope and been purged since);
+the same bundle twice is refused as a replay. Every
 bundle also carries the sender's acknowledgement of what it holds of the receiver (the
 way back of an HTTP exchange), so two nodes exchanging bundles need no separate ack.
 
@@ -399,6 +401,7 @@ class Imported:
     acknowledged: int = 0  # the peer's acknowledgement of this node's log, after import
     of: int = 0
     superseded_by: BundleReceipt | None = None  # a newer bundle imported held all this one holds
+    stale: bool = False  # everything it carries had arrived otherwise (over HTTP)
 
 
 def _is_revoked(peer: Peer) -> bool:
@@ -485,13 +488,17 @@ def import_bundle(path: Path | str, *, progress: Progress | None = None) -> Impo
     if newer is not None:
         result.acknowledged = peer.sent_upto
         return result  # nothing to do, nothing changed
+    # Everything it carries is already here (a later exchange over HTTP brought it): its
+    # operations are not applied again. A record it carries may have left this node's
+    # scope since, and been purged: applying them would bring it back.
+    result.stale = header.kind == DATA and end["count"] > 0 and end["upto"] <= peer.received_upto
     size = path.stat().st_size
     try:
         with transaction.atomic(), open(path, "rb") as fh:
             if read_header(fh) != header:
                 raise BundleRefused(TAMPERED)  # the file changed since it was checked
             for data in _frames(fh, header, _me(), peer.sign_key):
-                if not data.get("end"):
+                if not data.get("end") and not result.stale:
                     _apply_frame(peer, data, result)
                 if progress:
                     progress("apply", fh.tell(), size)
@@ -555,6 +562,10 @@ def describe(result: Imported) -> str:
         return (f"Le paquet n° {result.number} de {result.peer} est plus ancien que le paquet "
                 f"n° {newer.number} importé le {_when(newer.imported_at)}, qui contenait déjà tout "
                 "ce qu'il apporte : rien n'a changé.")
+    if result.stale:
+        return (f"Paquet n° {result.number} de {result.peer} importé : ce nœud avait déjà reçu "
+                f"tout ce qu'il contient ({result.operations} opération(s), arrivées depuis par "
+                "HTTP), rien n'a été appliqué à nouveau.")
     text = (f"Paquet n° {result.number} de {result.peer} importé : {result.operations} "
             f"opération(s), dont {result.applied} nouvelle(s)")
     if result.duplicates:
