@@ -44,13 +44,21 @@ answers.
 * ``edit_one_field``: ``risk_level`` of one case changed (``update_record``), synced;
 * ``week``: ``--week-edits`` (500) one-field edits, 5 on each of 100 cases (selects,
   a yes/no, a note), then one sync: bytes (a week of an office's work);
-* the national node's digest of ACE's records equals the office's (``converged``).
+* the national node's digest of ACE's records equals the office's (``converged``);
+* bundles (``manage.py bundle``, issue 8): the same week written as a bundle file for the
+  relay just before the sync carries it (an export moves no cursor), and a bundle with
+  nothing new just after: bytes of the file, next to the week's and a no-op sync's
+  bytes on the wire.
 
 For each N of ``--sizes`` a new network: N cases created on the office (not timed), then
 the office's sync (office → relay) and the relay's (relay → national), each: seconds,
 peak memory (VmHWM) of the client process (``os.wait4``) and of the server it calls
 (its peak reset through ``/proc/<pid>/clear_refs`` just before), bytes, requests; the
-cases counted on the national node afterwards.
+cases counted on the national node afterwards. Then N more cases are created on the
+office and carried office → relay by a bundle file (``bundle export`` on the office,
+``bundle import`` on the relay, each a process measured as a sync is): seconds of each,
+bytes of the file, peak memory, the cases that arrived. The bundle's cases meet a relay
+already holding N, the sync's an empty one.
 
 Morango (``bench/morango_side.py``, run after Yiri with the system python and the same
 payload, with ``--week-edits``) gives the same figures between two nodes: its one hop is
@@ -62,6 +70,9 @@ sends the whole record, 4,016 B); a week of 500 edits 14.1 KB (93.9 KB); a sync 
 to do 948 B in one request (26.7 KB in 26); 10,000 new cases office → relay 23 s (Morango's
 one hop 55 s), office → relay → national 47.5 s (target 30 s: not met); peak memory flat,
 115 MB for the client and 130-145 MB for a server at 100,000 (Morango 2.5 GB each side).
+Bundles, the same day: the week 14.1 KB as a file (14.2 KB over HTTP), nothing new 588 B
+(a no-op sync 948 B), 10,000 cases office → relay 7.4 s to export and 30.7 s to import
+(23.0 s over HTTP), 106 MB peak.
 """
 
 from __future__ import annotations
@@ -85,7 +96,7 @@ sys.path.insert(0, str(HERE))
 
 from morango_side import CountingProxy, _proc_status  # noqa: E402 (standard library only)
 
-from tests.sync.nodes import SETUP_NETWORK, Node, link  # noqa: E402
+from tests.sync.nodes import SETUP_NETWORK, Node, exchange_keys, link  # noqa: E402
 
 PAYLOAD_PY = HERE / "morango_peer" / "bench_case" / "payload.py"
 TARGETS = {
@@ -183,6 +194,20 @@ class BenchNode(Node):
                 "bytes_down": wire["bytes_down"], "requests": wire["requests"],
                 "connections": wire["connections"]}
 
+    def bundle_measured(self, *args: str) -> dict:
+        """``manage.py bundle ARGS --quiet`` on this node, measured as a sync is."""
+        out = self.py("""
+            from django.core.management import call_command
+            def cpu():
+                r = resource.getrusage(resource.RUSAGE_SELF)
+                return r.ru_utime + r.ru_stime
+            c0, t0 = cpu(), time.perf_counter()
+            call_command("bundle", *ARGS, "--quiet")
+            result = {"seconds": time.perf_counter() - t0, "cpu_seconds": cpu() - c0}
+        """.replace("ARGS", repr(list(args))))
+        return {"seconds": round(out["result"]["seconds"], 2), "process_seconds": round(out["seconds"], 2),
+                "cpu_seconds": round(out["result"]["cpu_seconds"], 2), "peak_kb": out["peak_kb"]}
+
     def cpu_seconds(self) -> float:
         """User and system CPU time the server process has used so far."""
         with open(f"/proc/{self.proc.pid}/stat") as f:
@@ -230,8 +255,10 @@ class Network:
             for node in (self.national, self.relay):
                 node.serve()
             link(self.national, self.relay, "ACE,BTA")
+            exchange_keys(self.national, self.relay)
             self.relay.sync()  # configuration and users
             link(self.relay, self.office, "ACE")
+            exchange_keys(self.relay, self.office)
             self.office.sync()
         except BaseException:
             self.close()
@@ -470,10 +497,19 @@ def small_figures(args, payload: Path) -> dict:
         week_file = args.run_dir / "week-edits.json"
         week_file.write_text(json.dumps(week_edits(args.week_edits, args.week_cases)))
         made = net.office.py(EDIT % {"path": str(week_file)})
+        # The same week as a bundle file for the relay, written before the sync carries it
+        # (an export moves no cursor): what the file costs next to the wire.
+        week_bundle = args.run_dir / "week.yiri"
+        exported = net.office.bundle_measured("export", "--to", net.relay.node_id,
+                                              "--out", str(week_bundle))
         week = net.hop_up()
+        empty_bundle = args.run_dir / "empty.yiri"
+        net.office.bundle_measured("export", "--to", net.relay.node_id, "--out", str(empty_bundle))
         out["week"] = {"edits": args.week_edits, "cases": args.week_cases,
                        "edit_seconds": round(made["seconds"], 2),
-                       **{hop: _brief(week[hop]) for hop in noop}}
+                       **{hop: _brief(week[hop]) for hop in noop},
+                       "bundle": {"bytes": week_bundle.stat().st_size, "export": exported}}
+        out["empty_bundle"] = {"bytes": empty_bundle.stat().st_size}
         digests = {n.name: n.digest("ACE") for n in (net.office, net.relay, net.national)}
         out["converged"] = len(set(digests.values())) == 1
         out["counts"] = {n.name: n.py(COUNT)["result"] for n in net.nodes}
@@ -507,12 +543,25 @@ def transfer(args, payload: Path, n: int) -> dict:
             "relay → national (what is left)")
         on = net.relay.sync_measured(net.national)
         log(f"yiri: N = {n:,}, {on['seconds']:.1f} s")
+        arrived = net.national.py(COUNT)["result"]["cases"]
+        # The same number of new cases again, office → relay by a bundle file this time.
+        log(f"yiri: N = {n:,}, creating {n:,} more cases on the office")
+        net.office.py(CREATE_MANY % {"path": str(payload), "start": n, "count": n,
+                                     "validate": "False"})
+        path = args.run_dir / f"n{n}.yiri"
+        log(f"yiri: N = {n:,}, bundle export")
+        exported = net.office.bundle_measured("export", "--to", net.relay.node_id, "--out", str(path))
+        log(f"yiri: N = {n:,}, {exported['seconds']:.1f} s; bundle import")
+        imported = net.relay.bundle_measured("import", str(path))
+        log(f"yiri: N = {n:,}, {imported['seconds']:.1f} s")
         counts = {node.name: node.py(COUNT)["result"] for node in net.nodes}
         return {"n": n, "create_seconds": round(made["seconds"], 1),
                 "create_peak_kb": made["peak_kb"],
                 "office_relay": up, "forwarded": forwarded, "relay_national": on,
+                "bundle": {"bytes": path.stat().st_size, "export": exported, "import": imported,
+                           "arrived": counts["relay"]["cases"] - n},
                 "seconds": round(both, 2),
-                "arrived": counts["national"]["cases"], "counts": counts}
+                "arrived": arrived, "counts": counts}
     finally:
         net.close(keep=args.keep)
 
@@ -550,6 +599,8 @@ def summary(y: dict) -> dict:
             "noop_sync_bytes": y["noop_sync"][hop]["bytes"],
             "noop_sync_requests": y["noop_sync"][hop]["requests"],
             "noop_sync_seconds": round(y["noop_sync"][hop]["seconds"], 3),
+            "week_bundle_bytes": y["week"]["bundle"]["bytes"],
+            "empty_bundle_bytes": y["empty_bundle"]["bytes"],
         })
     out["transfer"] = {
         str(t["n"]): {
@@ -566,7 +617,14 @@ def summary(y: dict) -> dict:
                                         + t["relay_national"]["server_cpu_seconds"], 1),
             "client_cpu_seconds": round(t["office_relay"]["client_cpu_seconds"]
                                         + t["relay_national"]["client_cpu_seconds"], 1),
-            "bytes": t["office_relay"]["bytes"], "complete": t["arrived"] == t["n"]}
+            "bytes": t["office_relay"]["bytes"], "complete": t["arrived"] == t["n"],
+            "bundle_bytes": t["bundle"]["bytes"],
+            "bundle_export_seconds": t["bundle"]["export"]["seconds"],
+            "bundle_import_seconds": t["bundle"]["import"]["seconds"],
+            "bundle_seconds": round(t["bundle"]["export"]["seconds"] + t["bundle"]["import"]["seconds"], 2),
+            "bundle_peak_mb": round(max(t["bundle"]["export"]["peak_kb"],
+                                        t["bundle"]["import"]["peak_kb"]) / 1024, 1),
+            "bundle_complete": t["bundle"]["arrived"] == t["n"]}
         for t in y.get("transfer", [])}
     return out
 
@@ -615,6 +673,11 @@ def table(ys: dict, ms: dict | None) -> list[tuple]:
             ms.get("noop_sync_requests"), str, "1", ys["noop_sync_requests"] <= 1)
         row("no-op sync, seconds", ys["noop_sync_seconds"], ms.get("noop_sync_seconds"),
             lambda v: f"{v:.2f} s")
+        if "week_bundle_bytes" in ys:
+            row(f"a week: {ys['week_edits']} one-field edits, as a bundle file", ys["week_bundle_bytes"],
+                None, _kb, f"over HTTP: {_kb(ys['week_edits_bytes'])}")
+            row("nothing new, as a bundle file", ys["empty_bundle_bytes"], None, _kb,
+                f"no-op sync over HTTP: {_kb(ys['noop_sync_bytes'])}")
     mt = ms.get("transfer", {})
     for n, t in ys.get("transfer", {}).items():
         m = mt.get(f"{n}-push", {})
@@ -631,6 +694,14 @@ def table(ys: dict, ms: dict | None) -> list[tuple]:
         row(f"{label}: CPU seconds of the servers, both hops", t["server_cpu_seconds"], None,
             lambda v: f"{v:.1f} s")
         row(f"{label}: bytes, one hop", t["bytes"], m.get("bytes"), _kb)
+        if "bundle_bytes" in t:
+            row(f"{label}: bundle export + import, office → relay", t["bundle_seconds"], None,
+                lambda v: f"{v:.1f} s",
+                f"all arrive (export {t['bundle_export_seconds']:.1f} s, import "
+                f"{t['bundle_import_seconds']:.1f} s; over HTTP {t['seconds']:.1f} s)", t["bundle_complete"])
+            row(f"{label}: bundle file", t["bundle_bytes"], None, _kb, f"over HTTP: {_kb(t['bytes'])}")
+            row(f"{label}: bundle, peak memory of export / import", t["bundle_peak_mb"], None,
+                lambda v: f"{v:.0f} MB", "flat")
     return rows
 
 

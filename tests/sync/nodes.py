@@ -164,3 +164,22 @@ def link(parent: Node, child: Node, organisations: str) -> None:
                  "--secret-file", str(secret_file), "--organisations", organisations,
                  "--name", parent.name, "--code", code)
     child.code = code
+
+
+KEYS = """
+from yiri.sync import identity
+me = identity.load() if identity.has_keys() else identity.create()
+result = [me.sign_key, me.box_key]
+"""
+
+
+def exchange_keys(parent: Node, child: Node) -> None:
+    """Give both nodes keys and each the other's public keys (after ``link``), as the
+    enrolment will."""
+    keys = {node.node_id: node.script(KEYS) for node in (parent, child)}
+    for node, other in ((parent, child), (child, parent)):
+        sign, box = keys[other.node_id]
+        node.script(f"""
+from yiri.sync.models import Peer
+Peer.objects.filter(node_id={other.node_id!r}).update(sign_key={sign!r}, box_key={box!r})
+""")

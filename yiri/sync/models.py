@@ -275,6 +275,13 @@ class PeerRole(models.TextChoices):
     CHILD = "child", _("Nœud enfant")
 
 
+class ContactWay(models.TextChoices):
+    """How a peer was last heard of: an HTTP exchange or a bundle file (``sync.bundle``)."""
+
+    HTTP = "http", _("HTTP")
+    BUNDLE = "bundle", _("paquet")
+
+
 class Peer(models.Model):
     """A node this one exchanges with: its parent (where this node sends and fetches) or a
     child (which calls this node). Not synchronised.
@@ -302,9 +309,14 @@ class Peer(models.Model):
     sent_upto = models.BigIntegerField(default=0)
     received_upto = models.BigIntegerField(default=0)
     last_contact = models.DateTimeField(_("dernier contact"), null=True, blank=True)
+    last_way = models.CharField(_("par"), max_length=8, choices=ContactWay.choices, blank=True,
+                                default="")
     last_error = models.TextField(_("dernière erreur"), blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(_("révoqué"), default=False)
+    # The number of the last bundle file written for this peer (``sync.bundle``): each
+    # export or acknowledgement takes the next one, bound inside the signed file.
+    bundle_number = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["role", "name"]
@@ -313,6 +325,20 @@ class Peer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.node_id
+
+
+class BundleReceipt(models.Model):
+    """A bundle file from a peer that this node imported (``sync.bundle``): the same file
+    twice is refused, and a data bundle older than one imported brings nothing."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    number = models.BigIntegerField()
+    kind = models.CharField(max_length=8)  # "data" or "ack"
+    written_at = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "number"], name="bundle_receipt_unique")]
 
 
 class Holding(models.Model):

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from . import scope
 from .apply import BadOperation, apply_operations, from_wire
-from .models import Nonce, Peer, PeerRole
+from .models import ContactWay, Nonce, Peer, PeerRole
 
 PATH = "/sync/v1/exchange"
 PROTOCOL = 1
@@ -167,7 +167,7 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
     # The child's cursor is what it holds of this node's log: its ``sent_upto`` here, so the
     # status page can count what waits for it.
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="",
-                                           sent_upto=cursor)
+                                           sent_upto=cursor, last_way=ContactWay.HTTP)
     answer = {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
               "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
               "left": scope.pending_count(peer, out_upto) if more else 0}
@@ -285,7 +285,7 @@ def take_response(peer: Peer, data: dict) -> tuple[int, int]:
             apply_operations(pulled, received_from=peer.node_id)
             Peer.objects.filter(pk=peer.pk).update(
                 sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
-                last_contact=timezone.now(), last_error="")
+                last_contact=timezone.now(), last_error="", last_way=ContactWay.HTTP)
             scope.purge_gone(data.get("gone") or [])
     except (BadOperation, IntegrityError) as exc:
         raise SyncError(f"Opération reçue refusée : {exc}. Rien de ce lot n'a été "

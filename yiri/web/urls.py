@@ -40,6 +40,9 @@ urlpatterns = [
     path("sync/status/", sync.status, name="sync_status"),
     path("sync/status/run/", sync.sync_now, name="sync_now"),
     path("sync/status/progress/", sync.sync_progress, name="sync_progress"),
+    path("sync/status/bundle/import/", sync.bundle_import, name="sync_bundle_import"),
+    path("sync/status/bundle/<str:node_id>/export/", sync.bundle_export, name="sync_bundle_export"),
+    path("sync/status/bundle/<str:node_id>/ack/", sync.bundle_ack, name="sync_bundle_ack"),
 ]
 
 for slug, record_type in RECORD_SLUGS.items():

@@ -8,21 +8,28 @@
 - ``/sync/status/``: for the roles with ``view_sync`` (relay-cell data managers, the
   national coordination, administrators): peers, what waits each way, conflicts,
   quarantined operations, and "Synchroniser maintenant" with its progress (htmx polls a
-  small fragment; without JavaScript the page is reloaded).
+  small fragment; without JavaScript the page is reloaded). For nodes that meet by file
+  (``sync.bundle``): "Télécharger un paquet" for each peer, a form to import a bundle
+  (what it did or why it was refused, then its acknowledgement to download), and how
+  each peer was last heard of (HTTP or bundle).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +38,8 @@ from yiri.audit.services import record_event
 from yiri.cases.models import RECORD_MODELS, Case, CaseStatus, WorkflowStage
 from yiri.formconfig.models import FieldType
 from yiri.network.models import Agency
-from yiri.sync import runs, scope
+from yiri.network.services import node_code
+from yiri.sync import bundle, runs, scope
 from yiri.sync.conflicts import (
     ConflictView,
     ResolutionRefused,
@@ -242,6 +250,11 @@ def resolve_conflict(request: HttpRequest, conflict_id) -> HttpResponse:
 @login_required
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:
+    return _status_page(request)
+
+
+def _status_page(request: HttpRequest, *, extra: dict | None = None, status: int = 200) -> HttpResponse:
+    """``extra``: what a bundle export or import just did (its message or refusal)."""
     user = request.user
     if not may_see_status(user):
         raise PermissionDenied(_("Votre rôle ne donne pas accès à l'état de la synchronisation."))
@@ -259,8 +272,8 @@ def status(request: HttpRequest) -> HttpResponse:
         "quarantined": [(q, names.get(q.origin_node, q.origin_node),
                          names.get(q.received_from, q.received_from)) for q in quarantined],
         "quarantine_total": Quarantine.objects.count(),
-        **_run_context(),
-    })
+        **_run_context(), **(extra or {}),
+    }, status=status)
 
 
 def _run_context() -> dict:
@@ -296,3 +309,97 @@ def sync_progress(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Votre rôle ne donne pas accès à l'état de la synchronisation."))
     return render(request, "web/_sync_progress.html", _run_context())
 
+
+
+# ------------------------------------------------------------------ bundles
+
+
+def _may_carry(request: HttpRequest) -> None:
+    if not may_see_status(request.user):
+        raise PermissionDenied(_("Votre rôle ne donne pas accès à l'état de la synchronisation."))
+
+
+def _bundle_dir() -> Path:
+    """Where bundles are written and uploaded for a moment (the data folder, owner-only)."""
+    folder = Path(settings.DATA_DIR) / "bundles"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _download(path: Path, name: str) -> FileResponse:
+    fh = open(path, "rb")  # noqa: SIM115 (the response closes it)
+    path.unlink()  # the open file stays readable; nothing is left in the data folder
+    return FileResponse(fh, as_attachment=True, filename=name, content_type="application/octet-stream")
+
+
+def _file_name(written: bundle.Written) -> str:
+    kind = "accuse" if written.kind == bundle.ACK else "paquet"
+    to = slugify(written.peer.name or written.peer.code or written.peer.node_id[:8]) or "noeud"
+    return f"yiri-{kind}-{slugify(node_code()) or 'noeud'}-pour-{to}-{written.number}{bundle.SUFFIX}"
+
+
+def _peer_or_404(node_id: str) -> Peer:
+    peer = Peer.objects.filter(node_id=node_id).first()
+    if peer is None:
+        raise Http404(_("Nœud pair inconnu."))
+    return peer
+
+
+@login_required
+@require_POST
+def bundle_export(request: HttpRequest, node_id: str) -> HttpResponse:
+    """A bundle of what the peer has not acknowledged, downloaded at once."""
+    _may_carry(request)
+    peer = _peer_or_404(node_id)
+    out = _bundle_dir() / f"export-{uuid.uuid4().hex}{bundle.SUFFIX}"
+    try:
+        written = bundle.export(peer, out)
+    except bundle.BundleRefused as exc:
+        return _status_page(request, extra={"bundle_error": str(exc)}, status=422)
+    record_event(AuditAction.SYNC_RUN, user=request.user, request=request, bundle="export",
+                 peer=peer.node_id, number=written.number, operations=written.operations)
+    return _download(out, _file_name(written))
+
+
+@login_required
+@require_POST
+def bundle_ack(request: HttpRequest, node_id: str) -> HttpResponse:
+    """An acknowledgement for the peer: what this node holds of its log."""
+    _may_carry(request)
+    peer = _peer_or_404(node_id)
+    of = request.POST.get("of", "")
+    out = _bundle_dir() / f"ack-{uuid.uuid4().hex}{bundle.SUFFIX}"
+    try:
+        written = bundle.write_ack(peer, out, of=int(of) if of.isdigit() else 0)
+    except bundle.BundleRefused as exc:
+        return _status_page(request, extra={"bundle_error": str(exc)}, status=422)
+    return _download(out, _file_name(written))
+
+
+@login_required
+@require_POST
+def bundle_import(request: HttpRequest) -> HttpResponse:
+    """Import an uploaded bundle: the page tells what it did, or why it was refused, and
+    offers the acknowledgement to carry back."""
+    _may_carry(request)
+    upload = request.FILES.get("bundle")
+    if upload is None:
+        return _status_page(request, extra={"bundle_error": _("Choisissez le fichier du paquet à "
+                                                               "importer.")}, status=422)
+    path = _bundle_dir() / f"import-{uuid.uuid4().hex}{bundle.SUFFIX}"
+    try:
+        with open(path, "wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        try:
+            result = bundle.import_bundle(path)
+        except bundle.BundleRefused as exc:
+            return _status_page(request, extra={"bundle_error": str(exc)}, status=422)
+    finally:
+        path.unlink(missing_ok=True)
+    record_event(AuditAction.SYNC_RUN, user=request.user, request=request, bundle="import",
+                 peer=result.peer.node_id, number=result.number, applied=result.applied)
+    return _status_page(request, extra={
+        "bundle_message": bundle.describe(result),
+        "ack_peer": result.peer if result.kind == bundle.DATA else None,
+        "ack_of": result.number})

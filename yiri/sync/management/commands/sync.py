@@ -194,6 +194,8 @@ class Command(BaseCommand):
             pending = scope.pending_count(peer, peer.sent_upto) if peer.role == PeerRole.PARENT else None
             seen = (f"il y a {int((now - peer.last_contact).total_seconds() // 60)} min"
                     if peer.last_contact else "jamais")
+            if peer.last_contact and peer.last_way:
+                seen += f" ({peer.get_last_way_display()})"
             self.stdout.write(f"{peer.get_role_display()} {peer.name or peer.node_id}: "
                               f"dernier contact {seen}"
                               + (f", {pending} opération(s) à envoyer" if pending is not None else "")
