@@ -305,6 +305,13 @@ class Peer(models.Model):
     last_error = models.TextField(_("dernière erreur"), blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(_("révoqué"), default=False)
+    # A node restored from an old backup (``sync.restore``): on the child, the parent's log
+    # end when the restore was found; until its cursor passes it, the parent sends the
+    # child's own operations back too (those the backup lacked).
+    recover_own_until = models.BigIntegerField(default=0)
+    # What the operator must read (a restore found), kept after the exchanges succeed.
+    notice = models.TextField(_("avis"), blank=True, default="")
+    notice_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["role", "name"]

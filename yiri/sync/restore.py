@@ -1,0 +1,232 @@
+"""A node restored from a backup older than its last synchronisation.
+
+An office's database copied at time B, the office working and syncing on, then its
+database replaced by the copy: its clock restarts at B. Without care three things are lost:
+
+- its counter restarts, so new operations take ids (``uuid5(origin, counter)``) its parent
+  already holds for other operations, and the parent drops them as duplicates;
+- its arrival numbers restart, and the parent's acknowledgement (ahead) would make it
+  skip new operations;
+- it lacks its own operations made after B, which the parent holds and never sends a
+  node back.
+
+So each request carries the child's own clock (``me``: the highest counter and arrival
+number it gave). The parent (``behind``, ``collided``) finds the child behind what it
+holds of it (a higher counter of the child's, or an acknowledgement ahead of the child's
+arrival numbers), or an operation pushed under an id it holds with another stamp (new
+work under reused counters). Then it applies nothing of the chunk and answers
+``restored``: its highest counter of the child's, its acknowledgement, its log end and the
+colliding ids. The child (``recover``), in one transaction, moves its counter and arrival
+number past the parent's, gives the colliding operations new numbers (same stamp,
+content and author: ``reoriginate``), renumbers the operations the parent has not
+acknowledged above the parent's acknowledgement so that they are pushed, and asks for
+its own operations back (``Peer.recover_own_until``) until its cursor passes the
+parent's log end. The operator is told (``sync run``, ``sync status``, the status page,
+the audit log) and the exchange goes on. Nothing of the backup or of the parent is lost:
+re-sent operations are duplicates, ignored.
+
+Written for an office (a leaf): a restored relay cell's children hold cursors on its log,
+which the renumbering moves; a child whose cursor is beyond its parent's log end starts
+again from 0 (``serve_exchange``), but the restore of a relay with children is not
+handled further here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import clock as node_clock
+from .models import ClockState, Operation, Peer, PendingPurge, operation_id
+
+log = logging.getLogger(__name__)
+
+MAX_COLLISIONS = 5000  # the largest chunk a parent takes (``serve_exchange``)
+
+
+class Collided(Exception):
+    """Operations pushed under ids the parent holds with another stamp."""
+
+    def __init__(self, ids: list) -> None:
+        super().__init__(len(ids))
+        self.ids = ids
+
+
+# ------------------------------------------------------------------ both sides
+
+
+def clock_state() -> dict:
+    """This node's own clock, as its requests carry it (``me``)."""
+    row = ClockState.objects.filter(pk=1).values("counter", "seq").first()
+    return {"counter": row["counter"], "seq": row["seq"]} if row else {"counter": 0, "seq": 0}
+
+
+def log_end() -> int:
+    """The highest arrival number this node gave."""
+    return ClockState.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+
+
+def _number(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def read_me(value) -> dict | None:
+    """A request's ``me``, checked: ``None`` if absent, ``ValueError`` if malformed."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or _number(value.get("counter")) is None \
+            or _number(value.get("seq")) is None:
+        raise ValueError("me")
+    return value
+
+
+# ---------------------------------------------------------------- the parent
+
+
+def held_counter(node_id: str) -> int:
+    """The highest counter of ``node_id``'s operations this node holds (one index read)."""
+    return (Operation.objects.filter(origin_node=node_id).order_by("-counter")
+            .values_list("counter", flat=True).first() or 0)
+
+
+def behind(peer: Peer, me: dict) -> dict | None:
+    """The ``restored`` answer if the child ``peer`` is behind what this node holds of it."""
+    held = held_counter(peer.node_id)
+    if held > me["counter"] or peer.received_upto > me["seq"]:
+        return found(peer, held, [])
+    return None
+
+
+def found(peer: Peer, held: int | None = None, collisions: list | None = None) -> dict:
+    """What the parent tells a restored child, and what it keeps for its own operator."""
+    held = held_counter(peer.node_id) if held is None else held
+    log.warning("sync: child node restored from an old backup (%d colliding operations)",
+                len(collisions or []))
+    Peer.objects.filter(pk=peer.pk).update(
+        notice="Ce nœud enfant a été restauré depuis une sauvegarde plus ancienne que sa "
+               "dernière synchronisation : il avance ses compteurs et reçoit de nouveau ses "
+               "propres changements conservés ici. Rien n'est perdu.",
+        notice_at=timezone.now())
+    return {"counter": held, "seq": peer.received_upto, "end": log_end(),
+            "collisions": [str(i) for i in collisions or []]}
+
+
+# ----------------------------------------------------------------- the child
+
+
+def _renumber_unsent(peer: Peer, seq: int) -> tuple[int, int]:
+    """Give the operations ``peer`` has not acknowledged arrival numbers above ``seq``, in
+    their order, so that they are pushed. Returns (how many, the last number given)."""
+    pending = list(Operation.objects.filter(seq__gt=peer.sent_upto)
+                   .exclude(origin_node=peer.node_id).exclude(received_from=peer.node_id)
+                   .order_by("seq").values_list("pk", "seq", "record_id"))
+    moved_records = set()
+    for pk, _old, record_id in pending:
+        seq += 1  # above every number given: never clashes with another row's
+        Operation.objects.filter(pk=pk).update(seq=seq)
+        if record_id:
+            moved_records.add(record_id)
+    # A record purged here keeps its operations until the parent acknowledged the last.
+    for purge in PendingPurge.objects.filter(record_id__in=moved_records):
+        last = (Operation.objects.filter(record_id=purge.record_id)
+                .exclude(received_from=peer.node_id).order_by("-seq")
+                .values_list("seq", flat=True).first() or 0)
+        if last > purge.after_seq:
+            PendingPurge.objects.filter(pk=purge.pk).update(after_seq=last)
+    return len(pending), seq
+
+
+def reoriginate(peer: Peer, ids, counter: int) -> tuple[int, int]:
+    """Give this node's operations ``ids`` new counters above ``counter`` (and so new ids,
+    by the rule of every new operation), keeping their stamp, content and author: their
+    numbers were taken already by other operations the parent holds. Returns (how many,
+    the last counter given)."""
+    me = settings.YIRI_NODE_ID
+    done = 0
+    for pk in (Operation.objects.filter(id__in=list(ids), origin_node=me)
+               .exclude(received_from=peer.node_id).order_by("seq").values_list("pk", flat=True)):
+        counter += 1
+        Operation.objects.filter(pk=pk).update(id=operation_id(me, counter), counter=counter)
+        done += 1
+    return done, counter
+
+
+def recover(peer: Peer, info) -> str:
+    """The child's side of a ``restored`` answer from its parent ``peer`` (see the module's
+    docstring), in one transaction. Returns the message for the operator."""
+    from yiri.audit.models import AuditAction
+    from yiri.audit.services import record_event
+
+    from .transport import SyncError
+
+    if not isinstance(info, dict):
+        raise SyncError("Réponse du nœud parent illisible (restauration).")
+    held, acked, end = (_number(info.get(k)) for k in ("counter", "seq", "end"))
+    collisions = info.get("collisions") or []
+    if held is None or acked is None or end is None or not isinstance(collisions, list) \
+            or len(collisions) > MAX_COLLISIONS:
+        raise SyncError("Réponse du nœud parent illisible (restauration).")
+    try:
+        ids = [uuid.UUID(str(i)) for i in collisions]
+    except ValueError:
+        raise SyncError("Réponse du nœud parent illisible (restauration).") from None
+    with transaction.atomic():
+        state = node_clock._locked()
+        peer.refresh_from_db()
+        counter = max(state.counter, held, held_counter(settings.YIRI_NODE_ID))
+        moved, counter = reoriginate(peer, ids, counter)
+        if ids and not moved:  # nothing to renumber: the parent would answer the same again
+            raise SyncError("Le nœud parent signale des opérations de ce nœud sous des numéros "
+                            "déjà pris, que ce nœud ne trouve pas : vérifiez qu'aucun autre "
+                            "ordinateur n'utilise le même identifiant de nœud.")
+        renumbered, seq = _renumber_unsent(peer, max(state.seq, acked))
+        ClockState.objects.filter(pk=1).update(counter=counter, seq=seq)
+        message = (
+            "Ce nœud a été restauré depuis une sauvegarde plus ancienne que sa dernière "
+            f"synchronisation : ses compteurs ont été avancés, {renumbered} opération(s) "
+            "renumérotée(s)"
+            + (f" (dont {moved} faite(s) depuis la restauration sous des numéros déjà pris)"
+               if moved else "")
+            + " ; ses propres changements conservés par le nœud parent lui sont renvoyés.")
+        Peer.objects.filter(pk=peer.pk).update(
+            sent_upto=acked, recover_own_until=max(end, peer.recover_own_until),
+            notice=message, notice_at=timezone.now())
+        record_event(AuditAction.SYNC_RESTORED, parent=peer.node_id,
+                     counter_before=state.counter, counter_after=counter,
+                     seq_before=state.seq, seq_after=seq, renumbered=renumbered,
+                     reoriginated=moved)
+    peer.refresh_from_db()
+    return message
+
+
+def take_own_back(peer: Peer, pulled: list[Operation]) -> None:
+    """Before applying a chunk from the parent (in the caller's transaction): this node's
+    own operations coming back (a restore) must not be taken for duplicates of different
+    ones made here since under the same numbers, and later writes here must not take
+    their numbers again."""
+    mine = settings.YIRI_NODE_ID
+    own = {op.id: op for op in pulled if op.origin_node == mine}
+    if not own:
+        return
+    clashing = [pk for pk, hlc in Operation.objects.filter(id__in=list(own))
+                .values_list("id", "hlc") if hlc != own[pk].hlc]
+    top = max(op.counter for op in own.values())
+    state = node_clock._locked()
+    counter = max(state.counter, top)
+    seq = state.seq
+    if clashing:
+        # Made here since the restore and not acknowledged by the parent (it refuses a
+        # chunk that reuses its numbers): a new number, pushed in its turn.
+        counter = max(counter, held_counter(mine))
+        _, counter = reoriginate(peer, clashing, counter)
+        for pk in (Operation.objects.filter(counter__gt=state.counter, origin_node=mine,
+                                            seq__lte=peer.sent_upto)
+                   .exclude(received_from=peer.node_id).values_list("pk", flat=True)):
+            seq += 1  # acknowledged under its old id by a parent of an older version
+            Operation.objects.filter(pk=pk).update(seq=seq)
+    if counter != state.counter or seq != state.seq:
+        ClockState.objects.filter(pk=1).update(counter=counter, seq=seq)
