@@ -93,26 +93,101 @@ def held_counter(node_id: str) -> int:
             .values_list("counter", flat=True).first() or 0)
 
 
-def behind(peer: Peer, me: dict) -> dict | None:
-    """The ``restored`` answer if the child ``peer`` is behind what this node holds of it."""
+def behind(peer: Peer, me: dict, pushed: list) -> dict | None:
+    """The ``restored`` answer if the child ``peer`` is behind what this node holds of it
+    (``pushed``: the chunk it sends, not applied then)."""
     held = held_counter(peer.node_id)
     if held > me["counter"] or peer.received_upto > me["seq"]:
-        return found(peer, held, [])
+        return found(peer, held, pushed=pushed)
     return None
 
 
-def found(peer: Peer, held: int | None = None, collisions: list | None = None) -> dict:
-    """What the parent tells a restored child, and what it keeps for its own operator."""
+def refused(peer: Peer, pushed: list) -> dict | None:
+    """A chunk refused (a readable id already taken here): the ``restored`` answer if
+    records of the child's made since a restore took readable ids it had used."""
+    return found(peer, pushed=pushed) if short_id_clashes(peer, pushed) else None
+
+
+def found(peer: Peer, held: int | None = None, collisions: list | None = None,
+          pushed: list | None = None) -> dict:
+    """What the parent tells a restored child (``pushed``: the chunk it sent, checked for
+    readable ids taken here by other records), and what it keeps for its own operator."""
     held = held_counter(peer.node_id) if held is None else held
-    log.warning("sync: child node restored from an old backup (%d colliding operations)",
-                len(collisions or []))
+    if collisions is None:
+        collisions = collided(peer, pushed or [])
+    renamed = short_id_clashes(peer, pushed or [])
+    log.warning("sync: child node restored from an old backup (%d colliding operations, "
+                "%d readable ids taken)", len(collisions), len(renamed))
     Peer.objects.filter(pk=peer.pk).update(
         notice="Ce nœud enfant a été restauré depuis une sauvegarde plus ancienne que sa "
                "dernière synchronisation : il avance ses compteurs et reçoit de nouveau ses "
                "propres changements conservés ici. Rien n'est perdu.",
         notice_at=timezone.now())
     return {"counter": held, "seq": peer.received_upto, "end": log_end(),
-            "collisions": [str(i) for i in collisions or []]}
+            "collisions": [str(i) for i in collisions], "numbers": numbers_of(peer),
+            "renamed": renamed}
+
+
+def _own_wire(peer: Peer, pushed: list) -> list[dict]:
+    """The operations of ``pushed`` (as they travel) made by ``peer`` itself."""
+    return [w for w in pushed if isinstance(w, dict) and w.get("o") == peer.node_id
+            and isinstance(w.get("c"), int) and not isinstance(w.get("c"), bool)]
+
+
+def collided(peer: Peer, pushed: list) -> list:
+    """The ids of ``peer``'s operations in ``pushed`` held here with another stamp."""
+    stamps = {operation_id(w["o"], w["c"]): w.get("h") for w in _own_wire(peer, pushed)}
+    return [pk for pk, hlc in Operation.objects.filter(id__in=list(stamps))
+            .values_list("id", "hlc") if hlc != stamps[pk]]
+
+
+def _short_id_of(wire: dict):
+    for key in ("n", "x"):
+        value = (wire.get(key) or {}).get("@short_id") if isinstance(wire.get(key), dict) else None
+        if value is not None:
+            return value[0] if key == "x" and isinstance(value, list) else value
+    return None
+
+
+def short_id_clashes(peer: Peer, pushed: list) -> list[list[str]]:
+    """``[[record type, record id]]`` of the records ``peer`` pushed under a readable id
+    that another record holds here (made since its restore under a number it had used)."""
+    from yiri.cases.models import RECORD_MODELS
+
+    wanted: dict[str, dict[str, str]] = {}
+    for w in _own_wire(peer, pushed):
+        value = _short_id_of(w)
+        if w.get("t") in RECORD_MODELS and w.get("e") == w.get("t") and isinstance(value, str):
+            wanted.setdefault(w["t"], {})[value] = str(w.get("i"))
+    out = []
+    for record_type, by_value in wanted.items():
+        for value, pk in RECORD_MODELS[record_type]._base_manager.filter(
+                short_id__in=list(by_value)).values_list("short_id", "pk"):
+            if str(pk) != by_value[value]:
+                out.append([record_type, by_value[value]])
+    return out
+
+
+def _number_of(short: str, prefix: str) -> int | None:
+    rest = short[len(prefix):] if short.startswith(prefix) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def numbers_of(peer: Peer) -> dict[str, int]:
+    """The highest readable number of each record type held here under ``peer``'s code."""
+    from yiri.cases.models import RECORD_MODELS
+    from yiri.lib.ids import MARKERS
+
+    if not peer.code:
+        return {}
+    out = {}
+    for record_type, model in RECORD_MODELS.items():
+        prefix = f"{peer.code}-{MARKERS.get(record_type, '')}"
+        numbers = [n for n in (_number_of(s, prefix) for s in model._base_manager.filter(
+            short_id__startswith=prefix).values_list("short_id", flat=True)) if n is not None]
+        if numbers:
+            out[record_type] = max(numbers)
+    return out
 
 
 # ----------------------------------------------------------------- the child
@@ -155,6 +230,61 @@ def reoriginate(peer: Peer, ids, counter: int) -> tuple[int, int]:
     return done, counter
 
 
+def _raise_sequences(numbers: dict) -> None:
+    """This node's readable numbers go on past ``numbers`` (``{record type: highest}``)."""
+    from yiri.cases.models import RECORD_MODELS
+    from yiri.network.models import Sequence
+
+    for record_type, top in numbers.items():
+        if record_type in RECORD_MODELS and _number(top):
+            name = f"short_id:{record_type}"
+            Sequence.objects.get_or_create(name=name)
+            Sequence.objects.filter(name=name, value__lt=top).update(value=top)
+
+
+def rename(peer: Peer, records: list) -> list[str]:
+    """Give this node's records ``records`` (``[[type, id]]``, made since the restore
+    under readable ids its parent holds for other records) the next free readable id,
+    in the record and in the operations not yet acknowledged that carry it (the parent
+    refused them: nobody else holds them). Returns "old → new" for the operator."""
+    from yiri.cases.models import RECORD_MODELS
+    from yiri.lib.ids import short_id
+    from yiri.network.services import next_numbers, node_code
+
+    from .models import raw_writes
+
+    me = settings.YIRI_NODE_ID
+    done = []
+    for record_type, pk in records:
+        model = RECORD_MODELS.get(record_type)
+        record = model._base_manager.filter(pk=pk, origin_node=me).first() if model else None
+        if record is None:
+            continue
+        (number,) = next_numbers(f"short_id:{record_type}")
+        old, new = record.short_id, short_id(node_code(), number, record_type)
+        with raw_writes():
+            model._base_manager.filter(pk=pk).update(short_id=new)
+        for op in (Operation.objects.filter(entity_id=pk, origin_node=me, seq__gt=peer.sent_upto)
+                   .exclude(received_from=peer.node_id)):
+            change = (op.changes or {}).get("@short_id")
+            if isinstance(change, list) and change and change[0] == old:
+                op.changes["@short_id"] = [new, *change[1:]]
+                Operation.objects.filter(pk=op.pk).update(changes=op.changes)
+        done.append(f"{old} → {new}")
+    return done
+
+
+def _ids(value) -> list:
+    from .transport import SyncError
+
+    if not isinstance(value, list) or len(value) > MAX_COLLISIONS:
+        raise SyncError("Réponse du nœud parent illisible (restauration).")
+    try:
+        return [uuid.UUID(str(i)) for i in value]
+    except ValueError:
+        raise SyncError("Réponse du nœud parent illisible (restauration).") from None
+
+
 def recover(peer: Peer, info) -> str:
     """The child's side of a ``restored`` answer from its parent ``peer`` (see the module's
     docstring), in one transaction. Returns the message for the operator."""
@@ -166,31 +296,35 @@ def recover(peer: Peer, info) -> str:
     if not isinstance(info, dict):
         raise SyncError("Réponse du nœud parent illisible (restauration).")
     held, acked, end = (_number(info.get(k)) for k in ("counter", "seq", "end"))
-    collisions = info.get("collisions") or []
-    if held is None or acked is None or end is None or not isinstance(collisions, list) \
-            or len(collisions) > MAX_COLLISIONS:
+    numbers, renamed = info.get("numbers") or {}, info.get("renamed") or []
+    if held is None or acked is None or end is None or not isinstance(numbers, dict) \
+            or not isinstance(renamed, list) or any(
+                not isinstance(r, list) or len(r) != 2 for r in renamed):
         raise SyncError("Réponse du nœud parent illisible (restauration).")
-    try:
-        ids = [uuid.UUID(str(i)) for i in collisions]
-    except ValueError:
-        raise SyncError("Réponse du nœud parent illisible (restauration).") from None
+    ids = _ids(info.get("collisions") or [])
+    _ids([r[1] for r in renamed])
     with transaction.atomic():
         state = node_clock._locked()
         peer.refresh_from_db()
         counter = max(state.counter, held, held_counter(settings.YIRI_NODE_ID))
         moved, counter = reoriginate(peer, ids, counter)
-        if ids and not moved:  # nothing to renumber: the parent would answer the same again
-            raise SyncError("Le nœud parent signale des opérations de ce nœud sous des numéros "
-                            "déjà pris, que ce nœud ne trouve pas : vérifiez qu'aucun autre "
-                            "ordinateur n'utilise le même identifiant de nœud.")
         renumbered, seq = _renumber_unsent(peer, max(state.seq, acked))
         ClockState.objects.filter(pk=1).update(counter=counter, seq=seq)
+        _raise_sequences(numbers)
+        names = rename(peer, renamed)
+        if (ids or renamed) and not (moved or names):
+            # Nothing to change here: the parent would answer the same again.
+            raise SyncError("Le nœud parent signale des opérations ou des dossiers de ce nœud "
+                            "sous des numéros déjà pris, que ce nœud ne trouve pas : vérifiez "
+                            "qu'aucun autre ordinateur n'utilise le même identifiant de nœud.")
         message = (
             "Ce nœud a été restauré depuis une sauvegarde plus ancienne que sa dernière "
             f"synchronisation : ses compteurs ont été avancés, {renumbered} opération(s) "
             "renumérotée(s)"
             + (f" (dont {moved} faite(s) depuis la restauration sous des numéros déjà pris)"
                if moved else "")
+            + (f", {len(names)} dossier(s) créé(s) depuis sous un numéro déjà pris "
+               f"renuméroté(s) ({', '.join(names)})" if names else "")
             + " ; ses propres changements conservés par le nœud parent lui sont renvoyés.")
         Peer.objects.filter(pk=peer.pk).update(
             sent_upto=acked, recover_own_until=max(end, peer.recover_own_until),
@@ -198,7 +332,7 @@ def recover(peer: Peer, info) -> str:
         record_event(AuditAction.SYNC_RESTORED, parent=peer.node_id,
                      counter_before=state.counter, counter_after=counter,
                      seq_before=state.seq, seq_after=seq, renumbered=renumbered,
-                     reoriginated=moved)
+                     reoriginated=moved, records_renamed=names)
     peer.refresh_from_db()
     return message
 
@@ -230,3 +364,38 @@ def take_own_back(peer: Peer, pulled: list[Operation]) -> None:
             Operation.objects.filter(pk=pk).update(seq=seq)
     if counter != state.counter or seq != state.seq:
         ClockState.objects.filter(pk=1).update(counter=counter, seq=seq)
+    _take_readable_ids_back(peer, own.values())
+
+
+def _take_readable_ids_back(peer: Peer, own) -> None:
+    """This node's own records coming back: its readable numbers go on past theirs, and
+    a record made here since the restore under the same readable id takes another."""
+    from yiri.audit.models import AuditAction
+    from yiri.audit.services import record_event
+    from yiri.cases.models import RECORD_MODELS
+    from yiri.lib.ids import MARKERS
+    from yiri.network.services import node_code
+
+    code = node_code()
+    tops: dict[str, int] = {}
+    clashes = []
+    for op in own:
+        change = (op.changes or {}).get("@short_id")
+        if op.entity not in RECORD_MODELS or not isinstance(change, list) or not change \
+                or not isinstance(change[0], str):
+            continue
+        number = _number_of(change[0], f"{code}-{MARKERS.get(op.entity, '')}")
+        if number:
+            tops[op.entity] = max(tops.get(op.entity, 0), number)
+        other = (RECORD_MODELS[op.entity]._base_manager.filter(short_id=change[0])
+                 .exclude(pk=op.entity_id).values_list("pk", flat=True).first())
+        if other is not None:
+            clashes.append([op.entity, str(other)])
+    _raise_sequences(tops)
+    names = rename(peer, clashes)
+    if names:
+        message = ("Dossiers créés depuis la restauration sous un numéro déjà pris, "
+                   f"renumérotés : {', '.join(names)}.")
+        Peer.objects.filter(pk=peer.pk).update(
+            notice=(peer.notice + " " if peer.notice else "") + message, notice_at=timezone.now())
+        record_event(AuditAction.SYNC_RESTORED, parent=peer.node_id, records_renamed=names)

@@ -154,7 +154,7 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
     applied = 0
     ack = None
     # The child restored from a backup older than its last sync (``sync.restore``)?
-    restored = restore.behind(peer, me) if me is not None else None
+    restored = restore.behind(peer, me, pushed) if me is not None else None
     if restored is not None:
         pass  # nothing of the chunk is applied: the child renumbers it first
     elif start > peer.received_upto:
@@ -178,13 +178,17 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
                 # child restored from a backup) would make it skip operations.
                 ack = upto
         except restore.Collided as exc:
-            restored = restore.found(peer, collisions=exc.ids)
+            restored = restore.found(peer, collisions=exc.ids, pushed=pushed)
         except BadOperation as exc:
-            raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
-                               "enregistré.") from exc
+            restored = restore.refused(peer, pushed)
+            if restored is None:
+                raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
+                                   "enregistré.") from exc
         except IntegrityError as exc:  # a link to a row this node does not hold
-            raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
-                               "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
+            restored = restore.refused(peer, pushed)
+            if restored is None:
+                raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
+                                   "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
     peer.refresh_from_db()
     if restored is not None:
         Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="")
@@ -389,10 +393,10 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
 
 def _recovered(peer: Peer, info, state: Progress, again: bool) -> bool:
     """The parent found this node restored from an old backup (``sync.restore``):
-    recover, tell the operator, and go on. Each further such answer names operations
-    made since the restore under numbers already taken (one chunk at a time); one that
-    names none right after a recovery would loop: stopped with a message."""
-    if again and not (info or {}).get("collisions"):
+    recover, tell the operator, and go on. Each further such answer names operations or
+    records made since the restore under numbers already taken (one chunk at a time); one
+    that names none right after a recovery would loop: stopped with a message."""
+    if again and isinstance(info, dict) and not (info.get("collisions") or info.get("renamed")):
         raise SyncError("Le nœud parent signale encore ce nœud comme restauré depuis une "
                         "sauvegarde après l'avancement de ses compteurs : vérifiez qu'aucun "
                         "autre ordinateur n'utilise le même identifiant de nœud.")
