@@ -47,7 +47,7 @@ result = {str(c.pk): {"short_id": c.short_id, "first": identity.read_answers(c, 
 OPS = """
 from yiri.sync.models import Operation
 result = sorted([o.counter, o.hlc, str(o.entity_id), o.kind] for o in
-                Operation.objects.filter(origin_node=%(node)r))
+                Operation.objects.filter(origin_node=%(node)r).exclude(record_id__in=%(left)r))
 """
 
 AUDIT = """
@@ -100,12 +100,18 @@ def office(relay):
     return node
 
 
-def _same_everywhere(relay: Node, office: Node) -> dict:
+def ops_of(node: Node, office: Node, left=()) -> list:
+    """The office's operations ``node`` holds (but those of records that ``left`` its scope,
+    which the office purged)."""
+    return node.script(OPS % {"node": office.node_id, "left": list(left)})
+
+
+def _same_everywhere(relay: Node, office: Node, left=()) -> dict:
     """Both nodes hold the same state and the same operations of the office."""
     assert relay.digest("ACE") == office.digest("ACE"), (
         relay.manage("sync", "digest", "--organisations", "ACE", "--parts"),
         office.manage("sync", "digest", "--organisations", "ACE", "--parts"))
-    ops = {n.name: n.script(OPS % {"node": office.node_id}) for n in (relay, office)}
+    ops = {n.name: ops_of(n, office, left) for n in (relay, office)}
     assert ops[relay.name] == ops[office.name]
     counters = [o[0] for o in ops[office.name]]
     assert len(counters) == len(set(counters))
@@ -117,12 +123,12 @@ def test_an_office_restored_from_an_old_backup_loses_nothing_and_is_told(relay, 
     office.sync()
     backup = tmp_path / "office-backup.sqlite3"
     back_up(office, backup)
-    at_backup = len(office.script(OPS % {"node": office.node_id}))
+    at_backup = len(ops_of(office, office))
 
     b = office.script(CREATE % {"first": "Binta"})
     office.script(EDIT % {"case": a["id"], "answers": {"exploitation_place": "Kaya"}})
     office.sync()
-    before_restore = len(relay.script(OPS % {"node": office.node_id}))
+    before_restore = len(ops_of(relay, office))
     assert before_restore > at_backup
 
     restore_file(office, backup)
@@ -132,7 +138,7 @@ def test_an_office_restored_from_an_old_backup_loses_nothing_and_is_told(relay, 
     c = office.script(CREATE % {"first": "Coumba"})
     assert c["short_id"] == b["short_id"]
     office.script(EDIT % {"case": a["id"], "answers": {"risk_level": "high"}})
-    made_since = len(office.script(OPS % {"node": office.node_id})) - at_backup
+    made_since = len(ops_of(office, office)) - at_backup
 
     out = office.sync()
     assert "restauré depuis une sauvegarde plus ancienne que sa dernière synchronisation" in out
@@ -170,27 +176,56 @@ result = identity.read_answers(Case.objects.get(pk={a["id"]!r}), get_schema("cas
     _same_everywhere(relay, office)
 
 
+TRANSFER = """
+from yiri.accounts.models import User
+from yiri.cases.models import Case
+from yiri.network.models import Agency
+from yiri.workflow.services import transfer
+transfer(User.objects.get(username="worker"), Case.objects.get(pk=%(case)r),
+         to_agency=Agency.objects.get(code="BTA"), to_user=User.objects.get(username="bworker"),
+         reason="Suivi plus proche")
+"""
+
+ACCEPT = """
+from yiri.accounts.models import User
+from yiri.workflow.models import Referral
+from yiri.workflow.services import respond_transfer
+respond_transfer(User.objects.get(username="bworker"), Referral.objects.get(case_id=%(case)r),
+                 accept=True)
+"""
+
+
 def test_an_office_restored_then_synced_before_new_work_gets_its_changes_back(relay, office,
                                                                                tmp_path):
     a = office.script(CREATE % {"first": "Aïcha"})
+    x = office.script(CREATE.replace('"age": 11,', '"age": 9, "consent_for_services": True, '
+                                     '"disclosure_other_orgs": True,') % {"first": "Xadi"})
     office.sync()
     backup = tmp_path / "office-backup.sqlite3"
     back_up(office, backup)
     b = office.script(CREATE % {"first": "Bintou"})
+    # A case leaves the office's scope after the copy: transferred to BTA, accepted there.
+    office.script(TRANSFER % {"case": x["id"]})
     office.sync()
+    relay.script(ACCEPT % {"case": x["id"]})
+    office.sync()
+    assert x["id"] not in office.script(CASES)
+    office.sync()  # the relay takes the purge as confirmed: the office holds it no more
 
     restore_file(office, backup)
+    assert x["id"] in office.script(CASES)
     out = office.sync()
     assert "restauré depuis une sauvegarde" in out
     cases = office.script(CASES)
     assert cases[b["id"]] == {"short_id": b["short_id"], "first": "Bintou", "risk": None}
-    _same_everywhere(relay, office)
+    assert x["id"] not in cases  # purged again: it left the office's scope
+    _same_everywhere(relay, office, left=[x["id"]])
 
     # New work after it takes new numbers: nothing collides, nothing to renumber.
     c = office.script(CREATE % {"first": "Chata"})
     assert c["short_id"] not in (a["short_id"], b["short_id"])
     office.script(EDIT % {"case": b["id"], "answers": {"risk_level": "low"}})
     assert "restauré" not in office.sync()
-    state = _same_everywhere(relay, office)
+    state = _same_everywhere(relay, office, left=[x["id"]])
     assert state["cases"][b["id"]]["risk"] == "low" and c["id"] in state["cases"]
     assert relay.script(CASES)[c["id"]]["first"] == "Chata"

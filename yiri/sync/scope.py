@@ -199,6 +199,10 @@ def outgoing(peer: Peer, after: int, limit: int,
                 if held.left is None or held.left < op.seq:
                     held.left = op.seq
                     held.save(update_fields=["left"])
+            elif own:
+                # A child restored from a backup may hold a record that left its scope
+                # since (it purges it if it does; nothing happens if not).
+                gone[op.record_id] = [op.record_type, str(op.record_id)]
         if len(ops) < block:
             break
     more = Operation.objects.filter(seq__gt=upto).exists()
