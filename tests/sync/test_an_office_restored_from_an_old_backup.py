@@ -80,7 +80,7 @@ def restore_file(node: Node, copy) -> None:
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory):
     root = tmp_path_factory.mktemp("restore")
-    node = Node(root, "relay", "relay")
+    node = Node(root, "relay", "relay", postgres=True)  # PostgreSQL in the PostgreSQL run
     try:
         node.install()
         node.script(SETUP_NETWORK)

@@ -38,6 +38,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import clock as node_clock
@@ -196,23 +197,24 @@ def numbers_of(peer: Peer) -> dict[str, int]:
 def _renumber_unsent(peer: Peer, seq: int) -> tuple[int, int]:
     """Give the operations ``peer`` has not acknowledged arrival numbers above ``seq``, in
     their order, so that they are pushed. Returns (how many, the last number given)."""
-    pending = list(Operation.objects.filter(seq__gt=peer.sent_upto)
-                   .exclude(origin_node=peer.node_id).exclude(received_from=peer.node_id)
-                   .order_by("seq").values_list("pk", "seq", "record_id"))
-    moved_records = set()
-    for pk, _old, record_id in pending:
-        seq += 1  # above every number given: never clashes with another row's
-        Operation.objects.filter(pk=pk).update(seq=seq)
-        if record_id:
-            moved_records.add(record_id)
+    pending = (Operation.objects.filter(seq__gt=peer.sent_upto)
+               .exclude(origin_node=peer.node_id).exclude(received_from=peer.node_id))
+    top = pending.order_by("-seq").values_list("seq", flat=True).first()
+    if top is None:
+        return 0, seq
+    records = set(pending.exclude(record_id=None).values_list("record_id", flat=True))
+    offset = seq - peer.sent_upto
+    # One statement: every new number is above every number given, so none clashes with
+    # another row's, old or new, whatever order the rows are written in.
+    count = pending.update(seq=F("seq") + offset)
     # A record purged here keeps its operations until the parent acknowledged the last.
-    for purge in PendingPurge.objects.filter(record_id__in=moved_records):
+    for purge in PendingPurge.objects.filter(record_id__in=records):
         last = (Operation.objects.filter(record_id=purge.record_id)
                 .exclude(received_from=peer.node_id).order_by("-seq")
                 .values_list("seq", flat=True).first() or 0)
         if last > purge.after_seq:
             PendingPurge.objects.filter(pk=purge.pk).update(after_seq=last)
-    return len(pending), seq
+    return count, top + offset
 
 
 def reoriginate(peer: Peer, ids, counter: int) -> tuple[int, int]:

@@ -166,8 +166,10 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
             raise Refusal(400, f"Opération refusée : {exc}.") from exc
         try:
             with transaction.atomic():
+                # A child that does not send its clock (an older version) would not
+                # understand the answer: its chunk is taken as before.
                 report = apply_operations(ops, received_from=peer.node_id,
-                                          collisions_of=peer.node_id)
+                                          collisions_of=peer.node_id if me is not None else None)
                 if report.collisions:
                     raise restore.Collided(report.collisions)
                 scope.purge_out_of_scope(report.records)
@@ -180,12 +182,12 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
         except restore.Collided as exc:
             restored = restore.found(peer, collisions=exc.ids, pushed=pushed)
         except BadOperation as exc:
-            restored = restore.refused(peer, pushed)
+            restored = restore.refused(peer, pushed) if me is not None else None
             if restored is None:
                 raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
                                    "enregistré.") from exc
         except IntegrityError as exc:  # a link to a row this node does not hold
-            restored = restore.refused(peer, pushed)
+            restored = restore.refused(peer, pushed) if me is not None else None
             if restored is None:
                 raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
                                    "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
