@@ -180,3 +180,14 @@ def test_its_own_operation_coming_back_does_not_hide_one_made_since_under_its_nu
     ours = Operation.objects.get(hlc=local.hlc, origin_node=local.origin_node)
     assert ours.counter > local.counter and ours.changes == local.changes
     assert ClockState.objects.get(pk=1).counter >= ours.counter
+
+
+def test_a_child_follows_its_parent_back_when_the_parents_log_was_rewound(parent, cast):
+    from yiri.sync.transport import take_response
+
+    Peer.objects.filter(pk=parent.pk).update(received_upto=900)
+    take_response(Peer.objects.get(pk=parent.pk), {"ack": 0, "ops": [], "upto": 40})
+    assert Peer.objects.get(pk=parent.pk).received_upto == 900  # an old answer: kept
+    take_response(Peer.objects.get(pk=parent.pk), {"ack": 0, "ops": [], "upto": 40,
+                                                   "rewound": True})
+    assert Peer.objects.get(pk=parent.pk).received_upto == 40
