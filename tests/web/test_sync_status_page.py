@@ -164,3 +164,12 @@ def test_the_run_goes_on_in_the_background_and_the_page_follows_it(
     release.set()
     thread.join(10)
     assert "Synchronisation terminée" in text_of(c.get(URL + "progress/"))
+
+
+def test_a_node_restored_from_an_old_backup_is_told_on_the_status_page(cast, parent):
+    Peer.objects.filter(pk=parent.pk).update(
+        last_error="", notice_at=timezone.now(),
+        notice="Ce nœud a été restauré depuis une sauvegarde plus ancienne que sa dernière "
+               "synchronisation : ses compteurs ont été avancés, 3 opération(s) renumérotée(s).")
+    text = text_of(client_for(cast.relay).get(URL))
+    assert "Relais du Centre" in text and "3 opération(s) renumérotée(s)" in text

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     CONFLICT_RESOLVED = "conflict_resolved", _("Conflit de synchronisation résolu")
     SYNC_RUN = "sync_run", _("Synchronisation lancée")
     PURGE = "purge", _("Fiche retirée du nœud (hors de sa portée)")
+    SYNC_RESTORED = "sync_restored", _("Nœud restauré depuis une sauvegarde ancienne")
 
 
 class AuditEvent(models.Model):

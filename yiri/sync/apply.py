@@ -472,19 +472,28 @@ class ApplyReport:
     duplicates: int = 0
     quarantined: int = 0
     records: set = field(default_factory=set)  # (record_type, record_id) touched
+    # Ids held here with another stamp (``collisions_of``): nothing was applied.
+    collisions: list = field(default_factory=list)
 
 
-def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport:
-    """Store and merge operations from ``received_from``, in order, in one transaction."""
+def apply_operations(ops: list[Operation], *, received_from: str,
+                     collisions_of: str | None = None) -> ApplyReport:
+    """Store and merge operations from ``received_from``, in order, in one transaction.
+
+    ``collisions_of``: a node whose operations, held here under the same id with another
+    stamp, are not duplicates but new work under reused numbers (a node restored from an
+    old backup, ``sync.restore``): if any, nothing is applied and the report lists them."""
     report = ApplyReport()
     with transaction.atomic():
-        held = set(Operation.objects.filter(id__in=[o.id for o in ops]).values_list("id", flat=True))
+        held = dict(Operation.objects.filter(id__in=[o.id for o in ops]).values_list("id", "hlc"))
         fresh = []
         for op in ops:
             if op.id in held:  # (an operation of this node's own, purged since, is not)
+                if op.origin_node == collisions_of and held[op.id] != op.hlc:
+                    report.collisions.append(op.id)
                 report.duplicates += 1
                 continue
-            held.add(op.id)
+            held[op.id] = op.hlc
             try:
                 node_clock.check_remote(op.hlc, op.origin_node)
             except node_clock.ClockAhead as exc:
@@ -494,7 +503,7 @@ def apply_operations(ops: list[Operation], *, received_from: str) -> ApplyReport
                 report.quarantined += 1
                 continue
             fresh.append(op)
-        if not fresh:
+        if not fresh or report.collisions:
             return report
         for op, seq in zip(fresh, node_clock.allocate_seq(len(fresh)), strict=True):
             op.seq = seq

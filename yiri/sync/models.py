@@ -317,6 +317,13 @@ class Peer(models.Model):
     # The number of the last bundle file written for this peer (``sync.bundle``): each
     # export or acknowledgement takes the next one, bound inside the signed file.
     bundle_number = models.BigIntegerField(default=0)
+    # A node restored from an old backup (``sync.restore``): on the child, the parent's log
+    # end when the restore was found; until its cursor passes it, the parent sends the
+    # child's own operations back too (those the backup lacked).
+    recover_own_until = models.BigIntegerField(default=0)
+    # What the operator must read (a restore found), kept after the exchanges succeed.
+    notice = models.TextField(_("avis"), blank=True, default="")
+    notice_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["role", "name"]

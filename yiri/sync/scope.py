@@ -136,8 +136,12 @@ def child_holds(peer: Peer, records: set[tuple[str, uuid.UUID]]) -> None:
                                  for rid in inside - known])
 
 
-def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool, list]:
+def outgoing(peer: Peer, after: int, limit: int,
+             own: bool = False) -> tuple[list[dict], int, bool, list]:
     """Up to ``limit`` operations for ``peer`` after arrival number ``after``.
+
+    ``own``: the peer's own operations too, those it sent (a child restored from an old
+    backup gets back what it lost, ``sync.restore``); otherwise never sent back.
 
     Returns (operations as they travel, the arrival number covered, whether more wait,
     the records that left the peer's scope: ``[[record_type, record_id]]``, which it
@@ -152,7 +156,7 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
     block = max(limit, 100)
     entered: set = set()  # records whose whole history this answer carries
     while len(out) < limit:
-        ops = _block(peer, upto, block)
+        ops = _block(peer, upto, block, own)
         if not ops:
             break
         records = {(o.record_type, o.record_id) for o in ops if o.record_id}
@@ -166,7 +170,8 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
             if len(out) >= limit:
                 break
             upto = op.seq
-            from_peer = op.origin_node == peer.node_id or op.received_from == peer.node_id
+            from_peer = not own and (op.origin_node == peer.node_id
+                                     or op.received_from == peer.node_id)
             if orgs is None or not op.record_id:
                 if not from_peer:
                     out.append(_redacted(op, orgs))
@@ -194,15 +199,22 @@ def outgoing(peer: Peer, after: int, limit: int) -> tuple[list[dict], int, bool,
                 if held.left is None or held.left < op.seq:
                     held.left = op.seq
                     held.save(update_fields=["left"])
+            elif own:
+                # A child restored from a backup may hold a record that left its scope
+                # since (it purges it if it does; nothing happens if not).
+                gone[op.record_id] = [op.record_type, str(op.record_id)]
         if len(ops) < block:
             break
     more = Operation.objects.filter(seq__gt=upto).exists()
     return out, upto, more, list(gone.values())
 
 
-def _block(peer: Peer, after: int, size: int) -> list[Operation]:
+def _block(peer: Peer, after: int, size: int, own: bool = False) -> list[Operation]:
     """The next ``size`` operations after ``after``, in order; those that came from
-    ``peer`` (never sent back to it) without their changes, which are not read."""
+    ``peer`` (never sent back to it, unless ``own``) without their changes, which are not
+    read."""
+    if own:
+        return list(Operation.objects.filter(seq__gt=after).order_by("seq")[:size])
     light = list(Operation.objects.filter(seq__gt=after).order_by("seq")
                  .defer("changes", "sealed_changes", "meta")[:size])
     if not light:

@@ -32,13 +32,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from . import scope
+from . import restore, scope
 from .apply import BadOperation, apply_operations, from_wire
 from .models import ContactWay, Nonce, Peer, PeerRole
 
@@ -141,8 +141,23 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
     start, upto = push.get("from", 0), push.get("upto", 0)
     if not isinstance(pushed, list) or not isinstance(start, int) or not isinstance(upto, int):
         raise Refusal(400, "Envoi mal formé.")
+    try:
+        me = restore.read_me(data.get("me"))
+    except ValueError:
+        raise Refusal(400, "Requête de synchronisation mal formée (état du nœud).") from None
+    # A cursor beyond this node's log (this node restored from an old backup): the child
+    # starts again from 0 rather than skip what this node writes next (duplicates are
+    # ignored).
+    rewound = cursor > restore.log_end()
+    if rewound:
+        cursor = 0
     applied = 0
-    if start > peer.received_upto:
+    ack = None
+    # The child restored from a backup older than its last sync (``sync.restore``)?
+    restored = restore.behind(peer, me, pushed) if me is not None else None
+    if restored is not None:
+        pass  # nothing of the chunk is applied: the child renumbers it first
+    elif start > peer.received_upto:
         pass  # a gap (this node lost state): refuse the chunk, the ack says where to resume
     else:
         try:
@@ -151,26 +166,45 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
             raise Refusal(400, f"Opération refusée : {exc}.") from exc
         try:
             with transaction.atomic():
-                report = apply_operations(ops, received_from=peer.node_id)
+                # A child that does not send its clock (an older version) would not
+                # understand the answer: its chunk is taken as before.
+                report = apply_operations(ops, received_from=peer.node_id,
+                                          collisions_of=peer.node_id if me is not None else None)
+                if report.collisions:
+                    raise restore.Collided(report.collisions)
                 scope.purge_out_of_scope(report.records)
                 scope.child_holds(peer, report.records)
                 applied = report.applied
                 Peer.objects.filter(pk=peer.pk, received_upto__lt=upto).update(received_upto=upto)
+                # What the child sent, not more: an acknowledgement ahead of its push (a
+                # child restored from a backup) would make it skip operations.
+                ack = upto
+        except restore.Collided as exc:
+            restored = restore.found(peer, collisions=exc.ids, pushed=pushed)
         except BadOperation as exc:
-            raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
-                               "enregistré.") from exc
+            restored = restore.refused(peer, pushed) if me is not None else None
+            if restored is None:
+                raise Refusal(400, f"Opération refusée : {exc}. Rien de ce lot n'a été "
+                                   "enregistré.") from exc
         except IntegrityError as exc:  # a link to a row this node does not hold
-            raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
-                               "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
+            restored = restore.refused(peer, pushed) if me is not None else None
+            if restored is None:
+                raise Refusal(400, "Lot refusé : une opération désigne une fiche ou une ligne "
+                                   "inconnue de ce nœud. Rien de ce lot n'a été enregistré.") from exc
     peer.refresh_from_db()
-    out, out_upto, more, gone = scope.outgoing(peer, cursor, limit)
+    if restored is not None:
+        Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="")
+        return {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
+                "ops": [], "upto": cursor, "restored": restored}
+    out, out_upto, more, gone = scope.outgoing(peer, cursor, limit, own=data.get("own") is True)
     # The child's cursor is what it holds of this node's log: its ``sent_upto`` here, so the
     # status page can count what waits for it.
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_error="",
                                            sent_upto=cursor, last_way=ContactWay.HTTP)
-    answer = {"v": PROTOCOL, "node": settings.YIRI_NODE_ID, "ack": peer.received_upto,
+    answer = {"v": PROTOCOL, "node": settings.YIRI_NODE_ID,
+              "ack": peer.received_upto if ack is None else min(ack, peer.received_upto),
               "applied": applied, "ops": out, "upto": out_upto, "more": more, "gone": gone,
-              "left": scope.pending_count(peer, out_upto) if more else 0}
+              "left": scope.pending_count(peer, out_upto) if more else 0, "rewound": rewound}
     # Nothing, false and zero go unsaid (the child reads them so): a sync with nothing to
     # do stays under a kilobyte with its HTTP headers.
     return {k: v for k, v in answer.items() if v or k in ("v", "ack", "ops", "upto")}
@@ -188,6 +222,8 @@ class Progress:
     exchanges: int = 0
     bytes_out: int = 0
     bytes_in: int = 0
+    # What the operator must read (this node found restored from an old backup).
+    notices: list[str] = field(default_factory=list)
 
 
 def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
@@ -261,7 +297,12 @@ def client_request(peer: Peer, chunk: int = DEFAULT_CHUNK,
     wait to be pushed)."""
     ops, push_upto, push_more, _ = ready or scope.outgoing(peer, peer.sent_upto, chunk)
     payload = {"v": PROTOCOL, "cursor": peer.received_upto, "limit": chunk,
-               "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops}}
+               "push": {"from": peer.sent_upto, "upto": push_upto, "ops": ops},
+               # This node's own clock, read after the chunk: the parent finds this node
+               # restored from an old backup if it holds more of it (``sync.restore``).
+               "me": restore.clock_state()}
+    if peer.recover_own_until > peer.received_upto:
+        payload["own"] = True  # restored: this node's own operations back too
     return payload, push_upto, push_more
 
 
@@ -280,11 +321,16 @@ def take_response(peer: Peer, data: dict) -> tuple[int, int]:
         pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
     except BadOperation as exc:
         raise SyncError(f"Opération reçue refusée : {exc}.") from exc
+    upto = data.get("upto", 0)
     try:
         with transaction.atomic():
+            restore.take_own_back(peer, pulled)
             apply_operations(pulled, received_from=peer.node_id)
             Peer.objects.filter(pk=peer.pk).update(
-                sent_upto=ack, received_upto=max(data.get("upto", 0), peer.received_upto),
+                # ``rewound``: the parent's log ends before this node's cursor (it was
+                # restored from a backup): the cursor goes back with it.
+                sent_upto=ack, received_upto=upto if data.get("rewound") is True
+                else max(upto, peer.received_upto),
                 last_contact=timezone.now(), last_error="", last_way=ContactWay.HTTP)
             scope.purge_gone(data.get("gone") or [])
     except (BadOperation, IntegrityError) as exc:
@@ -305,6 +351,7 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
     chain.checkpoint()  # when due: the audit chain's signed head travels with this sync
     state = Progress(to_send=scope.pending_count(peer, peer.sent_upto))
     ahead: _ReadAhead | None = None
+    restored_last = False
     while True:
         peer.refresh_from_db()
         ready = ahead.take(peer.sent_upto) if ahead else None
@@ -329,6 +376,13 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         state.exchanges += 1
         state.bytes_out += len(body)
         state.bytes_in += len(answer)
+        if "restored" in data:
+            if ahead is not None:
+                ahead.thread.join()  # read before the renumbering: dropped
+                ahead = None
+            restored_last = _recovered(peer, data["restored"], state, restored_last)
+            continue
+        restored_last = False
         ack, received = take_response(peer, data)
         state.sent += pushed if ack >= push_upto else 0
         state.received += received
@@ -340,3 +394,18 @@ def sync_with(peer: Peer, *, chunk: int = DEFAULT_CHUNK, timeout: float = 60,
         if ack < push_upto and not data.get("more") and ack == peer.sent_upto:
             raise SyncError("Le nœud parent n'accepte pas la suite des envois : "
                             "vérifiez son journal.")
+
+
+def _recovered(peer: Peer, info, state: Progress, again: bool) -> bool:
+    """The parent found this node restored from an old backup (``sync.restore``):
+    recover, tell the operator, and go on. Each further such answer names operations or
+    records made since the restore under numbers already taken (one chunk at a time); one
+    that names none right after a recovery would loop: stopped with a message."""
+    if again and isinstance(info, dict) and not (info.get("collisions") or info.get("renamed")):
+        raise SyncError("Le nœud parent signale encore ce nœud comme restauré depuis une "
+                        "sauvegarde après l'avancement de ses compteurs : vérifiez qu'aucun "
+                        "autre ordinateur n'utilise le même identifiant de nœud.")
+    notice = restore.recover(peer, info)
+    if notice not in state.notices:
+        state.notices.append(notice)
+    return True

@@ -166,6 +166,8 @@ class Command(BaseCommand):
                     failed = True
                     self.stderr.write(f"\n{peer}: {exc}")
                     continue
+                for notice in state.notices:  # shown even with --quiet: the operator must know
+                    self.stdout.write(("" if options["quiet"] else "\n") + f"{peer}: {notice}")
                 if not options["quiet"]:
                     self.stdout.write(
                         f"\n{peer}: {state.sent} envoyée(s), {state.received} reçue(s), "
@@ -202,6 +204,10 @@ class Command(BaseCommand):
                               + (" — RÉVOQUÉ" if peer.revoked else ""))
             if peer.last_error:
                 self.stdout.write(f"  dernière erreur : {peer.last_error}")
+            if peer.notice:
+                when = timezone.localtime(peer.notice_at).strftime("%d/%m/%Y %H:%M") \
+                    if peer.notice_at else ""
+                self.stdout.write(f"  avis ({when}) : {peer.notice}")
         self.stdout.write(f"Journal : {Operation.objects.count()} opération(s). "
                           f"Conflits à résoudre : {Conflict.objects.filter(resolved=False).count()}. "
                           f"En quarantaine : {Quarantine.objects.count()}.")
