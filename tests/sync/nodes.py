@@ -116,8 +116,23 @@ class Node:
         return json.loads(line[2:])
 
     def install(self) -> None:
+        self.manage("node", "init", "--kind", self.kind, "--name", self.name)
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("load_reference_data")
+
+    def show(self) -> dict:
+        """``node show --json``: id, kind, name, code, public keys, fingerprint."""
+        return json.loads(self.manage("node", "show", "--json"))
+
+    def identity(self):
+        """This node's keys, read from its data folder (to open what was sealed to it)."""
+        from nacl.public import PrivateKey
+        from nacl.signing import SigningKey
+
+        from yiri.sync.identity import Identity, unb64
+
+        data = json.loads((self.dir / "node_keys").read_text())
+        return Identity(SigningKey(unb64(data["signing"])), PrivateKey(unb64(data["box"])))
 
     def serve(self) -> None:
         self.proc = subprocess.Popen(
@@ -150,14 +165,15 @@ class Node:
 
 
 def link(parent: Node, child: Node, organisations: str) -> None:
-    """Register ``child`` under ``parent`` with a shared secret, as an operator would."""
-    secret_file = child.dir / "parent.secret"
-    out = parent.manage("sync", "add-child", "--node-id", child.node_id, "--organisations",
-                        organisations, "--name", child.name)
-    secret_file.write_text(out.strip().splitlines()[-1] + "\n")
-    secret_file.chmod(0o600)
-    code = out.split(", code ", 1)[1].split()[0]
-    child.manage("sync", "add-parent", "--node-id", parent.node_id, "--url", parent.url,
-                 "--secret-file", str(secret_file), "--organisations", organisations,
-                 "--name", parent.name, "--code", code)
-    child.code = code
+    """Enrol ``child`` under ``parent`` as operators would: the child writes its request,
+    the parent accepts it with the fingerprint read over the phone and writes the grant,
+    the child joins with the parent's fingerprint. Files in the nodes' folders."""
+    request, grant = child.dir / "enrol-request.json", child.dir / "enrol-grant.json"
+    for f in (request, grant):
+        f.unlink(missing_ok=True)
+    child.manage("node", "enrol-request", "--out", str(request))
+    heard = child.show()["fingerprint"]
+    parent.manage("node", "enrol", str(request), "--organisations", organisations,
+                  "--out", str(grant), "--fingerprint", heard, "--url", parent.url)
+    out = child.manage("node", "join", str(grant), "--fingerprint", parent.show()["fingerprint"])
+    child.code = out.split("Code de ce nœud : ", 1)[1].split(".")[0]

@@ -41,12 +41,16 @@ class Exchange:
             return None
         return body[:length]
 
-    def payload(self, side: str) -> dict | None:
-        """The sync message of one side (``None`` if incomplete or not a sync message)."""
+    def payload(self, side: str, key=None) -> dict | None:
+        """The sync message of one side (``None`` if incomplete or not a sync message).
+        Bodies are sealed to the receiving node: ``key`` is its ``Identity`` (the parent's
+        for a request, the child's for a response)."""
         body = self._body(self.request if side == "request" else self.response)
         try:
+            if body and key is not None:
+                body = key.unseal(body)
             return json.loads(gzip.decompress(body)) if body else None
-        except (OSError, ValueError):
+        except (OSError, ValueError, Exception):
             return None
 
 
