@@ -104,6 +104,14 @@ class Node:
                                  f"{done.stdout}\n{done.stderr}")
         return done.stdout
 
+    def refused(self, *args: str) -> str:
+        """Run ``manage.py args``, which must fail: its error message (stderr)."""
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode == 0:
+            raise AssertionError(f"{self.name}: manage.py {' '.join(args)} succeeded:\n{done.stdout}")
+        return done.stderr
+
     def script(self, code: str):
         """Run ``code`` in the node; it sets ``result`` to something JSON can carry."""
         program = ("import django, json; django.setup()\nresult = None\n"

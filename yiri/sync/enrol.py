@@ -307,7 +307,7 @@ def enrol(request_text: str | bytes, organisations: list[str], fingerprint: str,
         else:
             peer = Peer(node_id=req.node_id, role=PeerRole.CHILD)
         code = peer.code or next_code()
-        peer.name = req.name
+        peer.name, peer.kind = req.name, req.kind
         peer.code = code
         peer.url = req.url if req.url.startswith(("http://", "https://")) else ""
         peer.sign_key, peer.box_key = req.sign_key, req.box_key
@@ -399,6 +399,7 @@ def join(grant_text: str | bytes, fingerprint: str, *, url: str = "") -> Peer:
                              "demandez un nouvel accord au nœud parent.") from None
         return Peer.objects.create(
             node_id=parent["node_id"], role=PeerRole.PARENT, name=parent.get("name", ""),
+            kind=parent["kind"],
             url=address, sign_key=parent["sign_key"], box_key=parent["box_key"],
             organisations=sorted(set(grant["organisations"])), places=sorted(set(grant["places"])),
             code="", enrolled_at=timezone.now())

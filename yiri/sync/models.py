@@ -288,6 +288,7 @@ class Peer(models.Model):
     node_id = models.CharField(_("identifiant du nœud"), max_length=64, primary_key=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
     role = models.CharField(_("rôle"), max_length=8, choices=PeerRole.choices)
+    kind = models.CharField(_("type"), max_length=10, blank=True, default="")  # office|relay|national
     # A child's code, assigned by this node (its own code and a suffix): the prefix of the
     # child's readable record ids, unique in the network by construction.
     code = models.CharField(_("code"), max_length=12, blank=True)

@@ -6,6 +6,7 @@ from .views import (
     attachments,
     home,
     locations,
+    nodes,
     notes,
     printing,
     records,
@@ -38,6 +39,9 @@ urlpatterns = [
     path("sync/conflicts/<uuid:conflict_id>/resolve/", sync.resolve_conflict,
          name="resolve_conflict"),
     path("sync/status/", sync.status, name="sync_status"),
+    path("sync/nodes/", nodes.nodes, name="sync_nodes"),
+    path("sync/nodes/enrol/", nodes.enrol_node, name="sync_node_enrol"),
+    path("sync/nodes/<str:node_id>/revoke/", nodes.revoke_node, name="sync_node_revoke"),
     path("sync/status/run/", sync.sync_now, name="sync_now"),
     path("sync/status/progress/", sync.sync_progress, name="sync_progress"),
 ]

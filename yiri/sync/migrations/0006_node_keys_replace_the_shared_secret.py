@@ -3,6 +3,7 @@ enrolment (``manage.py node enrol`` / ``node join``). A peer linked with a secre
 has no keys: its exchanges are refused until it is enrolled again. Revocations travel
 (``NodeRevocation``)."""
 
+
 import uuid
 from django.db import migrations, models
 
@@ -41,6 +42,11 @@ class Migration(migrations.Migration):
             model_name='peer',
             name='enrolled_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='enrôlé le'),
+        ),
+        migrations.AddField(
+            model_name='peer',
+            name='kind',
+            field=models.CharField(blank=True, default='', max_length=10, verbose_name='type'),
         ),
         migrations.AddField(
             model_name='peer',
