@@ -16,7 +16,7 @@ repository), in ``yiri-sync/<run>/{office,relay,national}``, made as
 ACE). The relay and the national node are served by their own process each
 (``manage.py runserver --noreload``: threaded, keep-alive off, DEBUG off). The office's
 parent is the relay (scope ACE), the relay's the national node (scope ACE, BTA), as an
-operator links them (``sync add-child`` / ``add-parent`` with a shared secret). Every
+operator enrols them (``node enrol-request`` / ``enrol`` / ``join``, node keys). Every
 sync is ``manage.py sync run --quiet`` in a new process on the child (through
 ``call_command`` in a small wrapper that also times the command itself).
 
