@@ -50,7 +50,6 @@ try:
 except (FileNotFoundError, ValueError):
     _NODE_INFO = {}
 YIRI_NODE_KIND = os.environ.get("YIRI_NODE_KIND") or _NODE_INFO.get("kind") or "office"
-YIRI_NODE_NAME = str(_NODE_INFO.get("name") or "")
 if YIRI_NODE_KIND not in {"office", "relay", "national"}:
     raise RuntimeError("YIRI_NODE_KIND must be office, relay or national")
 YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or generated_file(

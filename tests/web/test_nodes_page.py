@@ -5,7 +5,9 @@ after a confirmation. Outsiders and case workers are refused."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 
@@ -76,6 +78,9 @@ def test_a_relay_manager_sees_the_fingerprint_and_cannot_grant_outside_the_cell(
     page = text_of(r)
     assert r.status_code == 200 and office.fingerprint in page and "kaya" in page
     assert "Action Enfance (ACE)" in page and "(BTA)" not in page  # the cell holds ACE only
+    # The form carries the request as uploaded (its signature still holds once posted back).
+    carried = html.unescape(re.search(r'name="request" value="([^"]*)"', r.content.decode())[1])
+    assert json.loads(carried) == json.loads(office.request)
     r = confirm(c, office, ["BTA"])
     assert r.status_code == 422
     assert "hors de la portée de votre cellule de relais : BTA" in text_of(r)
