@@ -104,8 +104,11 @@ class Command(BaseCommand):
                           f"au téléphone à l'opérateur du nœud parent : {fp}")
 
     def do_enrol(self, options):
-        if Path(options["out"]).exists():
-            raise CommandError(f"Le fichier {options['out']} existe déjà : choisissez un autre nom.")
+        out = Path(options["out"])
+        if out.exists():
+            raise CommandError(f"Le fichier {out} existe déjà : choisissez un autre nom.")
+        if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+            raise CommandError(f"Dossier introuvable ou protégé en écriture : {out.parent}")
         codes = [c for c in options["organisations"].split(",") if c.strip()]
         peer, grant = enrol.enrol(_read(options["file"]), codes, options["fingerprint"],
                                   url=options["url"])
@@ -124,6 +127,10 @@ class Command(BaseCommand):
                           f"Code de ce nœud : {node_code()}. Organisations : "
                           f"{', '.join(peer.organisations)}.\nPremière synchronisation : "
                           "manage.py sync run")
+        host = peer.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if peer.url.startswith("http://") and host not in ("127.0.0.1", "localhost"):
+            self.stdout.write("Attention : adresse en http://. Les échanges restent signés et "
+                              "chiffrés, mais utilisez https:// en production.")
 
     def do_revoke(self, options):
         peer = enrol.revoke(options["node"], options["reason"])
