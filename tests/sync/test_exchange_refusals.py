@@ -93,7 +93,9 @@ def test_a_body_not_sealed_to_this_node_is_refused(client, child):
 
 @pytest.mark.parametrize("body", [b"not gzip", gzip.compress(b"{not json"),
                                   gzip.compress(json.dumps({"v": 99}).encode()),
-                                  gzip.compress(b"[" * 5000 + b"]" * 5000)])
+                                  gzip.compress(b"[" * 5000 + b"]" * 5000)],
+                         # named: gzip stamps the time, parallel workers must agree on ids
+                         ids=["not-gzip", "not-json", "unknown-version", "too-deep"])
 def test_an_unreadable_message_is_a_400_in_french(client, child, body):
     r = post(client, body)
     assert r.status_code == 400 and r.json()["error"]
