@@ -16,7 +16,7 @@ repository), in ``yiri-sync/<run>/{office,relay,national}``, made as
 ACE). The relay and the national node are served by their own process each
 (``manage.py runserver --noreload``: threaded, keep-alive off, DEBUG off). The office's
 parent is the relay (scope ACE), the relay's the national node (scope ACE, BTA), as an
-operator links them (``sync add-child`` / ``add-parent`` with a shared secret). Every
+operator enrols them (``node enrol-request`` / ``enrol`` / ``join``, node keys). Every
 sync is ``manage.py sync run --quiet`` in a new process on the child (through
 ``call_command`` in a small wrapper that also times the command itself).
 
@@ -96,7 +96,7 @@ sys.path.insert(0, str(HERE))
 
 from morango_side import CountingProxy, _proc_status  # noqa: E402 (standard library only)
 
-from tests.sync.nodes import SETUP_NETWORK, Node, exchange_keys, link  # noqa: E402
+from tests.sync.nodes import SETUP_NETWORK, Node, link  # noqa: E402
 
 PAYLOAD_PY = HERE / "morango_peer" / "bench_case" / "payload.py"
 TARGETS = {
@@ -255,10 +255,8 @@ class Network:
             for node in (self.national, self.relay):
                 node.serve()
             link(self.national, self.relay, "ACE,BTA")
-            exchange_keys(self.national, self.relay)
             self.relay.sync()  # configuration and users
             link(self.relay, self.office, "ACE")
-            exchange_keys(self.relay, self.office)
             self.office.sync()
         except BaseException:
             self.close()

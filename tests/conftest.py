@@ -168,3 +168,26 @@ def referred_case(cast, *, accept: bool = True, sections=None, **overrides):
         respond_referral(cast.provider, referral, accept=True)
     case.refresh_from_db()
     return case, referral, row
+
+
+@pytest.fixture
+def node_keys(settings, tmp_path):
+    """This (test) node's keys, in a data folder of the test's own: ``identity.load()``
+    returns them. Yields the ``Identity``."""
+    from yiri.sync import identity
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir(mode=0o700)
+    identity.load.cache_clear()
+    yield identity.create()
+    identity.load.cache_clear()
+
+
+def new_identity():
+    """Keys of another node (not written anywhere)."""
+    from nacl.public import PrivateKey
+    from nacl.signing import SigningKey
+
+    from yiri.sync.identity import Identity
+
+    return Identity(SigningKey.generate(), PrivateKey.generate())

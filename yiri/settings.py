@@ -7,7 +7,7 @@ Environment:
     DATABASE_URL      e.g. postgres://postgres@127.0.0.1:5432/yiri (default: SQLite in the data dir)
     YIRI_DATA_DIR     where the database, keys and node id live (default: ./var)
     YIRI_SECRET_KEY   overrides the generated secret key file
-    YIRI_NODE_KIND    office | relay | national (default: office)
+    YIRI_NODE_KIND    office | relay | national (default: as ``manage.py node init`` set it, else office)
     YIRI_NODE_ID      overrides the generated node id
     YIRI_NODE_CODE    short prefix of this node's human-readable record ids
     YIRI_SYNC_MAX_CLOCK_AHEAD  seconds a remote change may be dated ahead (default 86400)
@@ -19,6 +19,7 @@ Environment:
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import uuid
@@ -43,7 +44,13 @@ ALLOWED_HOSTS = [
     if h.strip()
 ]
 
-YIRI_NODE_KIND = os.environ.get("YIRI_NODE_KIND", "office")
+# ``manage.py node init`` writes the node's kind and name in the data folder (``node.json``);
+# the environment overrides the kind (tests, a node run by hand).
+try:
+    _NODE_INFO = json.loads((DATA_DIR / "node.json").read_text())
+except (FileNotFoundError, ValueError):
+    _NODE_INFO = {}
+YIRI_NODE_KIND = os.environ.get("YIRI_NODE_KIND") or _NODE_INFO.get("kind") or "office"
 if YIRI_NODE_KIND not in {"office", "relay", "national"}:
     raise RuntimeError("YIRI_NODE_KIND must be office, relay or national")
 YIRI_NODE_ID = os.environ.get("YIRI_NODE_ID") or generated_file(

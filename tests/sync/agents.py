@@ -10,6 +10,7 @@ everywhere. ``Network.copy(template, root)`` gives a fresh copy of those four da
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,9 @@ class Agent:
         self.name = name
         self.log = log
         self.stderr = open(log, "ab")  # noqa: SIM115 (closed in stop)
+        # Run as a script, the agent would import ``yiri`` from wherever the interpreter
+        # finds it (an installed copy): this checkout's, always.
+        env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen([sys.executable, str(AGENT)], cwd=REPO, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, text=True, bufsize=1)

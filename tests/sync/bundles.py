@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from .nodes import SETUP_NETWORK, Node, exchange_keys, link
+from .nodes import SETUP_NETWORK, Node, link
 
 _files = itertools.count(1)
 
@@ -99,9 +99,7 @@ def bundle_network(root: Path) -> tuple[Node, Node, Node]:
         node.install()
     national.script(SETUP_NETWORK)
     link(national, relay, "ACE,BTA")
-    exchange_keys(national, relay)
     carry(national, relay)  # the relay receives the network's configuration and users
     link(relay, office, "ACE")
-    exchange_keys(relay, office)
     carry(relay, office)
     return national, relay, office

@@ -107,6 +107,14 @@ class Node:
                                  f"{done.stdout}\n{done.stderr}")
         return done.stdout
 
+    def refused(self, *args: str) -> str:
+        """Run ``manage.py args``, which must fail: its error message (stderr)."""
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode == 0:
+            raise AssertionError(f"{self.name}: manage.py {' '.join(args)} succeeded:\n{done.stdout}")
+        return done.stderr
+
     def script(self, code: str):
         """Run ``code`` in the node; it sets ``result`` to something JSON can carry."""
         program = ("import django, json; django.setup()\nresult = None\n"
@@ -119,8 +127,23 @@ class Node:
         return json.loads(line[2:])
 
     def install(self) -> None:
+        self.manage("node", "init", "--kind", self.kind, "--name", self.name)
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("load_reference_data")
+
+    def show(self) -> dict:
+        """``node show --json``: id, kind, name, code, public keys, fingerprint."""
+        return json.loads(self.manage("node", "show", "--json"))
+
+    def identity(self):
+        """This node's keys, read from its data folder (to open what was sealed to it)."""
+        from nacl.public import PrivateKey
+        from nacl.signing import SigningKey
+
+        from yiri.sync.identity import Identity, unb64
+
+        data = json.loads((self.dir / "node_keys").read_text())
+        return Identity(SigningKey(unb64(data["signing"])), PrivateKey(unb64(data["box"])))
 
     def serve(self) -> None:
         self.proc = subprocess.Popen(
@@ -153,33 +176,15 @@ class Node:
 
 
 def link(parent: Node, child: Node, organisations: str) -> None:
-    """Register ``child`` under ``parent`` with a shared secret, as an operator would."""
-    secret_file = child.dir / "parent.secret"
-    out = parent.manage("sync", "add-child", "--node-id", child.node_id, "--organisations",
-                        organisations, "--name", child.name)
-    secret_file.write_text(out.strip().splitlines()[-1] + "\n")
-    secret_file.chmod(0o600)
-    code = out.split(", code ", 1)[1].split()[0]
-    child.manage("sync", "add-parent", "--node-id", parent.node_id, "--url", parent.url,
-                 "--secret-file", str(secret_file), "--organisations", organisations,
-                 "--name", parent.name, "--code", code)
-    child.code = code
-
-
-KEYS = """
-from yiri.sync import identity
-me = identity.load() if identity.has_keys() else identity.create()
-result = [me.sign_key, me.box_key]
-"""
-
-
-def exchange_keys(parent: Node, child: Node) -> None:
-    """Give both nodes keys and each the other's public keys (after ``link``), as the
-    enrolment will."""
-    keys = {node.node_id: node.script(KEYS) for node in (parent, child)}
-    for node, other in ((parent, child), (child, parent)):
-        sign, box = keys[other.node_id]
-        node.script(f"""
-from yiri.sync.models import Peer
-Peer.objects.filter(node_id={other.node_id!r}).update(sign_key={sign!r}, box_key={box!r})
-""")
+    """Enrol ``child`` under ``parent`` as operators would: the child writes its request,
+    the parent accepts it with the fingerprint read over the phone and writes the grant,
+    the child joins with the parent's fingerprint. Files in the nodes' folders."""
+    request, grant = child.dir / "enrol-request.json", child.dir / "enrol-grant.json"
+    for f in (request, grant):
+        f.unlink(missing_ok=True)
+    child.manage("node", "enrol-request", "--out", str(request))
+    heard = child.show()["fingerprint"]
+    parent.manage("node", "enrol", str(request), "--organisations", organisations,
+                  "--out", str(grant), "--fingerprint", heard, "--url", parent.url)
+    out = child.manage("node", "join", str(grant), "--fingerprint", parent.show()["fingerprint"])
+    child.code = out.split("Code de ce nœud : ", 1)[1].split(".")[0]

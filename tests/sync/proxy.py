@@ -7,6 +7,7 @@ server wrote it, whatever reached the other side. ``cut(exchange, side, after)``
 cut: on that exchange (counted from 0 since the proxy started), after ``after`` bytes of
 the ``"request"`` or the ``"response"``, both connections are closed (``reset``: with a
 TCP reset, else an ordinary close, which the client reads as a short answer).
+``flip(exchange)`` changes the last byte of that exchange's answer instead.
 """
 
 from __future__ import annotations
@@ -41,12 +42,16 @@ class Exchange:
             return None
         return body[:length]
 
-    def payload(self, side: str) -> dict | None:
-        """The sync message of one side (``None`` if incomplete or not a sync message)."""
+    def payload(self, side: str, key=None) -> dict | None:
+        """The sync message of one side (``None`` if incomplete or not a sync message).
+        Bodies are sealed to the receiving node: ``key`` is its ``Identity`` (the parent's
+        for a request, the child's for a response)."""
         body = self._body(self.request if side == "request" else self.response)
         try:
+            if body and key is not None:
+                body = key.unseal(body)
             return json.loads(gzip.decompress(body)) if body else None
-        except (OSError, ValueError):
+        except (OSError, ValueError, Exception):
             return None
 
 
@@ -83,9 +88,15 @@ class CutProxy:
         self.url = f"http://127.0.0.1:{self.port}"
         self.exchanges: list[Exchange] = []
         self._cut: tuple[int, str, int, bool] | None = None
+        self._flip: int | None = None
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def flip(self, exchange: int) -> None:
+        """On that exchange, flip the last byte of the answer (its body) on its way."""
+        with self._lock:
+            self._flip = exchange
 
     def cut(self, exchange: int, side: str, after: int, *, reset: bool = True) -> None:
         assert side in ("request", "response")
@@ -107,7 +118,9 @@ class CutProxy:
                 exchange = Exchange()
                 self.exchanges.append(exchange)
                 cut = self._cut if self._cut and self._cut[0] == index else None
-            threading.Thread(target=self._relay, args=(client, exchange, cut), daemon=True).start()
+                flip = self._flip == index
+            threading.Thread(target=self._relay, args=(client, exchange, cut, flip),
+                             daemon=True).start()
 
     @staticmethod
     def _abort(sock: socket.socket, reset: bool) -> None:
@@ -115,7 +128,7 @@ class CutProxy:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
 
-    def _relay(self, client: socket.socket, exchange: Exchange, cut) -> None:
+    def _relay(self, client: socket.socket, exchange: Exchange, cut, flip: bool = False) -> None:
         upstream = socket.create_connection(self.target)
         try:
             request = _read_request(client)
@@ -129,6 +142,14 @@ class CutProxy:
                 return
             upstream.sendall(request)
             exchange.forwarded_request = len(request)
+            if flip:  # the whole answer, its last byte changed
+                while chunk := upstream.recv(65536):
+                    exchange.response += chunk
+                changed = bytes(exchange.response[:-1]) + bytes([exchange.response[-1] ^ 1])
+                client.sendall(changed)
+                exchange.forwarded_response = len(changed)
+                client.close()
+                return
             while True:
                 chunk = upstream.recv(65536)
                 if not chunk:

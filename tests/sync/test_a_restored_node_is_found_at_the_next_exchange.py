@@ -25,7 +25,7 @@ CHILD = "bureau-kaya"
 
 @pytest.fixture
 def child(cast):
-    return Peer.objects.create(node_id=CHILD, role=PeerRole.CHILD, secret="s" * 64,
+    return Peer.objects.create(node_id=CHILD, role=PeerRole.CHILD,
                                organisations=["ACE"], name="Bureau de Kaya", code="NAT01")
 
 
@@ -119,7 +119,7 @@ def test_a_malformed_clock_is_refused(child):
 
 @pytest.fixture
 def parent(cast):
-    return Peer.objects.create(node_id="relais-centre", role=PeerRole.PARENT, secret="s" * 64,
+    return Peer.objects.create(node_id="relais-centre", role=PeerRole.PARENT,
                                organisations=["ACE"], name="Relais du Centre",
                                url="http://127.0.0.1:9")
 

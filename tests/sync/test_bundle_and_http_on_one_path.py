@@ -11,7 +11,7 @@ import re
 import pytest
 
 from .bundles import ANSWERS, CREATE, EDIT, carry, cursors, export, import_
-from .nodes import SETUP_NETWORK, Node, exchange_keys, link
+from .nodes import SETUP_NETWORK, Node, link
 
 PURGED = """
 from yiri.cases.models import Case, NameToken
@@ -36,9 +36,7 @@ def network(tmp_path_factory):
         national.serve()
         link(national, relay, "ACE,BTA")
         relay.sync()
-        exchange_keys(national, relay)  # they could swap files too
         link(relay, office, "ACE")
-        exchange_keys(relay, office)
         carry(relay, office)
         yield national, relay, office
     finally:

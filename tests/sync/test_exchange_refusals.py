@@ -8,29 +8,43 @@ import json
 import time
 
 import pytest
+from django.conf import settings
 
-from tests.conftest import make_case
-from yiri.sync import clock
+from tests.conftest import make_case, new_identity
+from yiri.sync import clock, identity
 from yiri.sync.fieldclock import FieldClock
 from yiri.sync.models import Operation, Peer, PeerRole
-from yiri.sync.transport import PATH, _body_hash, _sign, pack
+from yiri.sync.transport import PATH, pack, request_message, response_message
 
-SECRET = "s" * 64
+KAYA = new_identity()  # the child's keys
 
 
 @pytest.fixture
-def child(cast):
-    return Peer.objects.create(node_id="bureau-kaya", role=PeerRole.CHILD, secret=SECRET,
-                               organisations=["ACE"], name="Bureau de Kaya")
+def child(cast, node_keys):
+    return Peer.objects.create(node_id="bureau-kaya", role=PeerRole.CHILD, organisations=["ACE"],
+                               name="Bureau de Kaya", sign_key=KAYA.sign_key, box_key=KAYA.box_key)
 
 
-def post(client, body: bytes, *, node="bureau-kaya", secret=SECRET, stamp=None, nonce=None):
+def post(client, body: bytes, *, node="bureau-kaya", key=KAYA, stamp=None, nonce=None,
+         seal=True):
+    """``body`` (packed) sealed to this node and signed with ``key``, as a child sends it."""
     stamp = str(int(time.time())) if stamp is None else stamp
     nonce = nonce or ("n" + str(time.monotonic_ns())).ljust(20, "0")
-    signature = _sign(secret, "POST", PATH, stamp, nonce, _body_hash(body))
-    return client.generic("POST", PATH, body, content_type="application/json",
-                          HTTP_X_YIRI_NODE=node, HTTP_X_YIRI_TIME=stamp,
-                          HTTP_X_YIRI_NONCE=nonce, HTTP_X_YIRI_SIGNATURE=signature)
+    if seal:
+        body = identity.seal(identity.load().box_key, body)
+    signature = key.sign(request_message(node, settings.YIRI_NODE_ID, stamp, nonce, body))
+    r = client.generic("POST", PATH, body, content_type="application/octet-stream",
+                       HTTP_X_YIRI_NODE=node, HTTP_X_YIRI_TIME=stamp,
+                       HTTP_X_YIRI_NONCE=nonce, HTTP_X_YIRI_SIGNATURE=signature)
+    r.nonce = nonce
+    return r
+
+
+def answer(r, key=KAYA) -> dict:
+    """The parent's answer, its signature checked, opened with the child's key."""
+    message = response_message(r.nonce, settings.YIRI_NODE_ID, "bureau-kaya", r.content)
+    assert identity.verify(identity.load().sign_key, message, r["X-Yiri-Signature"])
+    return json.loads(gzip.decompress(key.unseal(r.content)))
 
 
 def payload(ops=(), **extra) -> bytes:
@@ -41,22 +55,24 @@ def payload(ops=(), **extra) -> bytes:
 def test_a_signed_exchange_answers_with_a_signed_chunk_and_acknowledges_the_push(client, child, cast):
     r = post(client, payload())
     assert r.status_code == 200 and r["X-Yiri-Signature"]
-    data = json.loads(gzip.decompress(r.content))
+    data = answer(r)
     assert data["ack"] == 0 and isinstance(data["ops"], list)
     case = make_case(cast.worker)
     edit = {"o": "bureau-kaya", "c": 1, "h": clock.stamp_of(clock.wall_ms()), "e": "case",
             "i": str(case.pk), "k": "u", "t": "case", "x": {"risk_level": ["high", None, None]}}
     r = post(client, payload([edit]))
-    assert json.loads(gzip.decompress(r.content))["ack"] == 1
+    assert answer(r)["ack"] == 1
     assert Peer.objects.get(pk=child.pk).received_upto == 1
 
 
-def test_an_unknown_node_a_wrong_secret_and_a_revoked_node_are_refused(client, child):
-    assert post(client, payload(), node="inconnu").status_code == 403
-    r = post(client, payload(), secret="x" * 64)
-    assert r.status_code == 403 and "Signature invalide" in r.json()["error"]
+def test_an_unknown_node_another_key_and_a_revoked_node_are_refused(client, child):
+    assert "Nœud inconnu" in post(client, payload(), node="inconnu").json()["error"]
+    r = post(client, payload(), key=new_identity())
+    assert r.status_code == 403
+    assert r.json()["error"] == "Signature invalide : ce nœud n'est pas celui qui a été enrôlé."
     Peer.objects.filter(pk=child.pk).update(revoked=True)
-    assert "révoqué" in post(client, payload()).json()["error"]
+    r = post(client, payload())
+    assert r.status_code == 403 and "révoqué" in r.json()["error"]
 
 
 def test_a_replayed_or_old_request_is_refused(client, child):
@@ -66,6 +82,13 @@ def test_a_replayed_or_old_request_is_refused(client, child):
     assert r.status_code == 403 and "rejouée" in r.json()["error"]
     r = post(client, body, stamp=str(int(time.time()) - 3600))
     assert r.status_code == 403 and "horloge" in r.json()["error"]
+
+
+def test_a_body_not_sealed_to_this_node_is_refused(client, child):
+    r = post(client, identity.seal(new_identity().box_key, payload()), seal=False)
+    assert r.status_code == 400 and "chiffré illisible" in r.json()["error"]
+    r = post(client, payload(), seal=False)
+    assert r.status_code == 400 and r.json()["error"]
 
 
 @pytest.mark.parametrize("body", [b"not gzip", gzip.compress(b"{not json", mtime=0),

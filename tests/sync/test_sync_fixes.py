@@ -45,7 +45,7 @@ def _child(organisations):
     from yiri.sync.models import Peer, PeerRole
 
     return Peer.objects.create(node_id=f"child-{uuid.uuid4().hex[:6]}", role=PeerRole.CHILD,
-                               secret="s" * 64, organisations=organisations)
+                               organisations=organisations)
 
 
 def _leaves_ace(cast, case):
@@ -108,7 +108,7 @@ def test_an_exit_whose_answer_was_lost_is_sent_again(cast):
     assert _told_gone(case, again, gone)
 
 
-def test_an_answer_cut_short_is_a_connection_error_tried_again():
+def test_an_answer_cut_short_is_a_connection_error_tried_again(node_keys):
     # A line closed in the middle of the answer gave a short body, refused as "not
     # authenticated (different secret?)" and never tried again.
     import http.server
@@ -133,8 +133,11 @@ def test_an_answer_cut_short_is_a_connection_error_tried_again():
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Short)
     threading.Thread(target=server.handle_request, daemon=True).start()
-    peer = Peer(node_id="parent", role=PeerRole.PARENT, secret="s" * 64,
-                url=f"http://127.0.0.1:{server.server_address[1]}")
+    from ..conftest import new_identity
+
+    parent = new_identity()
+    peer = Peer(node_id="parent", role=PeerRole.PARENT, sign_key=parent.sign_key,
+                box_key=parent.box_key, url=f"http://127.0.0.1:{server.server_address[1]}")
     try:
         with pytest.raises(SyncError, match="Connexion"):
             _post(peer, b"body", timeout=5)
@@ -161,7 +164,7 @@ def test_a_late_request_does_not_make_the_parent_forget_what_its_child_holds(cas
 def _parent(organisations):
     from yiri.sync.models import Peer, PeerRole
 
-    return Peer.objects.create(node_id="parent-node", role=PeerRole.PARENT, secret="s" * 64,
+    return Peer.objects.create(node_id="parent-node", role=PeerRole.PARENT,
                                organisations=organisations, url="http://127.0.0.1:9")
 
 

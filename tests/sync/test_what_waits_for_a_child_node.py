@@ -12,7 +12,7 @@ from ..conftest import make_case
 
 def test_the_childs_cursor_is_kept_and_what_waits_after_it_is_counted(cast):
     child = Peer.objects.create(node_id="noeud-bureau", name="Bureau ACE", role=PeerRole.CHILD,
-                                secret="s" * 64, organisations=["ACE"])
+                                organisations=["ACE"])
     make_case(cast.worker)
     last = Operation.objects.order_by("-seq").first().seq
     assert scope.pending_count(child, child.sent_upto) == Operation.objects.count()

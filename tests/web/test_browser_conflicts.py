@@ -65,7 +65,7 @@ def test_choosing_another_value_in_the_box_picks_that_option(story):  # noqa: F8
 def test_the_status_page_follows_a_sync_started_from_it(story, monkeypatch):  # noqa: F811
     cast, login, base = story
     Peer.objects.create(node_id="noeud-relais", name="Relais du Centre", role=PeerRole.PARENT,
-                        url="http://127.0.0.1:9", secret="s" * 64, organisations=["ACE"])
+                        url="http://127.0.0.1:9", organisations=["ACE"])
     release = threading.Event()
 
     def exchanges(peer, *, progress, **kw):

@@ -37,7 +37,7 @@ def office(cast, keys):
     """A child node (its keys held by the test) under this node."""
     theirs = identity.Identity(SigningKey.generate(), PrivateKey.generate())
     peer = Peer.objects.create(node_id="noeud-bureau", name="Bureau ACE", role=PeerRole.CHILD,
-                               secret="s" * 64, organisations=["ACE"], code="RLY01",
+                               organisations=["ACE"], code="RLY01",
                                sign_key=theirs.sign_key, box_key=theirs.box_key)
     return peer, theirs
 
@@ -130,7 +130,7 @@ def test_a_refused_bundle_is_told_on_the_page_and_changes_nothing(cast, office):
 def test_the_page_says_how_each_node_was_last_heard_of(cast, office):
     peer, _ = office
     Peer.objects.create(node_id="noeud-national", name="National", role=PeerRole.PARENT,
-                        url="http://127.0.0.1:9", secret="s" * 64, last_contact=timezone.now(),
+                        url="http://127.0.0.1:9", last_contact=timezone.now(),
                         last_way="http")
     Peer.objects.filter(pk=peer.pk).update(last_contact=timezone.now(), last_way="bundle")
     text = text_of(client_for(cast.relay).get(URL))
@@ -139,7 +139,7 @@ def test_the_page_says_how_each_node_was_last_heard_of(cast, office):
 
 def test_a_bundle_for_a_node_whose_keys_are_unknown_is_refused_with_a_message(cast, keys):
     peer = Peer.objects.create(node_id="noeud-sans-cles", name="Bureau BTA", role=PeerRole.CHILD,
-                               secret="s" * 64, organisations=["BTA"])
+                               organisations=["BTA"])
     answer = client_for(cast.relay).post(URL + f"bundle/{peer.node_id}/export/")
     assert answer.status_code == 422
     assert "Les clés du nœud Bureau BTA ne sont pas connues ici" in text_of(answer)

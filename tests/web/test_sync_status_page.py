@@ -26,7 +26,7 @@ URL = "/sync/status/"
 @pytest.fixture
 def parent(db):
     return Peer.objects.create(node_id="noeud-relais", name="Relais du Centre",
-                               role=PeerRole.PARENT, url="http://127.0.0.1:9", secret="s" * 64,
+                               role=PeerRole.PARENT, url="http://127.0.0.1:9",
                                organisations=["ACE"])
 
 
@@ -37,7 +37,7 @@ def inline(monkeypatch):
 
 def test_the_relay_data_manager_sees_peers_conflicts_and_quarantine(cast, parent):
     Peer.objects.create(node_id="noeud-bureau", name="Bureau BTA", role=PeerRole.CHILD,
-                        secret="s" * 64, organisations=["BTA"])
+                        organisations=["BTA"])
     Peer.objects.filter(pk=parent.pk).update(
         last_contact=timezone.now(), last_error="Connexion au nœud parent impossible (URLError)",
         last_error_at=timezone.now())

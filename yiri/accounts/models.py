@@ -51,6 +51,7 @@ class SystemAction(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("Voir le journal d'audit")
     RESOLVE_CONFLICTS = "resolve_conflicts", _("Résoudre les conflits de synchronisation")
     VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
+    MANAGE_NODES = "manage_nodes", _("Enrôler et révoquer les nœuds enfants")
 
 
 class Scope(models.TextChoices):

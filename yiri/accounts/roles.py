@@ -24,7 +24,8 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 # 2: resolve_conflicts (supervisors, relay-cell data managers, administrators) and view_sync
 # (relay-cell data managers, national coordination, administrators).
 # 3: view_audit for supervisors (a case's audit trail, on its page).
-ROLES_VERSION = 3
+# 4: manage_nodes (relay-cell data managers, national coordination, administrators).
+ROLES_VERSION = 4
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -54,10 +55,11 @@ SEEDED_ROLES: dict[str, tuple] = {
     "relay_data_manager": ("Gestionnaire de données de la cellule de relais",
                            "Relay-cell data manager", Scope.CELL,
                            _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
-                           [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC], _R),
+                           [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
-                             [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC], _R),
+                             [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC,
+                              S.MANAGE_NODES], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

@@ -53,7 +53,7 @@ def load_locations(path: Path = LOCATIONS_FILE) -> int:
 
 def node_code() -> str:
     """The prefix of this node's readable record ids: the code its parent assigned
-    (``manage.py sync add-parent --code``), else ``YIRI_NODE_CODE``."""
+    (``manage.py node join``), else ``YIRI_NODE_CODE``."""
     return local_node().code
 
 

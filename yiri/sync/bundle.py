@@ -405,9 +405,11 @@ class Imported:
 
 
 def _is_revoked(peer: Peer) -> bool:
-    """Whether bundles from ``peer`` are refused. The single place to consult the
-    network's synchronised revocation list too (``is_revoked(node_id)``) once it exists."""
-    return peer.revoked
+    """Whether bundles from ``peer`` are refused: revoked here, or named in the network's
+    revocation list that sync brought (``enrol.is_revoked``)."""
+    from .enrol import is_revoked
+
+    return peer.revoked or is_revoked(peer.node_id)
 
 
 def _sender(header: Header) -> Peer:
@@ -423,7 +425,7 @@ def _sender(header: Header) -> Peer:
     if peer is None or header.sender == me:
         raise BundleRefused(
             f"Ce paquet vient d'un nœud inconnu ici ({header.sender}) : seul un nœud parent "
-            "ou enfant enregistré (manage.py sync add-parent / add-child) peut en envoyer."
+            "ou enfant enrôlé (manage.py node enrol / join) peut en envoyer."
             + NOTHING)
     if _is_revoked(peer):
         raise BundleRefused(f"Ce paquet vient du nœud {peer}, qui a été révoqué : il est "

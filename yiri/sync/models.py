@@ -286,24 +286,27 @@ class Peer(models.Model):
     """A node this one exchanges with: its parent (where this node sends and fetches) or a
     child (which calls this node). Not synchronised.
 
-    ``secret`` authenticates the requests between the two (an HMAC key both hold) until
-    node keys replace it. ``organisations`` is a child's scope: the codes of the member
-    organisations whose records it may hold (empty for the parent, which holds more).
+    Known by enrolment (``sync/enrol.py``): its two public keys check what it signs and
+    are what this node encrypts to. ``organisations`` is a child's scope: the codes of the
+    member organisations whose records it may hold, ``places`` the codes of their regions
+    (for the parent: what it granted this node).
     """
 
     node_id = models.CharField(_("identifiant du nœud"), max_length=64, primary_key=True)
     name = models.CharField(_("nom"), max_length=200, blank=True)
     role = models.CharField(_("rôle"), max_length=8, choices=PeerRole.choices)
+    kind = models.CharField(_("type"), max_length=10, blank=True, default="")  # office|relay|national
     # A child's code, assigned by this node (its own code and a suffix): the prefix of the
     # child's readable record ids, unique in the network by construction.
     code = models.CharField(_("code"), max_length=12, blank=True)
     url = models.URLField(_("adresse"), blank=True)
-    secret = models.CharField(max_length=128, editable=False)
     # The peer's public keys (base64url, ``sync/identity.py``): its Ed25519 key checks what it
     # signs, its X25519 key is what this node encrypts to.
     sign_key = models.CharField(_("clé de signature"), max_length=64, blank=True, default="")
     box_key = models.CharField(_("clé de chiffrement"), max_length=64, blank=True, default="")
     organisations = models.JSONField(_("organisations"), default=list, blank=True)
+    places = models.JSONField(_("lieux"), default=list, blank=True)
+    enrolled_at = models.DateTimeField(_("enrôlé le"), null=True, blank=True)
     # What travelled: the highest seq of this node's log the peer acknowledged, and the
     # highest seq of the peer's log this node holds.
     sent_upto = models.BigIntegerField(default=0)
@@ -346,6 +349,29 @@ class BundleReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["peer", "number"], name="bundle_receipt_unique")]
+
+
+class NodeRevocation(SyncedModel):
+    """A node its parent revoked (``manage.py node revoke``): synchronised like
+    configuration, so every node above (and beside) it learns it and refuses its
+    exchanges and bundles from then on (``sync.enrol.is_revoked``)."""
+
+    SYNC_ENTITY = "node_revocation"
+    SYNC_SEALED = frozenset({"reason"})
+
+    node_id = models.CharField(_("identifiant du nœud"), max_length=64, db_index=True)
+    code = models.CharField(_("code"), max_length=12, blank=True, default="")
+    name = models.CharField(_("nom"), max_length=200, blank=True, default="")
+    revoked_at = models.DateTimeField(_("révoqué le"))
+    reason = models.TextField(_("motif"), blank=True, default="")
+
+    class Meta:
+        ordering = ["-revoked_at"]
+        verbose_name = _("révocation de nœud")
+        verbose_name_plural = _("révocations de nœuds")
+
+    def __str__(self) -> str:
+        return self.name or self.code or self.node_id
 
 
 class Holding(models.Model):

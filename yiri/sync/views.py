@@ -8,20 +8,22 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import runs
+from . import identity, runs
 from .transport import (
     MAX_BODY,
     Refusal,
     SyncError,
     check_request,
+    open_body,
     pack,
     response_signature,
+    seal_body,
     serve_exchange,
     unpack,
 )
 
 log = logging.getLogger(__name__)
-CONTENT_TYPE = "application/x-yiri-sync"  # already compressed: left alone by the middleware
+CONTENT_TYPE = "application/x-yiri-sync"  # compressed and sealed: left alone by the middleware
 
 
 @csrf_exempt  # nodes authenticate by signature, not by session
@@ -31,10 +33,16 @@ def exchange(request):
     if len(body) > MAX_BODY // 4:
         return JsonResponse({"error": "Message trop volumineux : réduisez la taille des lots."},
                             status=413)
+    if not identity.has_keys():
+        return JsonResponse({"error": "Le nœud parent n'a pas encore de clés : son opérateur "
+                                      "lance « manage.py node init »."}, status=503)
     try:
         peer = check_request(request.headers, body)
-        data = unpack(body)
+        data = unpack(open_body(body))
         result = serve_exchange(peer, data)
+        # The answer sealed to the child's key, then signed: only the child reads it.
+        out = seal_body(peer.box_key, pack(result))
+        signature = response_signature(peer, request.headers["X-Yiri-Nonce"], out)
     except Refusal as exc:
         log.warning("sync exchange refused: %s", exc.status)
         return JsonResponse({"error": exc.message}, status=exc.status)
@@ -42,7 +50,6 @@ def exchange(request):
         return JsonResponse({"error": str(exc)}, status=400)
     if result.get("applied"):
         runs.forward()  # a relay passes it on to its parent now
-    out = pack(result)
     response = HttpResponse(out, content_type=CONTENT_TYPE)
-    response["X-Yiri-Signature"] = response_signature(peer.secret, request.headers["X-Yiri-Nonce"], out)
+    response["X-Yiri-Signature"] = signature
     return response
