@@ -99,3 +99,14 @@ def header_of(path: Path) -> dict:
     with open(path, "rb") as fh:
         fh.readline()
         return json.loads(fh.readline())
+
+
+def run(node: Node, *args: str):
+    """``manage.py`` in the node's environment, its exit status and both outputs kept."""
+    import subprocess
+    import sys
+
+    from tests.sync.nodes import REPO
+
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=node.env,
+                          capture_output=True, text=True, timeout=300)
