@@ -418,7 +418,12 @@ def restore(path: Path, keys: identity.Identity | None = None) -> Restored:
         if newer:
             raise BackupError("Cette sauvegarde a été faite par une version plus récente de Yiri "
                               f"({header['software']}) : mettez Yiri à jour avant de la restaurer.")
-        # Nothing has changed so far. From here on, the installation becomes the backup's.
+        # Nothing has changed so far. From here on, the installation becomes the backup's
+        # (checked empty again: a server left running may have written meanwhile).
+        if not dumps.is_empty()[0]:
+            raise BackupError("Restauration refusée : des données ont été écrites dans cette "
+                              "installation pendant la vérification. Arrêtez son serveur et "
+                              "recommencez dans une installation neuve.")
         dumps.put_back(checked.unpacked.database)
         target = private_folder(Path(settings.YIRI_ATTACHMENTS_DIR))
         source = checked.unpacked.attachments
