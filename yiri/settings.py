@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "yiri.sync",
     "yiri.cases",
     "yiri.audit",
+    "yiri.backup",
     "yiri.workflow",
     "yiri.attachments",
     "yiri.demo",

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
+from yiri.backup import status as backup_status
 from yiri.cases.models import RECORD_MODELS, Case, CaseStatus, WorkflowStage
 from yiri.formconfig.models import FieldType
 from yiri.network.models import Agency
@@ -272,6 +273,7 @@ def _status_page(request: HttpRequest, *, extra: dict | None = None, status: int
         "quarantined": [(q, names.get(q.origin_node, q.origin_node),
                          names.get(q.received_from, q.received_from)) for q in quarantined],
         "quarantine_total": Quarantine.objects.count(),
+        "backups": backup_status.rows(peers, names),
         **_run_context(), **(extra or {}),
     }, status=status)
 
