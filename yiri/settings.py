@@ -15,6 +15,9 @@ Environment:
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
+    YIRI_LOCKOUT_FAILURES / YIRI_LOCKOUT_MINUTES / YIRI_LOCKOUT_ADDRESS_FAILURES  sign-in
+                      throttling: failures before waits start (6), longest wait (30),
+                      failures allowed from one client address (30)
 """
 
 from __future__ import annotations
@@ -159,8 +162,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 YIRI_API_TOKEN_HOURS = int(os.environ.get("YIRI_API_TOKEN_HOURS", "12"))
-YIRI_LOCKOUT_FAILURES = 6
-YIRI_LOCKOUT_MINUTES = 30
+# Sign-in throttling (accounts/throttle.py): past this many wrong passwords in a row an
+# account waits 1, 2, 4… minutes before the next attempt is examined, at most
+# YIRI_LOCKOUT_MINUTES; one client address may make YIRI_LOCKOUT_ADDRESS_FAILURES (an office
+# shares one address). A browser where the user signed in before is not held by either.
+YIRI_LOCKOUT_FAILURES = int(os.environ.get("YIRI_LOCKOUT_FAILURES", "6"))
+YIRI_LOCKOUT_MINUTES = int(os.environ.get("YIRI_LOCKOUT_MINUTES", "30"))
+YIRI_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("YIRI_LOCKOUT_ADDRESS_FAILURES", "30"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]

@@ -203,3 +203,24 @@ class User(Synced, AbstractUser):
     @property
     def is_locked(self) -> bool:
         return bool(self.locked_until and self.locked_until > timezone.now())
+
+
+class LoginThrottle(models.Model):
+    """Sign-in attempts counted per client address and per trusted device
+    (``accounts/throttle.py``); stays on this node, never synchronised.
+
+    ``key`` is ``address:<ip>`` or ``device:<random id>``; ``failures`` counts the wrong
+    passwords examined since the last success; ``blocked_until`` is the end of the current
+    wait (none while under the limit)."""
+
+    key = models.CharField(_("clé"), max_length=200, unique=True)
+    failures = models.PositiveIntegerField(_("échecs"), default=0)
+    blocked_until = models.DateTimeField(_("bloqué jusqu'à"), null=True, blank=True)
+    last_failure = models.DateTimeField(_("dernier échec"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("limite de connexion")
+        verbose_name_plural = _("limites de connexion")
+
+    def __str__(self) -> str:
+        return self.key

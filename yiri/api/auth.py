@@ -8,7 +8,6 @@ successful exchange is a login and is recorded as one.
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -17,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiri.accounts.throttle import INVALID_LOGIN
+
 from .common import AUTHENTICATION, errors, parse, token_expired
 
-INVALID = _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs erreurs, le compte "
-            "est verrouillé pendant un moment.")
-LOCKED = _("Ce compte est verrouillé après trop d'essais. Réessayez dans 30 minutes ou "
-           "demandez à votre administrateur de le déverrouiller.")
+# The same words as the login page, for every refusal (unknown name, wait running…).
+INVALID = INVALID_LOGIN
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -55,8 +54,7 @@ class TokenView(APIView):
         http_request = request._request
         user = authenticate(http_request, **credentials)
         if user is None:
-            message = LOCKED if getattr(http_request, "yiri_locked", False) else INVALID
-            return Response({"errors": {"__all__": [str(message)]}},
+            return Response({"errors": {"__all__": [str(INVALID)]}},
                             status=status.HTTP_400_BAD_REQUEST)
         existing = Token.objects.filter(user=user).first()
         if existing is not None and token_expired(existing):
