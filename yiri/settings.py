@@ -88,6 +88,7 @@ MIDDLEWARE = [
     # After WhiteNoise (static files leave already compressed); see yiri/web/compression.py
     # for why pages are compressed only for requests made from Yiri's own pages (BREACH).
     "yiri.web.compression.SameOriginGZipMiddleware",
+    "yiri.api.errors.BodySizeMiddleware",  # an API body over the limit: a JSON 413
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,6 +223,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "yiri.api.errors.exception_handler",
+    # JSON nested too deep is a 400, not a RecursionError (yiri/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "yiri.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # OPTIONS names the methods and formats; the fields are in the OpenAPI document.
+    "DEFAULT_METADATA_CLASS": "yiri.api.pagination.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yiri API",

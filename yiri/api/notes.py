@@ -79,7 +79,7 @@ class NotesAndFlagsMixin:
                    responses={200: NoteSerializer(many=True), **errors(403, 404)})
     @extend_schema(methods=["POST"], summary="Write a note on a record", request=NewNoteSerializer,
                    responses={201: NoteSerializer, **errors(400, 403, 404)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain array
     def notes(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)
         if request.method == "POST":
@@ -97,7 +97,7 @@ class NotesAndFlagsMixin:
     @extend_schema(methods=["POST"], summary="Flag a record, with a reason",
                    request=FlagReasonSerializer,
                    responses={201: FlagSerializer, **errors(400, 403, 404)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain array
     def flags(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)
         if request.method == "POST":

@@ -137,7 +137,8 @@ class LookupListView(LanguageMixin, APIView):
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
+                                          help_text="Code of the parent; null for a country.")
 
     class Meta:
         model = Location
