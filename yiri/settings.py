@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -214,8 +213,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # API tokens expire (YIRI_API_TOKEN_HOURS) so one left on a shared PC dies.
-        "yiri.api.common.ExpiringTokenAuthentication",
+        # API tokens are kept as hashes and expire (YIRI_API_TOKEN_HOURS): accounts/tokens.py.
+        "yiri.api.common.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -224,3 +224,22 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ApiToken(models.Model):
+    """An API token (``accounts/tokens.py``): only the SHA-256 of the key is kept, so a
+    copy of the database opens no account. One per sign-in; it ends at ``expires`` or
+    when its holder signs out. Stays on this node."""
+
+    digest = models.CharField(_("empreinte"), max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("utilisateur"))
+    created = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires = models.DateTimeField(_("expire le"), db_index=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"

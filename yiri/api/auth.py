@@ -10,15 +10,16 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiri.accounts import tokens
+from yiri.accounts.models import ApiToken
 from yiri.accounts.throttle import INVALID_LOGIN
 
-from .common import AUTHENTICATION, errors, parse, token_expired
+from .common import AUTHENTICATION, errors, parse
 
 # The same words as the login page, for every refusal (unknown name, wait running…).
 INVALID = INVALID_LOGIN
@@ -56,15 +57,13 @@ class TokenView(APIView):
         if user is None:
             return Response({"errors": {"__all__": [str(INVALID)]}},
                             status=status.HTTP_400_BAD_REQUEST)
-        existing = Token.objects.filter(user=user).first()
-        if existing is not None and token_expired(existing):
-            existing.delete()
-        token, _created = Token.objects.get_or_create(user=user)
+        key = tokens.issue(user)  # a new one at each sign-in, kept as a hash
         user_logged_in.send(sender=type(user), request=http_request, user=user)
-        return Response({"token": token.key})
+        return Response({"token": key})
 
     @extend_schema(summary="Revoke your token (sign out)", request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if isinstance(request.auth, ApiToken):
+            request.auth.delete()  # this token only: the user's other devices stay signed in
         user_logged_out.send(sender=type(request.user), request=request._request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
