@@ -7,7 +7,6 @@ notes, refused text as a 400 with the messages per field.
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -115,9 +114,7 @@ class NotesAndFlagsMixin:
     @action(detail=True, methods=["post"], url_path=r"flags/(?P<flag_id>[0-9a-fA-F-]{32,36})/remove")
     def lift_flag(self, request: Request, pk: str, flag_id: str) -> Response:
         record = access_record(request.user, self.model, pk)
-        flag = access_flag(request.user, flag_id)
-        if flag.record_id != record.pk or flag.record_type != record.RECORD_TYPE:
-            raise Http404
+        flag = access_flag(request.user, flag_id, on=record)
         data = parse(FlagReasonSerializer, request.data)
         return self._flag(remove_flag(request.user, flag, reason=data["reason"], request=request),
                           record)
