@@ -27,5 +27,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Signed-in users only (SERVE_PERMISSIONS); the set-up script is served as a file of
     # its own ("?script"), since the Content-Security-Policy allows no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema",
+                                                      template_name="web/api_docs.html"),
+         name="api-docs"),
 ]

@@ -39,7 +39,8 @@ class LoginView(auth_views.LoginView):
         from django.conf import settings
 
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language or "fr",
-                            samesite="Lax")
+                            samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE,
+                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
         # This browser becomes a trusted device: a stranger making the account wait does
         # not keep its user out of it (accounts/throttle.py).
         throttle.remember_device(response, form.get_user(), self.request)
