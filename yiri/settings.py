@@ -245,7 +245,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yiri.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "yiri.api.errors.exception_handler",
     # JSON nested too deep is a 400, not a RecursionError (yiri/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [

@@ -79,3 +79,13 @@ def test_refusals_answer_as_documented(cast, api, openapi):
     check(openapi, "/api/v1/auth/token/", "post",
           APIClient().post("/api/v1/auth/token/", {"username": "x", "password": "y"},
                            format="json"), 400)
+
+
+def test_a_page_past_the_last_and_an_unknown_language_are_documented_refusals(cast, api,
+                                                                               openapi):
+    client = api(cast.worker)
+    for path in ("/api/v1/cases/", "/api/v1/locations/", "/api/v1/agencies/"):
+        check(openapi, path, "get", client.get(f"{path}?page=9999"), 404)
+        check(openapi, path, "get", client.get(f"{path}?page_size=101"), 400)
+    check(openapi, "/api/v1/lookups/", "get", client.get("/api/v1/lookups/?lang=AAA"), 400)
+    check(openapi, "/api/v1/users/", "get", client.get("/api/v1/users/"), 403)

@@ -99,7 +99,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="User accounts (administrators)"),
+    list=extend_schema(summary="User accounts (administrators)",
+                       responses={200: UserSerializer(many=True), **errors(403)}),
     retrieve=extend_schema(summary="One user account", responses={200: UserSerializer, **errors(403, 404)}),
     create=extend_schema(summary="Create an account", responses={201: UserSerializer, **errors(400, 403)}),
     partial_update=extend_schema(summary="Change role, agency, teams, activation or password",
