@@ -92,3 +92,20 @@ def test_successes_from_a_shared_address_do_not_use_up_its_allowance(cast, setti
         request = RequestFactory().post("/login/", REMOTE_ADDR="203.0.113.9")
         assert authenticate(request, username="worker", password=PASSWORD) == cast.worker
     assert LoginThrottle.objects.get(key="address:203.0.113.9").failures == 0
+
+
+def test_an_address_quiet_for_a_day_is_forgotten(cast, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.YIRI_LOCKOUT_ADDRESS_FAILURES = 3
+    for _ in range(3):
+        authenticate(RequestFactory().post("/login/", REMOTE_ADDR="198.51.100.77"),
+                     username="nom", password="faux")
+    LoginThrottle.objects.filter(key="address:198.51.100.77").update(
+        last_failure=timezone.now() - dt.timedelta(days=2),
+        blocked_until=timezone.now() - dt.timedelta(days=2))
+    request = RequestFactory().post("/login/", REMOTE_ADDR="198.51.100.77")
+    assert authenticate(request, username="worker", password=PASSWORD) == cast.worker
+    assert LoginThrottle.objects.get(key="address:198.51.100.77").failures == 0

@@ -109,6 +109,9 @@ def begin(request, user) -> Attempt:
         ip = client_ip(request) if request is not None else None
         keys, limit, account = ([f"address:{ip}"] if ip else []), \
             settings.YIRI_LOCKOUT_ADDRESS_FAILURES, user is not None
+    # Counters quiet for a day are forgotten (addresses come and go; the table stays small).
+    LoginThrottle.objects.filter(last_failure__lt=now - FORGET_AFTER).exclude(
+        blocked_until__gt=now).delete()
     with transaction.atomic():
         rows = [LoginThrottle.objects.select_for_update().get_or_create(key=k)[0] for k in keys]
         held = (User.objects.select_for_update().only("failed_logins", "locked_until")
