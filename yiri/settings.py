@@ -13,8 +13,14 @@ Environment:
     YIRI_SYNC_MAX_CLOCK_AHEAD  seconds a remote change may be dated ahead (default 86400)
     YIRI_SYNC_FORWARD 0 to stop a relay passing on at once what its children push (default 1)
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
+    YIRI_HTTPS        1 when served over HTTPS: redirect, HSTS, cookies on HTTPS only
+    YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto)
+    YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
+    YIRI_LOCKOUT_FAILURES / YIRI_LOCKOUT_MINUTES / YIRI_LOCKOUT_ADDRESS_FAILURES  sign-in
+                      throttling: failures before waits start (6), longest wait (30),
+                      failures allowed from one client address (30)
 """
 
 from __future__ import annotations
@@ -72,7 +78,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -95,11 +100,14 @@ MIDDLEWARE = [
     # After WhiteNoise (static files leave already compressed); see yiri/web/compression.py
     # for why pages are compressed only for requests made from Yiri's own pages (BREACH).
     "yiri.web.compression.SameOriginGZipMiddleware",
+    "yiri.api.errors.BodySizeMiddleware",  # an API body over the limit: a JSON 413
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # no-store, Content-Security-Policy, absolute session lifetime: yiri/web/security.py
+    "yiri.web.security.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,9 +176,34 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# However active, a session ends this many hours after its sign-in (yiri/web/security.py).
+YIRI_SESSION_MAX_HOURS = int(os.environ.get("YIRI_SESSION_MAX_HOURS", "12"))
+
+# Served over HTTPS (YIRI_HTTPS=1, every real deployment): HTTP is redirected to HTTPS,
+# browsers are told to use nothing else for a year (HSTS), cookies travel on HTTPS only,
+# and `manage.py check --deploy` has nothing to say. Off by default because an office
+# server reached as http://127.0.0.1 or over a LAN without a certificate would otherwise
+# refuse every sign-in. Behind a reverse proxy that ends TLS, YIRI_TLS_PROXY=1 trusts its
+# X-Forwarded-Proto header (only then: a client could send it itself).
+YIRI_HTTPS = os.environ.get("YIRI_HTTPS") == "1"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+if YIRI_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("YIRI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("YIRI_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("YIRI_HSTS_PRELOAD", "1") == "1"  # the directive only
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    if os.environ.get("YIRI_TLS_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 YIRI_API_TOKEN_HOURS = int(os.environ.get("YIRI_API_TOKEN_HOURS", "12"))
-YIRI_LOCKOUT_FAILURES = 6
-YIRI_LOCKOUT_MINUTES = 30
+# Sign-in throttling (accounts/throttle.py): past this many wrong passwords in a row an
+# account waits 1, 2, 4… minutes before the next attempt is examined, at most
+# YIRI_LOCKOUT_MINUTES; one client address may make YIRI_LOCKOUT_ADDRESS_FAILURES (an office
+# shares one address). A browser where the user signed in before is not held by either.
+YIRI_LOCKOUT_FAILURES = int(os.environ.get("YIRI_LOCKOUT_FAILURES", "6"))
+YIRI_LOCKOUT_MINUTES = int(os.environ.get("YIRI_LOCKOUT_MINUTES", "30"))
+YIRI_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("YIRI_LOCKOUT_ADDRESS_FAILURES", "30"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -215,15 +248,23 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # API tokens expire (YIRI_API_TOKEN_HOURS) so one left on a shared PC dies.
-        "yiri.api.common.ExpiringTokenAuthentication",
+        # API tokens are kept as hashes and expire (YIRI_API_TOKEN_HOURS): accounts/tokens.py.
+        "yiri.api.common.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yiri.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "yiri.api.errors.exception_handler",
+    # JSON nested too deep is a 400, not a RecursionError (yiri/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "yiri.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # OPTIONS names the methods and formats; the fields are in the OpenAPI document.
+    "DEFAULT_METADATA_CLASS": "yiri.api.pagination.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yiri API",
@@ -231,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     "send `Authorization: Token <key>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are for signed-in users (token or site session).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

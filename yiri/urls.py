@@ -15,3 +15,7 @@ urlpatterns = [
     path("sync/v1/exchange", sync_views.exchange, name="sync-exchange"),
     path("", include("yiri.web.urls")),
 ]
+
+# JSON under /api/ (yiri/api/errors.py), Django's pages elsewhere.
+handler404 = "yiri.api.errors.not_found"
+handler500 = "yiri.api.errors.server_error"

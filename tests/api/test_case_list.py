@@ -84,7 +84,8 @@ def test_lists_come_in_pages_of_fifty_and_at_most_a_hundred(cast, api):
     client = api(cast.worker)
     first = client.get("/api/v1/cases/").json()
     assert first["count"] == 120 and len(first["results"]) == 50 and first["next"]
-    assert len(client.get("/api/v1/cases/", {"page_size": 500}).json()["results"]) == 100
+    assert len(client.get("/api/v1/cases/", {"page_size": 100}).json()["results"]) == 100
+    assert "page_size" in client.get("/api/v1/cases/", {"page_size": 500}).json()["errors"]
     assert len(client.get("/api/v1/cases/", {"page": 3}).json()["results"]) == 20
 
 

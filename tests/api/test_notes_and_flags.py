@@ -73,10 +73,8 @@ def test_a_read_only_role_reads_but_may_not_write(cast, api):
     assert Note.objects.count() == 1 and not Flag.objects.exists()
 
 
-def test_the_endpoints_are_described_in_the_schema(db):
-    from rest_framework.test import APIClient
-
-    paths = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+def test_the_endpoints_are_described_in_the_schema(cast, api):
+    paths = api(cast.worker).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
     for kind in ("cases", "incidents", "tracing-requests"):
         assert {"get", "post"} <= set(paths[f"/api/v1/{kind}/{{id}}/notes/"])
         assert {"get", "post"} <= set(paths[f"/api/v1/{kind}/{{id}}/flags/"])

@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from yiri.accounts.models import ApiToken
 from yiri.audit.models import AuditAction, AuditEvent
 
 from ..conftest import PASSWORD
@@ -41,7 +41,7 @@ def test_a_wrong_password_is_a_400_with_a_french_message_and_is_audited(cast):
     r = ask_token("worker", "pas-le-bon-mot-de-passe")
     assert r.status_code == 400
     assert "mot de passe incorrect" in r.json()["errors"]["__all__"][0]
-    assert not Token.objects.filter(user=cast.worker).exists()
+    assert not ApiToken.objects.filter(user=cast.worker).exists()
     failed = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
     assert failed.record_id == cast.worker.pk
     assert "pas-le-bon" not in str(failed.details)
@@ -52,8 +52,8 @@ def test_after_six_wrong_passwords_even_the_right_one_is_refused(cast):
         assert ask_token("worker", "pas-le-bon-mot-de-passe").status_code == 400
     r = ask_token("worker", PASSWORD)
     assert r.status_code == 400
-    assert "verrouillé" in r.json()["errors"]["__all__"][0]
-    assert not Token.objects.filter(user=cast.worker).exists()
+    assert "mot de passe incorrect" in r.json()["errors"]["__all__"][0]  # no word of a lock
+    assert not ApiToken.objects.filter(user=cast.worker).exists()
     assert AuditEvent.objects.filter(action=AuditAction.LOCKOUT, record_id=cast.worker.pk).exists()
 
 
@@ -78,21 +78,21 @@ def test_a_missing_field_is_a_400_naming_the_field(cast):
 def test_deleting_the_token_signs_out(cast, api):
     client = api(cast.worker)
     assert client.delete(URL).status_code == 204
-    assert not Token.objects.filter(user=cast.worker).exists()
+    assert not ApiToken.objects.filter(user=cast.worker).exists()
     assert client.get("/api/v1/cases/").status_code == 401
     assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, user=cast.worker).exists()
 
 
 def test_a_token_stops_working_after_twelve_hours(cast, api):
     client = api(cast.worker)
-    Token.objects.filter(user=cast.worker).update(created=timezone.now() - dt.timedelta(hours=13))
+    ApiToken.objects.filter(user=cast.worker).update(expires=timezone.now() - dt.timedelta(hours=1))
     r = client.get("/api/v1/cases/")
     assert r.status_code == 401 and "expiré" in r.json()["detail"]
-    assert not Token.objects.filter(user=cast.worker).exists()
+    assert not ApiToken.objects.filter(user=cast.worker).exists()
 
 
-def test_signing_in_again_replaces_an_expired_token(cast, api):
-    old = ask_token("worker", PASSWORD).json()["token"]
-    Token.objects.filter(key=old).update(created=timezone.now() - dt.timedelta(hours=13))
-    new = ask_token("worker", PASSWORD).json()["token"]
-    assert new != old
+def test_a_token_lives_the_hours_of_the_setting(cast, settings):
+    settings.YIRI_API_TOKEN_HOURS = 12
+    ask_token("worker", PASSWORD)
+    token = ApiToken.objects.get(user=cast.worker)
+    assert token.expires - token.created == dt.timedelta(hours=12)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 
-from yiri.accounts.models import User
+from yiri.accounts.models import ApiToken, User
 from yiri.audit.models import AuditAction, AuditEvent
 
 from ..conftest import PASSWORD
@@ -101,7 +100,7 @@ def test_setting_a_password_is_checked_audited_and_ends_the_old_token(cast, api)
     worker = User.objects.get(pk=cast.worker.pk)
     assert worker.check_password(NEW_PASSWORD) and not worker.check_password(PASSWORD)
     assert changes_of(worker).filter(details__password_set=True).get().user == cast.admin
-    assert not Token.objects.filter(user=worker).exists()
+    assert not ApiToken.objects.filter(user=worker).exists()
     assert worker_client.get("/api/v1/cases/").status_code == 401
 
 

@@ -20,13 +20,13 @@ def test_a_wrong_password_says_so_clearly(cast):
     assert 'role="alert"' in r.content.decode()
 
 
-def test_a_locked_account_is_told_it_is_locked(cast, settings):
+def test_a_waiting_account_is_told_to_wait_or_ask_in_the_same_words_as_a_wrong_password(
+        cast, settings):
     c = Client()
     for _ in range(settings.YIRI_LOCKOUT_FAILURES):
-        r = c.post("/login/", {"username": "worker", "password": "faux"})
-    assert "verrouillé" in text_of(r)
+        c.post("/login/", {"username": "worker", "password": "faux"})
     r = c.post("/login/", {"username": "worker", "password": PASSWORD})
-    assert "verrouillé" in text_of(r)
+    assert "attendre quelques minutes" in text_of(r) and "mot de passe incorrect" in text_of(r)
     assert "_auth_user_id" not in c.session
 
 

@@ -67,3 +67,19 @@ def test_an_outsider_cannot_link_a_new_incident_to_a_case_they_do_not_see(cast):
     case = make_case(cast.worker)
     r = client_for(cast.outsider).post("/incidents/new/", {"case": str(case.pk)})
     assert r.status_code == 404
+
+
+def test_a_number_that_is_not_finite_is_refused_on_the_page(cast):
+    # An administrator may make a number decimal and unbounded: "nan" and "inf" still
+    # parse as floats and used to fail in the database (500).
+    from yiri.formconfig.models import Field
+    from yiri.formconfig.schema import clear_cache
+
+    field = Field.objects.get(code="age")
+    field.decimals, field.min_value, field.max_value = True, None, None
+    field.save()
+    clear_cache()
+    for value in ("nan", "inf", "-Infinity"):
+        r = client_for(cast.worker).post("/cases/new/", {**VALID, "age": value})
+        assert r.status_code == 422 and "Saisissez un nombre" in r.content.decode()
+    assert not Case.objects.exists()

@@ -92,7 +92,7 @@ def test_the_api_gives_the_same_steps_in_order_as_events(cast):
     case = _story(cast)
     api = APIClient()
     api.force_authenticate(cast.manager)
-    results, url = [], f"/api/v1/cases/{case.pk}/history/?page_size=200"
+    results, url = [], f"/api/v1/cases/{case.pk}/history/?page_size=100"
     while url:
         body = api.get(url).json()
         results += body["results"]

@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from yiri.sync.admin import SyncedAdmin
 
+from . import throttle
 from .forms import RoleForm
 from .models import Role, User, UserGroup
 
@@ -70,10 +71,23 @@ class GroupAdmin(FrenchPermissionsMixin, BaseGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(FrenchPermissionsMixin, SyncedAdmin, BaseUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "agency", "is_active")
+    list_display = ("username", "first_name", "last_name", "role", "agency", "is_active",
+                    "is_locked")
     list_filter = ("role", "agency", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Yiri"), {"fields": ("role", "agency", "user_groups", "relay_cell", "phone", "language",
                                 "failed_logins", "locked_until")}),
     )
     filter_horizontal = ("user_groups", "groups", "user_permissions")
+    actions = ["unlock"]
+
+    @admin.display(boolean=True, description=_("en attente"))
+    def is_locked(self, obj):
+        return obj.is_locked
+
+    @admin.action(description=_("Débloquer les comptes sélectionnés (fin de l'attente)"),
+                  permissions=["change"])
+    def unlock(self, request, queryset):
+        count = throttle.unlock(queryset, request.user, request)
+        self.message_user(request, ngettext("%(n)d compte débloqué.", "%(n)d comptes débloqués.",
+                                            count) % {"n": count})

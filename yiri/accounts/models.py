@@ -204,3 +204,43 @@ class User(Synced, AbstractUser):
     @property
     def is_locked(self) -> bool:
         return bool(self.locked_until and self.locked_until > timezone.now())
+
+
+class LoginThrottle(models.Model):
+    """Sign-in attempts counted per client address and per trusted device
+    (``accounts/throttle.py``); stays on this node, never synchronised.
+
+    ``key`` is ``address:<ip>`` or ``device:<random id>``; ``failures`` counts the wrong
+    passwords examined since the last success; ``blocked_until`` is the end of the current
+    wait (none while under the limit)."""
+
+    key = models.CharField(_("clé"), max_length=200, unique=True)
+    failures = models.PositiveIntegerField(_("échecs"), default=0)
+    blocked_until = models.DateTimeField(_("bloqué jusqu'à"), null=True, blank=True)
+    last_failure = models.DateTimeField(_("dernier échec"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("limite de connexion")
+        verbose_name_plural = _("limites de connexion")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ApiToken(models.Model):
+    """An API token (``accounts/tokens.py``): only the SHA-256 of the key is kept, so a
+    copy of the database opens no account. One per sign-in; it ends at ``expires`` or
+    when its holder signs out. Stays on this node."""
+
+    digest = models.CharField(_("empreinte"), max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("utilisateur"))
+    created = models.DateTimeField(_("créé le"), default=timezone.now)
+    expires = models.DateTimeField(_("expire le"), db_index=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"

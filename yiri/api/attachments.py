@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +29,7 @@ from yiri.attachments.services import (
 from yiri.cases.access import access_record
 
 from .common import errors, parse
+from .parsers import JSONParser
 from .serializers import UserRefSerializer
 
 _UUID = "[0-9a-fA-F-]{32,36}"
@@ -77,7 +78,7 @@ class AttachmentsMixin:
     @extend_schema(methods=["POST"], summary="Attach a photo or a document (multipart)",
                    request={"multipart/form-data": UploadSerializer},
                    responses={201: AttachmentSerializer, **errors(400, 403, 404)})
-    @action(detail=True, methods=["get", "post"],
+    @action(detail=True, methods=["get", "post"], pagination_class=None,  # a plain array
             parser_classes=[MultiPartParser, FormParser, JSONParser])
     def attachments(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)

@@ -8,21 +8,21 @@ successful exchange is a login and is recorded as one.
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .common import AUTHENTICATION, errors, parse, token_expired
+from yiri.accounts import tokens
+from yiri.accounts.models import ApiToken
+from yiri.accounts.throttle import INVALID_LOGIN
 
-INVALID = _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs erreurs, le compte "
-            "est verrouillé pendant un moment.")
-LOCKED = _("Ce compte est verrouillé après trop d'essais. Réessayez dans 30 minutes ou "
-           "demandez à votre administrateur de le déverrouiller.")
+from .common import AUTHENTICATION, errors, parse
+
+# The same words as the login page, for every refusal (unknown name, wait running…).
+INVALID = INVALID_LOGIN
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -55,18 +55,15 @@ class TokenView(APIView):
         http_request = request._request
         user = authenticate(http_request, **credentials)
         if user is None:
-            message = LOCKED if getattr(http_request, "yiri_locked", False) else INVALID
-            return Response({"errors": {"__all__": [str(message)]}},
+            return Response({"errors": {"__all__": [str(INVALID)]}},
                             status=status.HTTP_400_BAD_REQUEST)
-        existing = Token.objects.filter(user=user).first()
-        if existing is not None and token_expired(existing):
-            existing.delete()
-        token, _created = Token.objects.get_or_create(user=user)
+        key = tokens.issue(user)  # a new one at each sign-in, kept as a hash
         user_logged_in.send(sender=type(user), request=http_request, user=user)
-        return Response({"token": token.key})
+        return Response({"token": key})
 
     @extend_schema(summary="Revoke your token (sign out)", request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        Token.objects.filter(user=request.user).delete()
+        if isinstance(request.auth, ApiToken):
+            request.auth.delete()  # this token only: the user's other devices stay signed in
         user_logged_out.send(sender=type(request.user), request=request._request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from yiri.accounts import tokens
 
 from .serializers import DetailSerializer, ErrorSerializer
 
 
-def token_expired(token: Token) -> bool:
-    """Tokens live ``YIRI_API_TOKEN_HOURS`` (12) hours: on a shared PC or a lost phone a
-    forgotten token must not open the records for ever."""
-    hours = getattr(settings, "YIRI_API_TOKEN_HOURS", 12)
-    return token.created < timezone.now() - dt.timedelta(hours=hours)
+class HashedTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>`` against the hashes of ``accounts/tokens.py``. Tokens
+    expire (``YIRI_API_TOKEN_HOURS``) so one left on a shared PC or a lost phone dies."""
 
-
-class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if token_expired(token):
+        token = tokens.find(key)
+        if token is None:
+            raise AuthenticationFailed(_("Jeton inconnu ou retiré : demandez-en un nouveau."))
+        if token.expires <= timezone.now():
             token.delete()
             raise AuthenticationFailed(_("Jeton expiré : demandez-en un nouveau."))
-        return user, token
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("Ce compte est désactivé."))
+        return token.user, token
 
 
-AUTHENTICATION = [ExpiringTokenAuthentication, SessionAuthentication]
+AUTHENTICATION = [HashedTokenAuthentication, SessionAuthentication]
 
 
 def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict:

@@ -7,7 +7,6 @@ notes, refused text as a 400 with the messages per field.
 
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -79,7 +78,7 @@ class NotesAndFlagsMixin:
                    responses={200: NoteSerializer(many=True), **errors(403, 404)})
     @extend_schema(methods=["POST"], summary="Write a note on a record", request=NewNoteSerializer,
                    responses={201: NoteSerializer, **errors(400, 403, 404)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain array
     def notes(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)
         if request.method == "POST":
@@ -97,7 +96,7 @@ class NotesAndFlagsMixin:
     @extend_schema(methods=["POST"], summary="Flag a record, with a reason",
                    request=FlagReasonSerializer,
                    responses={201: FlagSerializer, **errors(400, 403, 404)})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a plain array
     def flags(self, request: Request, pk: str) -> Response:
         record = access_record(request.user, self.model, pk)
         if request.method == "POST":
@@ -115,9 +114,7 @@ class NotesAndFlagsMixin:
     @action(detail=True, methods=["post"], url_path=r"flags/(?P<flag_id>[0-9a-fA-F-]{32,36})/remove")
     def lift_flag(self, request: Request, pk: str, flag_id: str) -> Response:
         record = access_record(request.user, self.model, pk)
-        flag = access_flag(request.user, flag_id)
-        if flag.record_id != record.pk or flag.record_type != record.RECORD_TYPE:
-            raise Http404
+        flag = access_flag(request.user, flag_id, on=record)
         data = parse(FlagReasonSerializer, request.data)
         return self._flag(remove_flag(request.user, flag, reason=data["reason"], request=request),
                           record)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,7 +41,10 @@ class LanguageMixin:
         if lang in dict(settings.LANGUAGES):
             translation.activate(lang)
             request.LANGUAGE_CODE = lang
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # sign-in first: a stranger gets a 401
+        if lang is not None and lang not in dict(settings.LANGUAGES):
+            # The schema lists the languages: anything else is refused, not ignored.
+            raise ValidationError({"lang": [_("Langue inconnue : fr ou en.")]})
 
 
 # ---------------------------------------------------------------------------- forms
@@ -81,7 +85,7 @@ class FormSerializer(serializers.Serializer):
 
 class FormView(LanguageMixin, APIView):
     @extend_schema(summary="The form of a record type", parameters=[LANG_PARAMETER],
-                   responses={200: FormSerializer, **errors(404)})
+                   responses={200: FormSerializer, **errors(400, 404)})
     def get(self, request: Request, record_type: str) -> Response:
         if record_type not in RecordType.values:
             raise Http404(_("Formulaire introuvable."))
@@ -121,7 +125,7 @@ class LookupFilterSerializer(serializers.Serializer):
 class LookupListView(LanguageMixin, APIView):
     @extend_schema(summary="Lists of values (enabled values only)",
                    parameters=[LookupFilterSerializer, LANG_PARAMETER],
-                   responses={200: LookupSerializer(many=True)})
+                   responses={200: LookupSerializer(many=True), **errors(400)})
     def get(self, request: Request) -> Response:
         codes = parse(LookupFilterSerializer, request.query_params).get("code")
         enabled = LookupValue.objects.filter(deleted=False, disabled=False).order_by("order", "code")
@@ -137,7 +141,8 @@ class LookupListView(LanguageMixin, APIView):
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
+                                          help_text="Code of the parent; null for a country.")
 
     class Meta:
         model = Location

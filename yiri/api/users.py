@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import BasePermission
 
+from yiri.accounts import tokens
 from yiri.accounts.models import Role, UserGroup
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
@@ -91,7 +91,7 @@ class UserSerializer(serializers.ModelSerializer):
             if groups is not None:
                 user.user_groups.set(groups)
             if password and self.instance is not None:
-                Token.objects.filter(user=user).delete()
+                tokens.revoke_all(user)
                 record_event(AuditAction.PERMISSION_CHANGE, user=actor, request=request,
                              record_type="user", record_id=user.pk, password_set=True)
         self.instance = user
@@ -99,7 +99,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="User accounts (administrators)"),
+    list=extend_schema(summary="User accounts (administrators)",
+                       responses={200: UserSerializer(many=True), **errors(403)}),
     retrieve=extend_schema(summary="One user account", responses={200: UserSerializer, **errors(403, 404)}),
     create=extend_schema(summary="Create an account", responses={201: UserSerializer, **errors(400, 403)}),
     partial_update=extend_schema(summary="Change role, agency, teams, activation or password",

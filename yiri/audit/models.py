@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Connexion")
     LOGIN_FAILED = "login_failed", _("Échec de connexion")
     LOCKOUT = "lockout", _("Compte verrouillé")
+    UNLOCK = "unlock", _("Compte déverrouillé")
     LOGOUT = "logout", _("Déconnexion")
     VIEW = "view", _("Consultation")
     SEARCH = "search", _("Recherche")

@@ -8,7 +8,8 @@ byte-order mark (without it Excel reads "Ã©" for "é"), ``;`` between cells (F
 uses ``;`` as its list separator because ``,`` is the decimal comma, so a comma-separated
 file opens there as one column; LibreOffice asks, with ``;`` offered), cells quoted only
 when needed, CRLF line ends. Headers are the form's labels, values the lookup labels,
-dates ``JJ/MM/AAAA``, decimals with a comma, times in local time (``TIME_ZONE``).
+dates ``JJ/MM/AAAA``, decimals with a comma, times in local time (``TIME_ZONE``). A cell a
+spreadsheet would evaluate as a formula is written behind a quote (``lib/spreadsheet.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
+from yiri.lib import spreadsheet
 from yiri.network.models import Location
 
 from .access import readable_sections, scope_q
@@ -125,7 +127,7 @@ def export_csv(user, record_type: str = "case", *, queryset=None, request=None) 
     def lines() -> Iterator[str]:
         buf = io.StringIO()
         buf.write(BOM)
-        writer = csv.writer(buf, dialect=ExcelFrench)
+        writer = spreadsheet.writer(buf, dialect=ExcelFrench)  # no cell read as a formula
         writer.writerow([header for header, _value in meta] + _headers(fields, schema))
         for record in qs.iterator(chunk_size=500):
             answers = read_answers(record, schema)

@@ -156,17 +156,28 @@ def add_flag(user, record: Record, *, reason: str, request=None) -> Flag:
     return flag
 
 
-def access_flag(user, flag_or_id, action: str = "view") -> Flag:
-    """The flag if ``user`` sees its record (and may ``action`` it); 404 / 403 otherwise."""
+def flag_not_found() -> Http404:
+    """The one 404 of a flag: whether it does not exist, sits on a record the user may not
+    see or on another record than the one named, nothing tells them apart."""
+    return Http404(_("Signalement introuvable."))
+
+
+def access_flag(user, flag_or_id, action: str = "view", *, on=None) -> Flag:
+    """The flag if ``user`` sees its record (and may ``action`` it) — and, with ``on``,
+    if it is a flag of that record; 404 / 403 otherwise."""
     pk = flag_or_id.pk if isinstance(flag_or_id, Flag) else flag_or_id
     try:
         flag = Flag.objects.get(pk=pk, deleted=False)
     except (Flag.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404(_("Signalement introuvable.")) from None
+        raise flag_not_found() from None
     model = RECORD_MODELS.get(flag.record_type)
-    if model is None:
-        raise Http404(_("Signalement introuvable."))
-    flag.record = access_record(user, model, flag.record_id, action)
+    if model is None or (on is not None and (flag.record_type, flag.record_id)
+                         != (on.RECORD_TYPE, on.pk)):
+        raise flag_not_found()
+    try:
+        flag.record = access_record(user, model, flag.record_id, action)
+    except Http404:
+        raise flag_not_found() from None
     return flag
 
 

@@ -6,7 +6,6 @@ one transaction each, so a million cases stream in constant memory.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import time
 from collections import Counter, defaultdict
@@ -22,6 +21,7 @@ from yiri.cases.models import RECORD_MODELS, Case, NameToken, RecordShare
 from yiri.cases.services import assign_record, bulk_create_records
 from yiri.formconfig.schema import clear_cache, get_schema
 from yiri.formconfig.validation import validate_answers
+from yiri.lib import spreadsheet
 from yiri.network.models import Location
 from yiri.network.reference import seed_reference_data
 from yiri.network.services import local_node
@@ -142,7 +142,7 @@ def load_cases(
     started = time.monotonic()
     linked: tuple[list, list] = ([], [])  # cases of the first batch to link records to
     truth = open(truth_file, "w", newline="", encoding="utf-8") if truth_file else None
-    writer = csv.writer(truth) if truth else None
+    writer = spreadsheet.writer(truth) if truth else None
     if writer:
         writer.writerow(["original", "duplicate"])
     try:

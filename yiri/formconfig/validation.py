@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from typing import Any
 
@@ -63,6 +64,8 @@ def _clean_value(f: FieldDef, value: Any, schema: FormSchema, path: str, errors:
                 number = float(str(value).replace(",", ".").strip())
             except ValueError:
                 raise ValueError(_("Saisissez un nombre, par exemple 12.")) from None
+            if not math.isfinite(number):  # "nan", "inf", "1e400": no database stores them
+                raise ValueError(_("Saisissez un nombre, par exemple 12."))
             if f.min_value is not None and number < f.min_value or (
                 f.max_value is not None and number > f.max_value
             ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
@@ -10,29 +9,23 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from yiri.accounts import throttle
+
+INVALID_LOGIN = throttle.INVALID_LOGIN
+
 
 class LoginForm(AuthenticationForm):
+    # One message for every refusal — wrong password, unknown name, a wait running, a
+    # disabled account — so a stranger learns nothing about which names exist.
     error_messages = {
-        "invalid_login": _("Nom d'utilisateur ou mot de passe incorrect. Après plusieurs "
-                           "erreurs, le compte est verrouillé pendant un moment."),
-        "inactive": _("Ce compte est désactivé. Adressez-vous à votre administrateur."),
-        "locked": _("Ce compte est verrouillé après trop d'essais. Réessayez dans 30 minutes "
-                    "ou demandez à votre administrateur de le déverrouiller."),
+        "invalid_login": INVALID_LOGIN,
+        "inactive": INVALID_LOGIN,
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Nom d'utilisateur")
         self.fields["password"].label = _("Mot de passe")
-
-    def clean(self):
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            # The lockout backend marks the request: say so instead of "wrong password".
-            if getattr(self.request, "yiri_locked", False):
-                raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
-            raise
 
 
 class LoginView(auth_views.LoginView):
@@ -46,7 +39,11 @@ class LoginView(auth_views.LoginView):
         from django.conf import settings
 
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.get_user().language or "fr",
-                            samesite="Lax")
+                            samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE,
+                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+        # This browser becomes a trusted device: a stranger making the account wait does
+        # not keep its user out of it (accounts/throttle.py).
+        throttle.remember_device(response, form.get_user(), self.request)
         return response
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -89,9 +89,7 @@ def unflag(request: HttpRequest, record_type: str, pk, flag_id) -> HttpResponse:
     """Lift one flag of the record, with a reason."""
     user = request.user
     record = _record(request, record_type, pk)
-    found = access_flag(user, flag_id)
-    if found.record_id != record.pk:  # a flag of another record: not found here
-        raise Http404
+    found = access_flag(user, flag_id, on=record)  # a flag of another record: not found here
     reason = request.POST.get("reason", "")
     try:
         remove_flag(user, found, reason=reason, request=request)
