@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "yiri.sync.views.NodeWireMiddleware",  # answers between nodes: no browser-only headers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (static files leave already compressed); see yiri/web/compression.py
