@@ -36,7 +36,7 @@ def _state(case_id) -> tuple:
     case = Case.objects.get(pk=case_id)
     answers = identity.read_answers(case, get_schema("case"))
     open_ = sorted((c.path, c.loser_stamp) for c in Conflict.objects.filter(
-        entity_id=case_id, resolved=False))
+        entity_id=case_id, resolved=False, dormant=False))
     return ({k: answers.get(k) for k in FIELDS}, open_)
 
 

@@ -214,8 +214,10 @@ def merge_fields(op: Operation, changes: dict[str, list], clock: FieldClock,
         if op_wins:
             out.take[path] = new
             out.stamps[path] = op.hlc
-        if same(here, new):
-            continue
+        # Two writes that did not see each other are a conflict even when they agree: it
+        # sleeps (``dormant``) while the value held is the loser's, and wakes if a later
+        # write that did not see the loser changes it — the same conflicts on every node,
+        # whatever order the writes came in.
         winner, loser = (new, here) if op_wins else (here, new)
         w = (op.hlc, op.origin_node, op.author_id) if op_wins else (local, origin, author)
         lo = (local, origin, author) if op_wins else (op.hlc, op.origin_node, op.author_id)
@@ -225,6 +227,7 @@ def merge_fields(op: Operation, changes: dict[str, list], clock: FieldClock,
             values_blob=identity.seal({"winner": winner, "loser": loser}),
             winner_stamp=w[0], winner_origin=w[1], winner_author_id=w[2],
             loser_stamp=lo[0], loser_origin=lo[1], loser_author_id=lo[2],
+            dormant=same(here, new),
         ))
     return out
 
@@ -242,10 +245,12 @@ _CURRENT = threading.local()  # whether the entity being merged has open conflic
 
 
 def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None = None,
-                     entity_id=None, superseded: Iterable[tuple[str, int]] = ()) -> bool:
-    """Keep new conflicts. Two kinds of conflict are moot, settled the same way on every
-    node: one whose losing write its own author has since overwritten (``superseded``),
-    and one whose losing value is the value held now (a later write chose it again)."""
+                     entity_id=None, superseded: Iterable[tuple[str, int]] = (),
+                     op: Operation | None = None) -> bool:
+    """Keep new conflicts. A conflict whose losing write was since overwritten by a write
+    that saw it (``superseded``) is moot: settled the same way on every node. One whose
+    losing value is the value held now sleeps (``dormant``), and wakes when the value
+    held changes to another."""
     disputed = getattr(_CURRENT, "disputed", True)
     if disputed:
         for path, stamp in superseded:
@@ -261,9 +266,20 @@ def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None
         from yiri.cases import identity
 
         for c in Conflict.objects.filter(entity_id=entity_id, path__in=list(taken), resolved=False):
-            if same(identity.unseal(c.values_blob).get("loser"), taken[c.path]):
-                c.resolved, c.resolved_at = True, timezone.now()
-                c.save(update_fields=["resolved", "resolved_at"])
+            values = identity.unseal(c.values_blob)
+            dormant = same(values.get("loser"), taken[c.path])
+            newer = op is not None and op.hlc > c.winner_stamp
+            if dormant != c.dormant or newer or not same(values.get("winner"), taken[c.path]):
+                # What a person compares is the value held now, and who wrote it, against
+                # the loser's.
+                c.dormant = dormant
+                c.values_blob = identity.seal({"winner": taken[c.path],
+                                               "loser": values.get("loser")})
+                if newer:
+                    c.winner_stamp, c.winner_origin = op.hlc, op.origin_node
+                    c.winner_author_id = op.author_id
+                c.save(update_fields=["dormant", "values_blob", "winner_stamp",
+                                      "winner_origin", "winner_author_id"])
     return created
 
 
@@ -330,7 +346,8 @@ def _apply_row(op: Operation, model: type[Synced]) -> bool:
                     **{k: getattr(obj, k) for k in kept})
             for name, ids in m2m.items():
                 getattr(obj, name).set(ids)
-    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
+    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded,
+                            op)
 
 
 def _fill_required(obj: models.Model) -> None:
@@ -442,7 +459,8 @@ def _apply_record(op: Operation, model) -> bool:
         batch.keep_tokens(record, search_tokens(schema, answers), created)
     else:
         _store_tokens(record, search_tokens(schema, answers))
-    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded)
+    return _store_conflicts(decision.conflicts, decision.take, op.entity_id, decision.superseded,
+                            op)
 
 
 def _set_meta(record, name: str, value: Any) -> None:

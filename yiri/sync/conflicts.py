@@ -173,10 +173,10 @@ def count_visible_conflicts(user, *, record=None) -> int:
 def _visible(user, record) -> list[ConflictView]:
     if user is None or not user.is_authenticated or not user.is_active:
         return []
-    qs = Conflict.objects.filter(resolved=False)
+    qs = Conflict.objects.filter(resolved=False, dormant=False)
     if record is not None:
         qs = qs.filter(record_type=record.RECORD_TYPE, record_id=record.pk)
-    elif not Conflict.objects.filter(resolved=False).exists():
+    elif not Conflict.objects.filter(resolved=False, dormant=False).exists():
         return []
     conflicts = list(qs.order_by("-detected_at", "id")[:MAX_SCANNED])
     return _views(user, conflicts, given=record) if conflicts else []
@@ -187,7 +187,7 @@ def conflict_for(user, conflict_id, *, resolved: bool = False) -> ConflictView:
     ``resolved``); 404 otherwise (an outsider learns nothing, not even that it exists)."""
     qs = Conflict.objects.filter(pk=conflict_id)
     if not resolved:
-        qs = qs.filter(resolved=False)
+        qs = qs.filter(resolved=False, dormant=False)
     try:
         conflict = qs.first()
     except (ValueError, TypeError, ValidationError):

@@ -474,6 +474,10 @@ class Conflict(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by_id = models.UUIDField(null=True, blank=True)
     resolved_stamp = models.BigIntegerField(null=True, blank=True)
+    # The loser's value is the value held now: nothing to decide while it stays so. Woken
+    # (``dormant`` false) if a write that did not see the loser changes the value; the
+    # pages show only conflicts neither resolved nor dormant (``sync.apply._store_conflicts``).
+    dormant = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-detected_at"]

@@ -124,7 +124,7 @@ class Command(BaseCommand):
                     if peer.notice_at else ""
                 self.stdout.write(f"  avis ({when}) : {peer.notice}")
         self.stdout.write(f"Journal : {Operation.objects.count()} opération(s). "
-                          f"Conflits à résoudre : {Conflict.objects.filter(resolved=False).count()}. "
+                          f"Conflits à résoudre : {Conflict.objects.filter(resolved=False, dormant=False).count()}. "
                           f"En quarantaine : {Quarantine.objects.count()}.")
 
     def do_digest(self, options):
