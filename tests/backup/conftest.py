@@ -14,9 +14,10 @@ from tests.sync.nodes import Node
 
 CANARY_FIRST, CANARY_LAST = "Zyxquilinde", "Ouobrakyanga"
 
+# The node's keys (``node init``, run by ``Node.install``, made them).
 MAKE_KEYS = """
 from yiri.sync import identity
-keys = identity.create()
+keys = identity.load() if identity.has_keys() else identity.create()
 result = keys.box_key
 """
 

@@ -11,7 +11,8 @@ from tests.sync.nodes import SETUP_NETWORK, link
 
 from .conftest import header_of, new_node, run
 
-MAKE_KEYS = "from yiri.sync import identity\nresult = identity.create().box_key"
+MAKE_KEYS = ("from yiri.sync import identity\n"
+             "result = (identity.load() if identity.has_keys() else identity.create()).box_key")
 
 CREATE = """
 from yiri.accounts.models import User
@@ -45,17 +46,18 @@ result = pages
 @pytest.fixture(scope="module")
 def cell(tmp_path_factory):
     root = tmp_path_factory.mktemp("relay-cell")
+    national = new_node(root, "national", "national")
     relay, office = new_node(root, "relay", "relay"), new_node(root, "kaya")
     try:
-        for node in (relay, office):
+        for node in (national, relay, office):
             node.install()
             node.box_key = node.script(MAKE_KEYS)
-        relay.script(SETUP_NETWORK)
+        national.script(SETUP_NETWORK)
+        national.serve()
         relay.serve()
-        link(relay, office, "ACE")
-        # The office knows its parent's encryption key (as enrolment records it).
-        office.script("from yiri.sync.models import Peer, PeerRole\n"
-                      f"Peer.objects.filter(role=PeerRole.PARENT).update(box_key={relay.box_key!r})")
+        link(national, relay, "ACE,BTA")  # a relay cell enrols offices once it has joined
+        relay.sync()
+        link(relay, office, "ACE")  # the office records its relay's keys
         office.sync()
         office.script(CREATE)
         folder = root / "office-backups"
@@ -65,8 +67,8 @@ def cell(tmp_path_factory):
         office.sync()  # the cases and the backup report go up
         yield relay, office, path, digest
     finally:
-        relay.stop()
-        office.stop()
+        for node in (national, relay, office):
+            node.stop()
 
 
 def test_an_office_backup_is_sealed_to_the_office_and_to_its_relay_cell(cell):

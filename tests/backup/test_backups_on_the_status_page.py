@@ -33,7 +33,7 @@ def section(text: str) -> str:
 def test_the_relay_sees_the_age_of_each_offices_last_verified_backup(cast):
     for node_id, name in (("bureau-kaya", "Bureau de Kaya"), ("bureau-ziniare", "Bureau de Ziniaré"),
                           ("bureau-bobo", "Bureau de Bobo")):
-        Peer.objects.create(node_id=node_id, name=name, role=PeerRole.CHILD, secret="s" * 64,
+        Peer.objects.create(node_id=node_id, name=name, role=PeerRole.CHILD,
                             organisations=["ACE"])
     report("bureau-kaya", 12)
     report("bureau-kaya", 3.2)

@@ -127,7 +127,8 @@ class Node:
         return json.loads(line[2:])
 
     def install(self) -> None:
-        self.manage("node", "init", "--kind", self.kind, "--name", self.name)
+        if not (self.dir / "node_keys").exists():  # (keys copied from another machine: kept)
+            self.manage("node", "init", "--kind", self.kind, "--name", self.name)
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("load_reference_data")
 

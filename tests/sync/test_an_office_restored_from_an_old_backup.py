@@ -80,7 +80,9 @@ def restore_file(node: Node, copy) -> None:
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory):
     root = tmp_path_factory.mktemp("restore")
-    node = Node(root, "relay", "relay", postgres=True)  # PostgreSQL in the PostgreSQL run
+    # The office's parent, of the national kind: a relay cell enrols nobody before it has
+    # joined its own parent (its scope is not known), and one parent is enough here.
+    node = Node(root, "relay", "national", postgres=True)  # PostgreSQL in the PostgreSQL run
     try:
         node.install()
         node.script(SETUP_NETWORK)
