@@ -13,4 +13,6 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "WARNING: /usr/bin/chromium is missing and cannot be installed here: browser tests will be SKIPPED."
   fi
 fi
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers (pytest-xdist): the suite starts real node processes and waits on them;
+# YIRI_TEST_WORKERS=0 runs it in one process.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n "${YIRI_TEST_WORKERS:-2}" "$@"
