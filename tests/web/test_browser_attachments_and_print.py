@@ -35,7 +35,7 @@ def test_a_photo_is_uploaded_shown_as_a_thumbnail_and_the_case_file_printed_to_p
     att = Attachment.objects.get()
     thumb = worker.locator(f'#att-{att.pk} img')
     thumb.wait_for()
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 160  # served and decoded
+    assert thumb.evaluate("img => img.decode().then(() => img.naturalWidth)") == 160  # served and decoded
     assert worker.get_by_text("Fichier ajouté.").is_visible()
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     worker.locator("#sec-photos_documents").screenshot(
@@ -46,7 +46,7 @@ def test_a_photo_is_uploaded_shown_as_a_thumbnail_and_the_case_file_printed_to_p
     worker.wait_for_url(f"{base}/cases/{case.pk}/print/")
     assert worker.get_by_text("Confidentiel", exact=True).is_visible()
     printed_thumb = worker.locator(f'img[src$="/attachments/{att.pk}/thumbnail/"]')
-    assert printed_thumb.evaluate("img => img.complete && img.naturalWidth") == 160
+    assert printed_thumb.evaluate("img => img.decode().then(() => img.naturalWidth)") == 160
     worker.emulate_media(media="print")
     assert not worker.get_by_text("Retour au dossier").is_visible()  # screen-only help
     worker.screenshot(path=str(ARTIFACTS / "screenshots" / "21-printed-case-file.png"),
