@@ -76,6 +76,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -213,6 +214,12 @@ def _proc_status(pid: int) -> dict:
     return out
 
 
+# Generated for each run, shared by the two nodes (the server checks the client's password
+# at pairing): nothing secret is kept in the repository.
+RUN_SECRET_KEY = secrets.token_urlsafe(50)
+RUN_PASSWORD = secrets.token_urlsafe(24)
+
+
 class Node:
     def __init__(self, name: str, folder: Path, python: Path, gzip: bool, cache: Path) -> None:
         self.name = name
@@ -220,7 +227,8 @@ class Node:
         self.db = folder / "db.sqlite3"
         self.python = python
         self.env = dict(os.environ, PEER_DB=str(self.db), PEER_GZIP="1" if gzip else "0",
-                        PYTHONPYCACHEPREFIX=str(cache), DJANGO_SETTINGS_MODULE="peer.settings")
+                        PYTHONPYCACHEPREFIX=str(cache), DJANGO_SETTINGS_MODULE="peer.settings",
+                        PEER_SECRET_KEY=RUN_SECRET_KEY, PEER_PASSWORD=RUN_PASSWORD)
         self.server: subprocess.Popen | None = None
         self.port = 0
         folder.mkdir(parents=True)

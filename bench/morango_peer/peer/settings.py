@@ -10,8 +10,11 @@ DEBUG is off: Django keeps no query log.
 """
 
 import os
+import secrets
 
-SECRET_KEY = "morango-bench-peer-not-a-secret"  # a local benchmark, no session, no user data
+# Given by bench/morango_side.py (generated for each run); a process started by hand gets a
+# random one. Nothing in the repository is a key.
+SECRET_KEY = os.environ.get("PEER_SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
