@@ -106,6 +106,15 @@ def unseal(blob: str) -> dict:
     return CODEC.decode(blob)
 
 
+def forget_record_key(record_id) -> None:
+    """Destroy ``record_id``'s own key (crypto-shredding, called by an erasure).
+
+    With the plain codec there is no key to destroy: the erasure itself removes the
+    values. The encrypting codec replaces this with the destruction of the record's key,
+    after which no copy of its ciphertexts (older backups included) can be read.
+    """
+
+
 def seal_bytes(data: bytes) -> bytes:
     """The stored form of an attached file's bytes (``attachments.storage`` only)."""
     return BYTES_CODEC.encode(data)
