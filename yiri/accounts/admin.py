@@ -27,6 +27,7 @@ class RoleAdmin(SyncedAdmin):
         (None, {"fields": ("code", "name_fr", "name_en", "scope")}),
         (_("Actions permises"), {"fields": ("permissions",)}),
         (_("Droits par section de formulaire"), {"fields": ("form_rights",)}),
+        (_("Champs restreints"), {"fields": ("field_rights",)}),
     )
 
 

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Action, FormRight, RecordType, Role, SystemAction
-from .rights import DEFAULT_SECTION, SYSTEM, clean_form_rights, clean_permissions, main_sections
+from .rights import (
+    DEFAULT_SECTION,
+    SYSTEM,
+    clean_field_rights,
+    clean_form_rights,
+    clean_permissions,
+    main_sections,
+    restrictable_fields,
+)
 
 _SEP = "__"
 
@@ -116,6 +124,47 @@ class FormRightsWidget(_TableWidget):
         return format_html_join("", "{}", ((t,) for t in tables))
 
 
+class FieldRightsWidget(_TableWidget):
+    """Per record type, a select per field: as its section, read only, or hidden. Only
+    restrictions: a field never gets more than its section. Folded by record type."""
+
+    def value_from_datadict(self, data, files, name) -> dict[str, dict[str, str]]:
+        prefix = name + _SEP
+        rights: dict[str, dict[str, str]] = {}
+        for key in data:
+            if key.startswith(prefix) and data.get(key):
+                record_type, _sep, code = key[len(prefix):].partition(_SEP)
+                rights.setdefault(record_type, {})[code] = data.get(key)
+        return rights
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        value = value if isinstance(value, dict) else {}
+        choices = [("", _("Comme sa section")), (FormRight.READ, _("Lecture seule")),
+                   (FormRight.NONE, _("Masqué (aucun accès)"))]
+        blocks = []
+        for t in RecordType:
+            stored = value.get(t.value) or {}
+            fields = restrictable_fields(t.value)
+            known = {code for code, _l, _s in fields}
+            fields += [(code, _("champ inconnu"), "—") for code in stored if code not in known]
+            rows = []
+            for code, label, section in fields:
+                select_name = f"{name}{_SEP}{t.value}{_SEP}{code}"
+                current = stored.get(code, "")
+                options = format_html_join("", '<option value="{}"{}>{}</option>', (
+                    (v, " selected" if v == current else "", text) for v, text in choices))
+                rows.append((format_html("{} <small>({} — {})</small>", label, section, code),
+                             format_html('<select name="{}" id="{}" aria-label="{}">{}</select>',
+                                         select_name, select_name, f"{t.label} — {label}", options)))
+            restricted = sum(1 for r in stored.values() if r)
+            blocks.append(format_html(
+                '<details{}><summary>{} ({})</summary><table class="yiri-rights"><tbody>{}</tbody>'
+                "</table></details>", " open" if restricted else "", t.label,
+                _("%(n)s champ(s) restreint(s)") % {"n": restricted},
+                format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows)))
+        return format_html_join("", "{}", ((b,) for b in blocks))
+
+
 class _RightsField(forms.Field):
     def check(self, value: Any) -> Any:
         raise NotImplementedError
@@ -144,13 +193,26 @@ class FormRightsField(_RightsField):
         return clean_form_rights(value)
 
 
+class FieldRightsField(_RightsField):
+    widget = FieldRightsWidget
+
+    def check(self, value: Any) -> dict[str, dict[str, str]]:
+        return clean_field_rights(value)
+
+
 class RoleForm(forms.ModelForm):
     permissions = PermissionsField(label=gettext_lazy("Actions permises"), required=False)
     form_rights = FormRightsField(
         label=gettext_lazy("Droits par section de formulaire"), required=False,
         help_text=gettext_lazy("« Comme par défaut » applique le droit de la première ligne."),
     )
+    field_rights = FieldRightsField(
+        label=gettext_lazy("Champs restreints"), required=False,
+        help_text=gettext_lazy("Un champ peut être masqué ou mis en lecture seule dans une section "
+                               "que le rôle lit ou écrit (numéro d'identité, adresse, téléphone, "
+                               "récit…) ; jamais plus que sa section."),
+    )
 
     class Meta:
         model = Role
-        fields = ["code", "name_fr", "name_en", "scope", "permissions", "form_rights"]
+        fields = ["code", "name_fr", "name_en", "scope", "permissions", "form_rights", "field_rights"]

@@ -83,6 +83,10 @@ class Role(SyncedModel):
     scope = models.CharField(_("portée"), max_length=10, choices=Scope.choices, default=Scope.OWN)
     permissions = models.JSONField(_("actions permises"), default=dict, blank=True)
     form_rights = models.JSONField(_("droits par section de formulaire"), default=dict, blank=True)
+    # ``{"case": {"national_id_no": "none", "family_details.relation_phone": "r"}}``: single
+    # fields (a subform's row field as ``subform.field``) the role reads less of than their
+    # section grants: "none" hides the field, "r" makes it read-only. Never more.
+    field_rights = models.JSONField(_("droits restreints par champ"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name_fr"]
@@ -99,10 +103,11 @@ class Role(SyncedModel):
     def clean(self) -> None:
         # Any form or serializer of a role goes through here: an unknown action or section
         # would otherwise take rights away silently. Imported here: rights imports models.
-        from .rights import clean_form_rights, clean_permissions
+        from .rights import clean_field_rights, clean_form_rights, clean_permissions
 
         errors = []
-        for attr, check in (("permissions", clean_permissions), ("form_rights", clean_form_rights)):
+        for attr, check in (("permissions", clean_permissions), ("form_rights", clean_form_rights),
+                            ("field_rights", clean_field_rights)):
             try:
                 setattr(self, attr, check(getattr(self, attr)))
             except ValidationError as exc:
@@ -118,6 +123,13 @@ class Role(SyncedModel):
         if not rights:
             return FormRight.NONE
         return rights.get(section_code, rights.get("*", FormRight.NONE))
+
+    def field_limits(self, record_type: str) -> tuple[frozenset[str], frozenset[str]]:
+        """``(hidden, read_only)``: the field codes of ``record_type`` this role may not
+        read, and those it may read but not write, whatever their section allows."""
+        limits = (self.field_rights or {}).get(record_type) or {}
+        return (frozenset(c for c, r in limits.items() if r == FormRight.NONE),
+                frozenset(c for c, r in limits.items() if r == FormRight.READ))
 
 
 class UserGroup(SyncedModel):

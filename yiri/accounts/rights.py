@@ -93,11 +93,67 @@ def clean_form_rights(value: Any) -> dict[str, dict[str, str]]:
     return cleaned
 
 
+def restrictable_fields(record_type: str) -> list[tuple[str, str, str]]:
+    """``(code, label, section name)`` of the fields a role's field rights may name: every
+    plain field of the form, and a subform's row fields as ``subform.field``."""
+    from yiri.formconfig.models import FieldType
+    from yiri.formconfig.schema import get_schema
+
+    schema = get_schema(record_type)
+    out = []
+    for section in schema.main_sections:
+        for f in section.fields:
+            if f.type != FieldType.SUBFORM:
+                out.append((f.code, f.label, section.name))
+                continue
+            for sub in schema.subform_fields(f).values():
+                if sub.type != FieldType.SUBFORM:
+                    out.append((f"{f.code}.{sub.code}", f"{f.label} › {sub.label}", section.name))
+    return out
+
+
+def clean_field_rights(value: Any) -> dict[str, dict[str, str]]:
+    """``{"case": {"national_id_no": "none", "address_current": "r"}}`` with known record
+    types, fields of that form and the two restricting rights only (a field right never
+    grants more than its section). Raises ``ValidationError`` in French."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(_("Les droits par champ doivent être un tableau par type de fiche."))
+    errors: list[str] = []
+    cleaned: dict[str, dict[str, str]] = {}
+    for record_type, rights in value.items():
+        if record_type not in RecordType.values:
+            errors.append(_("Type de fiche inconnu : « %(type)s ».") % {"type": record_type})
+            continue
+        if not isinstance(rights, dict):
+            errors.append(_("Les droits par champ de « %(type)s » doivent être un tableau par champ.")
+                          % {"type": record_type})
+            continue
+        known = {code for code, _label, _section in restrictable_fields(record_type)}
+        kept: dict[str, str] = {}
+        for code, right in rights.items():
+            if code not in known:
+                errors.append(_("Champ inconnu pour « %(type)s » : « %(field)s ».")
+                              % {"type": RecordType(record_type).label, "field": code})
+            elif right not in (FormRight.NONE, FormRight.READ):
+                errors.append(_("Droit « %(right)s » sur le champ « %(field)s » : un champ peut "
+                                "seulement être masqué (aucun accès) ou en lecture seule.")
+                              % {"right": right, "field": code})
+            else:
+                kept[code] = str(right)
+        if kept:
+            cleaned[record_type] = dict(sorted(kept.items()))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def rights_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """What changed between two states of a role, as codes only, for the audit row.
 
-    ``old``/``new`` hold ``code``, ``name_fr``, ``name_en``, ``scope``, ``permissions`` and
-    ``form_rights``; absent keys mean "nothing". Returns ``{}`` when nothing changed.
+    ``old``/``new`` hold ``code``, ``name_fr``, ``name_en``, ``scope``, ``permissions``,
+    ``form_rights`` and ``field_rights``; absent keys mean "nothing". Returns ``{}`` when nothing changed.
     """
     old = old or {}
     changes: dict[str, Any] = {}
@@ -125,6 +181,16 @@ def rights_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str,
             sections[record_type] = diff
     if sections:
         changes["form_rights"] = sections
+    old_fields, new_fields = old.get("field_rights") or {}, new.get("field_rights") or {}
+    fields: dict[str, dict[str, list]] = {}
+    for record_type in sorted(set(old_fields) | set(new_fields)):
+        before, after = old_fields.get(record_type) or {}, new_fields.get(record_type) or {}
+        diff = {c: [before.get(c), after.get(c)] for c in sorted(set(before) | set(after))
+                if before.get(c) != after.get(c)}
+        if diff:
+            fields[record_type] = diff
+    if fields:
+        changes["field_rights"] = fields
     renamed = [f for f in ("code", "name_fr", "name_en") if old.get(f) != new.get(f)]
     if renamed:
         changes["fields"] = renamed

@@ -25,7 +25,9 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 # (relay-cell data managers, national coordination, administrators).
 # 3: view_audit for supervisors (a case's audit trail, on its page).
 # 4: manage_nodes (relay-cell data managers, national coordination, administrators).
-ROLES_VERSION = 4
+# 5: field rights: the service provider no longer reads the child's identity numbers,
+#    address and phone, nor the free-text details of the protection concerns.
+ROLES_VERSION = 5
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -65,6 +67,18 @@ SEEDED_ROLES: dict[str, tuple] = {
 }
 
 
+# Single fields a seeded role may not read although it reads their section
+# (``Role.field_rights``): a service provider delivers a service, it needs to know who the
+# child is and what the concern is, not where the child lives nor how to reach the family.
+SEEDED_FIELD_RIGHTS: dict[str, dict[str, dict[str, str]]] = {
+    "service_provider": {"case": {
+        "national_id_no": FormRight.NONE, "other_id_no": FormRight.NONE,
+        "address_current": FormRight.NONE, "phone": FormRight.NONE,
+        "other_concern_details": FormRight.NONE, "concern_details.concern_notes": FormRight.NONE,
+    }},
+}
+
+
 def seeded_role_values(code: str) -> dict:
     """The field values of a seeded role, as stored (plain strings, for JSON and comparisons)."""
     name_fr, name_en, scope, actions, system, rights = SEEDED_ROLES[code]
@@ -74,6 +88,8 @@ def seeded_role_values(code: str) -> dict:
     return {
         "name_fr": name_fr, "name_en": name_en, "scope": str(scope), "permissions": permissions,
         "form_rights": {rt: {k: str(v) for k, v in r.items()} for rt, r in rights.items()},
+        "field_rights": {rt: {k: str(v) for k, v in r.items()}
+                         for rt, r in SEEDED_FIELD_RIGHTS.get(code, {}).items()},
     }
 
 

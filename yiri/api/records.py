@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 from yiri.cases import identity
-from yiri.cases.access import access_record, readable_in, readable_sections
+from yiri.cases.access import access_record, field_limits, readable_in, readable_sections
 from yiri.cases.models import RECORD_MODELS, Record
 from yiri.cases.search import filter_records, names_readable, rank_page, search_cases
 from yiri.cases.services import create_record, delete_record, update_record
@@ -86,7 +86,8 @@ class RecordViewSet(NotesAndFlagsMixin, AttachmentsMixin, viewsets.GenericViewSe
         schema = get_schema(self.record_type)
         readable = readable_sections(self.request.user, schema, record)
         context = {"request": self.request, "schema": schema,
-                   "name_readable": identity.name_readable(readable, schema)}
+                   "name_readable": identity.name_readable(
+                       readable, schema, field_limits(self.request.user, self.record_type))}
         return Response(self.detail_serializer_class(record, context=context).data, status=code)
 
     def list(self, request: Request) -> Response:

@@ -18,7 +18,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from yiri.cases import identity
-from yiri.cases.access import readable_sections, rights_for, visible_answers, writable_sections
+from yiri.cases.access import (
+    field_limits,
+    readable_sections,
+    rights_for,
+    visible_answers,
+    writable_sections,
+)
 from yiri.cases.models import CaseStatus, RiskLevel, WorkflowStage
 from yiri.cases.services import stamps_of
 from yiri.lib.ages import age_on
@@ -234,8 +240,9 @@ class RecordDetailSerializer(RecordRowSerializer):
     def get_stamps(self, record) -> dict[str, str | None]:
         schema, user = self.context["schema"], self.context["request"].user
         readable = set(readable_sections(user, schema, record))
+        limits = field_limits(user, schema.record_type)
         return stamps_of(record, schema, [c for c, f in schema.fields.items()
-                                          if f.section in readable])
+                                          if f.section in readable and limits.shows(c)])
 
 
 class CaseDetailSerializer(RecordDetailSerializer, CaseColumnsMixin):

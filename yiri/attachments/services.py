@@ -30,7 +30,13 @@ from django.utils.translation import gettext as _
 
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
-from yiri.cases.access import access_record, check_writable, readable_sections, writable_sections
+from yiri.cases.access import (
+    access_record,
+    check_writable,
+    field_limits,
+    readable_sections,
+    writable_sections,
+)
 from yiri.cases.models import Record, sealed_text
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
@@ -78,13 +84,15 @@ def _writable(user, schema: FormSchema, record: Record) -> set[str]:
 def readable_fields(user, record: Record, schema: FormSchema | None = None) -> list[FieldDef]:
     schema = schema or get_schema(record.RECORD_TYPE)
     readable = _readable(user, schema, record)
-    return [f for f in attachment_fields(schema) if f.section in readable]
+    limits = field_limits(user, schema.record_type)
+    return [f for f in attachment_fields(schema) if f.section in readable and limits.shows(f.code)]
 
 
 def writable_fields(user, record: Record, schema: FormSchema | None = None) -> list[FieldDef]:
     schema = schema or get_schema(record.RECORD_TYPE)
     writable = _writable(user, schema, record)
-    return [f for f in attachment_fields(schema) if f.section in writable]
+    limits = field_limits(user, schema.record_type)
+    return [f for f in attachment_fields(schema) if f.section in writable and limits.writes(f.code)]
 
 
 def _field(user, record: Record, field_code: str, write: bool) -> FieldDef:
@@ -92,7 +100,8 @@ def _field(user, record: Record, field_code: str, write: bool) -> FieldDef:
     may not read its section, 403 if ``write`` and they may not write it."""
     schema = get_schema(record.RECORD_TYPE)
     f = schema.fields.get(field_code)
-    if f is None or f.type != FieldType.ATTACHMENT or f.section not in _readable(user, schema, record):
+    if (f is None or f.type != FieldType.ATTACHMENT or f.section not in _readable(user, schema, record)
+            or not field_limits(user, schema.record_type).shows(field_code)):
         raise Http404(_("Pièce jointe introuvable."))
     if write:
         access_record(user, type(record), record.pk, "edit")  # 403 for a read-only role

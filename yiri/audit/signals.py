@@ -66,7 +66,8 @@ def _role_changed(sender, instance, created, **kwargs):
         )
 
 
-_ROLE_FIELDS = ("code", "name_fr", "name_en", "scope", "permissions", "form_rights")
+_ROLE_FIELDS = ("code", "name_fr", "name_en", "scope", "permissions", "form_rights",
+                "field_rights")
 
 
 @receiver(pre_save, sender=Role, dispatch_uid="audit-role-before")

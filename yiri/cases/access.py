@@ -313,6 +313,67 @@ def section_right(user, record_type: str, section_code: str) -> str:
     return user.role.section_right(record_type, section_code)
 
 
+@dataclass(frozen=True)
+class FieldLimits:
+    """Single fields a role reads less of than their section grants (``Role.field_rights``):
+    ``hidden`` ones are never shown, sent, exported or searched on; ``read_only`` ones are
+    shown but never written. Codes are a form's field codes, and ``subform.field`` for a
+    subform's row fields. They hold wherever the user reaches the record from (own scope,
+    assignment or share): a share never grants more than the role."""
+
+    hidden: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
+
+    def shows(self, code: str, subform: str | None = None) -> bool:
+        return (f"{subform}.{code}" if subform else code) not in self.hidden
+
+    def writes(self, code: str, subform: str | None = None) -> bool:
+        key = f"{subform}.{code}" if subform else code
+        return key not in self.hidden and key not in self.read_only
+
+    def __bool__(self) -> bool:
+        return bool(self.hidden or self.read_only)
+
+
+NO_LIMITS = FieldLimits()
+
+
+def field_limits(user, record_type: str) -> FieldLimits:
+    """The field limits of ``user``'s role on ``record_type`` (none for a superuser)."""
+    if user is None or getattr(user, "is_superuser", False) or not getattr(user, "role", None):
+        return NO_LIMITS
+    cache = user.__dict__.setdefault("_yiri_field_limits", {})
+    if record_type not in cache:
+        hidden, read_only = user.role.field_limits(record_type)
+        cache[record_type] = FieldLimits(hidden, read_only) if hidden or read_only else NO_LIMITS
+    return cache[record_type]
+
+
+def strip_hidden(limits: FieldLimits, schema: FormSchema, answers: dict) -> dict:
+    """``answers`` without the fields (and subform row fields) ``limits`` hides."""
+    if not limits.hidden:
+        return answers
+    out = {}
+    for code, value in answers.items():
+        if not limits.shows(code):
+            continue
+        f = schema.fields.get(code)
+        if f is not None and f.type == FieldType.SUBFORM and isinstance(value, list):
+            value = [{k: v for k, v in row.items() if k.startswith("_") or limits.shows(k, code)}
+                     if isinstance(row, dict) else row for row in value]
+        out[code] = value
+    return out
+
+
+def path_shown(limits: FieldLimits, path: str) -> bool:
+    """Whether a change-log path (``field`` or ``subform/row id/field``) is one ``limits``
+    lets the user read."""
+    parts = path.split("/")
+    if not limits.shows(parts[0]):
+        return False
+    return len(parts) != 3 or limits.shows(parts[2], parts[0])
+
+
 def readable_sections(user, schema: FormSchema, record: Record | None = None) -> list[str]:
     """The sections ``user`` may read: of ``record`` when given (its shares and status
     apply), else of any record the role reaches."""
@@ -339,12 +400,13 @@ def writable_sections(user, schema: FormSchema, record: Record | None = None) ->
 
 
 def visible_answers(user, schema: FormSchema, answers: dict, record: Record | None = None) -> dict:
-    """Drop the answers of sections the user may not read."""
+    """Drop the answers of sections the user may not read, and the single fields the
+    user's role may not read (``FieldLimits``)."""
     allowed = set(readable_sections(user, schema, record))
-    return {
+    return strip_hidden(field_limits(user, schema.record_type), schema, {
         code: value for code, value in answers.items()
         if code in schema.fields and schema.fields[code].section in allowed
-    }
+    })
 
 
 def check_writable(user, schema: FormSchema, codes, record: Record | None = None,
@@ -380,8 +442,41 @@ def check_writable(user, schema: FormSchema, codes, record: Record | None = None
                     break
         if refused and not rights.is_open:
             raise PermissionDenied(_("Ce dossier n'est pas ouvert : rouvrez-le pour le modifier."))
+    refused += _limited(user, schema, codes, answers, current)
     if refused:
         raise PermissionDenied(
             _("Vous ne pouvez pas modifier ces champs : %(fields)s.")
             % {"fields": ", ".join(schema.fields[c].label for c in sorted(set(refused)))}
         )
+
+
+def _limited(user, schema: FormSchema, codes, answers: dict | None, current: dict | None) -> list[str]:
+    """The submitted fields that the role's field limits forbid writing. A subform row
+    field counts only if its submitted value differs from the stored one (a form re-posts
+    the whole row it shows), and a read-only field only if it changes."""
+    limits = field_limits(user, schema.record_type)
+    if not limits:
+        return []
+    refused = []
+    for code in codes:
+        f = schema.fields.get(code)
+        if f is None:
+            continue
+        if not limits.writes(code):
+            unchanged = (current is not None and answers is not None
+                         and f.type != FieldType.SUBFORM and answers.get(code) == current.get(code))
+            if not unchanged:
+                refused.append(code)
+            continue
+        if f.type != FieldType.SUBFORM or not answers:
+            continue
+        stored = {r.get("_id"): r for r in (current or {}).get(code) or [] if isinstance(r, dict)}
+        for row in answers.get(code) or []:
+            if not isinstance(row, dict):
+                continue
+            before = stored.get(str(row.get("_id", "")), {})
+            if any(not limits.writes(k, code) and v != before.get(k)
+                   for k, v in row.items() if not k.startswith("_")):
+                refused.append(code)
+                break
+    return refused

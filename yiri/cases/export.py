@@ -31,7 +31,7 @@ from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.lib import spreadsheet
 from yiri.network.models import Location
 
-from .access import readable_sections, scope_q
+from .access import field_limits, readable_sections, scope_q
 from .identity import read_answers
 from .models import RECORD_MODELS
 
@@ -111,7 +111,9 @@ def export_csv(user, record_type: str = "case", *, queryset=None, request=None) 
     model = RECORD_MODELS[record_type]
     schema = get_schema(record_type)
     sections = set(readable_sections(user, schema))
-    fields = [f for f in schema.fields.values() if f.section in sections and f.type != FieldType.SUBFORM]
+    limits = field_limits(user, record_type)
+    fields = [f for f in schema.fields.values() if f.section in sections
+              and f.type != FieldType.SUBFORM and limits.shows(f.code)]
     meta = _meta_columns(model)
     # What the user's role reaches by itself: a referral or a pending transfer lets its
     # recipient read some sections on screen, not export the case.

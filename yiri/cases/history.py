@@ -21,7 +21,7 @@ from yiri.sync.clock import stamp_time
 from yiri.sync.models import Operation
 
 from . import identity
-from .access import readable_sections
+from .access import field_limits, path_shown, readable_sections
 
 
 @dataclass
@@ -80,6 +80,7 @@ def readable_history(user, schema: FormSchema, operations: Iterable[Operation],
     apply) with only the changes ``user`` may read."""
     operations = list(operations)
     readable = set(readable_sections(user, schema, record))
+    limits = field_limits(user, schema.record_type)
     author_ids = {op.author_id for op in operations if op.author_id}
     authors = {u.pk: u for u in get_user_model().objects.filter(pk__in=author_ids)}
     entries = []
@@ -94,7 +95,7 @@ def readable_history(user, schema: FormSchema, operations: Iterable[Operation],
                 shown.append(FieldChange(path, None, None, path, new, old))
                 continue
             described = _describe(schema, path)
-            if described is None or described[0] not in readable:
+            if described is None or described[0] not in readable or not path_shown(limits, path):
                 continue
             section, field, label = described
             shown.append(FieldChange(path, section, field, label, new, old))

@@ -129,9 +129,13 @@ NAME_FIELDS = ("name_first", "name_middle", "name_last", "inquirer_name_first",
                "inquirer_name_last")
 
 
-def name_readable(sections, schema) -> bool:
-    """Whether reading ``sections`` covers every name field ``schema`` has."""
-    needed = {schema.fields[c].section for c in NAME_FIELDS if c in schema.fields}
+def name_readable(sections, schema, limits=None) -> bool:
+    """Whether reading ``sections`` covers every name field ``schema`` has (and, with the
+    role's ``limits``, none of them is a field the role may not read)."""
+    present = [c for c in NAME_FIELDS if c in schema.fields]
+    needed = {schema.fields[c].section for c in present}
+    if limits is not None and any(not limits.shows(c) for c in present):
+        return False
     return bool(needed) and needed <= set(sections)
 
 

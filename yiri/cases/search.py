@@ -23,7 +23,7 @@ from yiri.formconfig.schema import get_schema
 from yiri.lib import names
 from yiri.network.models import Location
 
-from .access import readable_sections
+from .access import field_limits, readable_sections
 from .columns import SEARCH_FIELDS
 from .identity import display_name
 from .models import Case, NameToken, Record
@@ -124,7 +124,20 @@ def names_readable(user, record_type: str) -> bool:
     spec = SEARCH_FIELDS.get(record_type)
     codes = (spec.top_level + tuple(spec.rows)) if spec else ()
     needed = {schema.fields[c].section for c in codes if c in schema.fields}
+    limits = field_limits(user, record_type)
+    names = (spec.names + tuple(spec.rows)) if spec else ()
+    if any(not limits.shows(c) for c in names if c in schema.fields):
+        return False  # a role denied the names may not search by them
     return needed <= set(readable_sections(user, schema))
+
+
+def phones_searchable(user, record_type: str) -> bool:
+    """Whether ``user`` may search ``record_type`` by phone: a role denied the phone
+    field (``Role.field_rights``) would otherwise learn whose number it is."""
+    spec = SEARCH_FIELDS.get(record_type)
+    limits = field_limits(user, record_type)
+    return names_readable(user, record_type) and all(
+        limits.shows(c) for c in (spec.phones if spec else ()))
 
 
 def search_cases(
@@ -154,7 +167,7 @@ def search_cases(
             return qs.none()
         if q and q.strip() and not words:
             return qs.none()
-        if phone and len(digits) < 6:
+        if phone and (len(digits) < 6 or not phones_searchable(user, Case.RECORD_TYPE)):
             return qs.none()
     for word in words:
         qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, _word_q(word)))

@@ -339,7 +339,8 @@ def create_record(user, record_type: str, answers: dict, *, request=None) -> Rec
         raise AnswersInvalid({"record_type": [_("Type de dossier inconnu.")]})
     _require(user, "create", record_type)
     schema = get_schema(record_type)
-    check_writable(user, schema, answers.keys() if isinstance(answers, dict) else [])
+    check_writable(user, schema, answers.keys() if isinstance(answers, dict) else [],
+                   answers=answers if isinstance(answers, dict) else None, current={})
     # Every required field of the form, whichever section it sits in (an incident without
     # its child section is not a record anyone can act on).
     cleaned = validate_answers(schema, answers,

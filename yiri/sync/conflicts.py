@@ -283,7 +283,7 @@ def _meta_names(record) -> dict[str, str]:
 
 
 def _record_view(user, c: Conflict, record) -> ConflictView | None:
-    from yiri.cases.access import readable_sections, rights_for
+    from yiri.cases.access import field_limits, path_shown, readable_sections, rights_for
     from yiri.formconfig.schema import get_schema
 
     rights = rights_for(user, record)
@@ -304,6 +304,8 @@ def _record_view(user, c: Conflict, record) -> ConflictView | None:
         if top is None or len(parts) not in (1, 3):
             return None  # a field this form no longer has: kept in the log, not shown
         if top.section not in readable_sections(user, schema, record):
+            return None
+        if not path_shown(field_limits(user, schema.record_type), c.path):
             return None
         kind = "answer"
         if len(parts) == 3:

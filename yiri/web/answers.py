@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from yiri.cases.access import NO_LIMITS, FieldLimits
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
 from yiri.formconfig.validation import is_visible
@@ -36,6 +37,7 @@ class Widget:
     display: str = ""
     visible: bool = True
     prefix: str = ""
+    locked: bool = False  # read-only for this user's role (``FieldLimits``): shown, not posted
 
     @property
     def code(self) -> str:
@@ -142,20 +144,24 @@ def location_codes(schema: FormSchema, answers: dict) -> set[str]:
 def widgets(
     schema: FormSchema, defs: list[FieldDef], values: dict, *, errors: dict | None = None,
     error_prefix: str = "", places: dict[str, str] | None = None, id_prefix: str = "",
+    limits: FieldLimits = NO_LIMITS, subform: str | None = None,
 ) -> list[Widget]:
-    """One widget per non-subform field of ``defs``; errors keyed ``error_prefix + code``."""
+    """One widget per non-subform field of ``defs``; errors keyed ``error_prefix + code``.
+    Fields ``limits`` hides are left out; those it makes read-only are shown, locked."""
     errors = errors or {}
     places = places or {}
     out = []
     for f in defs:
         if f.type in (FieldType.SUBFORM, FieldType.ATTACHMENT):
             continue  # rows are drawn one by one; files come from the attachments app
+        if not limits.shows(f.code, subform):
+            continue
         value = values.get(f.code)
         w = Widget(
             f=f, value=value, errors=list(errors.get(error_prefix + f.code, [])),
             choices=_lookup_choices(schema, f, value) if f.lookup else [],
             display=format_value(schema, f, value, places), visible=is_visible(f, values),
-            prefix=id_prefix,
+            prefix=id_prefix, locked=not limits.writes(f.code, subform),
         )
         out.append(w)
     return out
@@ -186,18 +192,21 @@ def resolve_location(raw: str) -> str:
     return matches[0] if len(matches) == 1 else raw
 
 
-def parse_section(section: SectionDef, data: QueryDict) -> dict[str, Any]:
+def parse_section(section: SectionDef, data: QueryDict,
+                  limits: FieldLimits = NO_LIMITS) -> dict[str, Any]:
     """The answers of one section's plain fields, as posted (subforms are posted by row,
-    files through the attachments views)."""
+    files through the attachments views); fields the user may not write are not read
+    from the form, so they keep their stored value."""
     return {f.code: _parse_one(f, data) for f in section.fields
-            if f.type not in (FieldType.SUBFORM, FieldType.ATTACHMENT)}
+            if f.type not in (FieldType.SUBFORM, FieldType.ATTACHMENT) and limits.writes(f.code)}
 
 
-def parse_row(schema: FormSchema, subform: FieldDef, data: QueryDict) -> dict[str, Any]:
+def parse_row(schema: FormSchema, subform: FieldDef, data: QueryDict,
+              limits: FieldLimits = NO_LIMITS) -> dict[str, Any]:
     """``{subform_code: [row]}`` for one posted row; a row without ``_id`` is new."""
     row: dict[str, Any] = {}
     for code, f in schema.subform_fields(subform).items():
-        if f.type != FieldType.SUBFORM:
+        if f.type != FieldType.SUBFORM and limits.writes(code, subform.code):
             row[code] = _parse_one(f, data)
     row_id = (data.get("_id") or "").strip()
     if row_id:

@@ -17,7 +17,15 @@ from yiri.attachments import services as attachments
 from yiri.attachments.models import Attachment
 from yiri.cases import identity
 from yiri.cases import notes as case_notes
-from yiri.cases.access import RecordRights, readable_sections, rights_for, writable_sections
+from yiri.cases.access import (
+    NO_LIMITS,
+    FieldLimits,
+    RecordRights,
+    field_limits,
+    readable_sections,
+    rights_for,
+    writable_sections,
+)
 from yiri.cases.models import Record
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, SectionDef
@@ -134,6 +142,7 @@ def section_view(
     row_values: dict | None = None, messages: list[str] | None = None,
     rights: RecordRights | None = None, clock: dict | None = None,
     stamps: dict | None = None, conflicts: dict | None = None,
+    limits: FieldLimits = NO_LIMITS,
 ) -> SectionView:
     """``values``/``errors`` are what the user just posted when a save was refused;
     ``stamps`` the stamps to send back instead of the stored ones (after a conflict);
@@ -146,12 +155,12 @@ def section_view(
     sv = SectionView(
         section=section, writable=writable, editing=editing and writable,
         widgets=widgets(schema, section.fields, shown, errors=errors if editing else None,
-                        places=places, id_prefix=f"{section.code}-"),
+                        places=places, id_prefix=f"{section.code}-", limits=limits),
         subforms=[], errors=list(messages or []), stamps=_stamps_json(section_stamps),
         conflicts=conflicts or {},
     )
     for f in section.fields:
-        if f.type != FieldType.SUBFORM:
+        if f.type != FieldType.SUBFORM or not limits.shows(f.code):
             continue
         row_defs = list(schema.subform_fields(f).values())
         rows = []
@@ -171,7 +180,8 @@ def section_view(
                 stamps=_stamps_json(row_stamps),
                 widgets=widgets(schema, row_defs, posted, places=places,
                                 errors=errors if editing_row else None, error_prefix=f"{f.code}.0.",
-                                id_prefix=f"{f.code}-{row['_id'][:8]}-"),
+                                id_prefix=f"{f.code}-{row['_id'][:8]}-", limits=limits,
+                                subform=f.code),
             ))
         can_add = writable or bool(rights and rights.may_write_row(f.code, section.code, "", True))
         adding = bool(can_add and row_edit == (f.code, "new"))
@@ -179,7 +189,7 @@ def section_view(
         if adding:
             sub.new_row = widgets(schema, row_defs, row_values or {}, places=places,
                                   errors=errors, error_prefix=f"{f.code}.0.",
-                                  id_prefix=f"{f.code}-new-")
+                                  id_prefix=f"{f.code}-new-", limits=limits, subform=f.code)
         if row_edit and row_edit[0] == f.code and errors:
             sub.row_errors = [m for k in (f.code, f"{f.code}.0") for m in errors.get(k, [])]
         sv.subforms.append(sub)
@@ -195,6 +205,7 @@ def record_sections(
     ``attachment_errors``: ``{field code: [message]}`` of a file just refused."""
     answers = identity.read_answers(record, schema)
     rights = rights_for(user, record)
+    limits = field_limits(user, schema.record_type)
     readable = set(readable_sections(user, schema, record))
     writable = set(writable_sections(user, schema, record))
     places = location_names(location_codes(schema, answers) | location_codes(
@@ -208,7 +219,7 @@ def record_sections(
         out.append(section_view(
             schema, sec, answers, writable=sec.code in writable, places=places,
             editing=sec.code == edit, row_edit=row_edit if target else None,
-            rights=rights, clock=stamp_map(record), **(posted if target else {}),
+            rights=rights, clock=stamp_map(record), limits=limits, **(posted if target else {}),
         ))
     _add_attachments(user, record, schema, out, attachment_errors or {})
     return answers, out

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yiri.audit.models import AuditAction, AuditEvent
 from yiri.audit.services import record_event
 from yiri.cases import identity
-from yiri.cases.access import access_record, readable_sections, rights_for
+from yiri.cases.access import access_record, field_limits, readable_sections, rights_for
 from yiri.cases.export import export_csv
 from yiri.cases.identity import display_name, name_readable
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
@@ -228,6 +228,7 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
         raise PermissionDenied(_("Votre rôle ne permet pas d'enregistrer ce type de dossier."))
     schema = get_schema(record_type)
     sections = registration_sections(schema, user)
+    limits = field_limits(user, record_type)
     link = _linked_case(user, request.POST.get("case") or request.GET.get("case"))
     if request.method == "GET" and record_type == "case":
         messages.info(request, _("Cherchez d'abord si l'enfant est déjà enregistré."))
@@ -236,7 +237,7 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
     errors: dict = {}
     if request.method == "POST" and request.POST.get("step") == "save":
         for sec in sections:
-            values.update(parse_section(sec, request.POST))
+            values.update(parse_section(sec, request.POST, limits))
         submitted = {k: v for k, v in values.items() if v not in (None, [], "")}
         if link is not None:
             # What the form does not show (a tracing request's child sought) comes from
@@ -259,7 +260,8 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
     elif link is not None:
         values = answers_from_case(user, record_type, link)
     places = location_names(location_codes(schema, values))
-    blocks = [(sec, widgets(schema, sec.fields, values, errors=errors, places=places))
+    blocks = [(sec, widgets(schema, sec.fields, values, errors=errors, places=places,
+                            limits=limits))
               for sec in sections]
     shown = {w.code for _s, ws in blocks for w in ws}
     return render(request, "web/register.html", {
@@ -299,7 +301,8 @@ def _header(user, record) -> dict:
     rights = rights_for(user, record)
     return {
         "record": record, "record_type": record.RECORD_TYPE, "slug": SLUG_OF[record.RECORD_TYPE],
-        "name": display_name(record) if name_readable(readable, schema) else "",
+        "name": display_name(record) if name_readable(readable, schema,
+                                                      field_limits(user, schema.record_type)) else "",
         "age": age_of(record), "is_case": isinstance(record, Case),
         "can_edit": rights.can("edit"), "read_only": not rights.is_open,
         "can_see_trail": user.can("view_audit", "system") and rights.full,
@@ -393,7 +396,7 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
         edit = code if request.GET.get("edit") else None
         return _section_response(request, user, record, code, edit=edit,
                                  row_edit=_row_param(request.GET.get("row")))
-    values = parse_section(sec, request.POST)
+    values = parse_section(sec, request.POST, field_limits(user, record_type))
     try:
         _save(request, record, values, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
@@ -423,7 +426,9 @@ def row(request: HttpRequest, record_type: str, pk, code: str, subform: str) -> 
         raise Http404
     if code not in readable_sections(user, schema, record):
         raise Http404
-    answers = parse_row(schema, f, request.POST)
+    if not field_limits(user, record_type).shows(subform):
+        raise Http404
+    answers = parse_row(schema, f, request.POST, field_limits(user, record_type))
     row_id = request.POST.get("_id") or "new"
     try:
         _save(request, record, answers, code)
@@ -556,7 +561,11 @@ def history(request: HttpRequest, record_type: str, pk) -> HttpResponse:
         field_code = None
     readable = set(readable_sections(user, schema, record))
     section = request.GET.get("section") if request.GET.get("section") in readable else None
-    fields = [(c, f.label) for c, f in schema.fields.items() if f.section in readable]
+    limits = field_limits(user, record_type)
+    if field_code and not limits.shows(field_code):
+        field_code = None
+    fields = [(c, f.label) for c, f in schema.fields.items()
+              if f.section in readable and limits.shows(c)]
     return render(request, "web/history.html", {
         **_header(user, record), "fields": fields, "field_code": field_code,
         "changes": field_history(user, record, schema, field_code, section),
