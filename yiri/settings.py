@@ -18,6 +18,8 @@ Environment:
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
+    YIRI_RETENTION_YEARS years a closed case is kept before ``manage.py retention`` proposes
+                      its erasure (default 10)
     YIRI_LOCKOUT_FAILURES / YIRI_LOCKOUT_MINUTES / YIRI_LOCKOUT_ADDRESS_FAILURES  sign-in
                       throttling: failures before waits start (6), longest wait (30),
                       failures allowed from one client address (30)
@@ -220,6 +222,11 @@ USE_TZ = True
 # are spooled inside the data folder (owner-only), not in the machine's shared /tmp.
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
 YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
+# Retention of closed cases (``cases/erasure.py``): a case closed this many years ago is
+# past retention, and ``manage.py retention --propose`` asks for its erasure (which a
+# second person must still approve). Ten years: a child's file kept well past majority for
+# a follow-up or a judicial request, then erased; a network sets its own rule here.
+YIRI_RETENTION_YEARS = int(os.environ.get("YIRI_RETENTION_YEARS", "10"))
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -212,7 +212,9 @@ def _compute_rights(user, record: Record) -> RecordRights:
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_RIGHTS
     rt = record.RECORD_TYPE
-    is_open = record.status == CaseStatus.OPEN and not record.deleted
+    # An erased record (``cases.erasure``) stays read-only: its identifying data is gone.
+    is_open = (record.status == CaseStatus.OPEN and not record.deleted
+               and not getattr(record, "erased", False))
     role_actions = frozenset(a.value for a in Action if user.can(a.value, rt))
     role_read = _role_sections(user, rt, (FormRight.READ, FormRight.WRITE))
     role_write = _role_sections(user, rt, (FormRight.WRITE,))
