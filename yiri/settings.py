@@ -141,10 +141,12 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids
-        # "database is locked" upgrades when two requests write at once.
+        # "database is locked" upgrades when two requests write at once. secure_delete:
+        # what is deleted or overwritten is zeroed in the file, so an erased child's name
+        # does not linger in free space (``cases/erasure.py`` then empties the WAL).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-            " PRAGMA foreign_keys=ON;"
+            " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

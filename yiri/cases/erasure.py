@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,7 +211,20 @@ def execute(erasure: Erasure, *, user=None, request=None) -> ErasureReport:
                      approved_by=str(erasure.decided_by_id or ""),
                      records=report.records, log_rewritten=report.operations,
                      rows=report.rows, files=report.files)
+        transaction.on_commit(_flush_sqlite)
     return report
+
+
+def _flush_sqlite() -> None:
+    """On SQLite (``secure_delete`` on: what the erasure overwrote is zeroed in the
+    database file), copy the write-ahead log back into the file and empty it, so the old
+    pages it held, the name among them, leave the disk's files. PostgreSQL keeps old row
+    versions until it reuses their space: there, the per-record key destroyed by
+    ``forget_record_key`` is what makes them unreadable."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _erase_one(record: Record, report: ErasureReport) -> None:
