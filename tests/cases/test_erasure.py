@@ -25,6 +25,7 @@ from yiri.cases.erasure import ErasureRefused, approve_erasure, refuse_erasure, 
 from yiri.cases.models import Case, Erasure, ErasureStatus, Flag, Incident, NameToken, Note
 from yiri.cases.notes import add_flag, add_note
 from yiri.cases.services import create_record, set_record_meta, update_record
+from yiri.formconfig.schema import get_schema
 from yiri.sync.models import Operation, raw_writes
 
 from ..attachments.files import photo
@@ -218,3 +219,36 @@ def test_retention_counts_closed_cases_past_the_period_and_proposes_their_erasur
     assert not erasure.past_retention().exists()  # already proposed: not twice
     approve_erasure(second_manager, req)
     assert Case.objects.get(pk=old.pk).erased and not Case.objects.get(pk=recent.pk).erased
+
+
+def test_a_late_operation_on_an_erased_record_arrives_without_its_identifying_values(
+        cast, second_manager):
+    """An office that had not heard of the erasure sends an edit naming the child: it is
+    stored and merged without its sealed values; what identifies no one merges."""
+    from yiri.sync.apply import apply_operations, from_wire, to_wire
+
+    case = canary_case(cast)
+    approve_erasure(second_manager, request_erasure(cast.manager, case, "request"))
+    late = Operation(
+        id=None, origin_node="office-late", counter=1, hlc=Operation.objects.order_by(
+            "-hlc").first().hlc + 1, seq=0, entity="case", entity_id=case.pk, kind="update",
+        author_id=cast.worker.pk, changes={"age": [13, 12, None]},
+        sealed_changes=identity.seal({"name_nickname": ["Zéphyrine-la-petite", None, None]}),
+        record_type="case", record_id=case.pk, meta={})
+    wire = to_wire(late)
+    assert erasure.scrub_incoming([from_wire(wire, received_from="x")]) == 1
+    apply_operations([from_wire(wire, received_from="office-late")], received_from="office-late")
+    stored = Operation.objects.get(origin_node="office-late")
+    assert stored.sealed_changes == ""
+    case = Case.objects.get(pk=case.pk)
+    assert identity.display_name(case) == ""
+    assert "name_nickname" not in identity.read_answers(case, get_schema("case"))
+    assert case.data["age"] == 13
+    assert not names_in(database_text())
+
+
+def test_scrubbing_leaves_the_operations_of_other_records_alone(cast):
+    case = canary_case(cast)
+    ops = list(Operation.objects.filter(record_id=case.pk).exclude(sealed_changes=""))
+    assert ops and erasure.scrub_incoming(ops) == 0
+    assert all(op.sealed_changes for op in ops)
