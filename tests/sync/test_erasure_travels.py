@@ -144,6 +144,9 @@ def test_an_erasure_on_the_national_node_leaves_the_name_on_no_node(network):
         assert not normalised(state["tables"]), node.name
     # The late edit's answer that identifies no one merged like any other.
     assert national.script(STATE % case)["answers"].get("age") == 12
+    # And the nodes hold the same state.
+    assert relay.digest("ACE") == office.digest("ACE")
+    assert national.digest("ACE,BTA") == relay.digest("ACE,BTA")
 
     # Nor in the bytes of the database files (SQLite nodes).
     for node in (national, relay, office):
