@@ -9,7 +9,9 @@
 Approving erases at once and cannot be undone: it asks for a recent sign-in. The
 re-authentication decorator of issue 9 item 7 (``yiri.accounts.reauth.require_recent_auth``)
 is not on this branch yet; when it is, decorate ``approve`` (and ``ask``) with it — one line
-each, marked ``REAUTH`` below.
+each, marked ``REAUTH`` below, after ``login_required`` (a refused POST comes back to the
+page through its Referer; the forms' own return field is ``back``, not ``next``, which the
+decorator reads as an address).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def _erasure(user, erasure_id) -> tuple[Erasure, object]:
 
 
 def _back(request, record) -> HttpResponse:
-    if request.POST.get("next") == "list":
+    if request.POST.get("back") == "list":
         return redirect("erasures")
     return redirect(record_url(record) + "#erasure")
 
