@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yiri.accounts.models import User
 from yiri.attachments import storage
@@ -252,3 +254,14 @@ def test_scrubbing_leaves_the_operations_of_other_records_alone(cast):
     ops = list(Operation.objects.filter(record_id=case.pk).exclude(sealed_changes=""))
     assert ops and erasure.scrub_incoming(ops) == 0
     assert all(op.sealed_changes for op in ops)
+
+
+@given(today=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2200, 12, 31)),
+       years=st.integers(min_value=0, max_value=40))
+def test_the_retention_cutoff_is_that_many_years_back_even_from_29_february(today, years):
+    from django.test import override_settings
+
+    with override_settings(YIRI_RETENTION_YEARS=years):
+        cutoff = erasure.retention_cutoff(today)
+    assert cutoff.year == today.year - years and cutoff.month == today.month
+    assert cutoff.day == today.day or (today.month, today.day, cutoff.day) == (2, 29, 28)

@@ -139,3 +139,30 @@ def test_an_erased_case_shows_as_erased_in_the_list(cast, people):
     approve_erasure(second, request_erasure(cast.manager, case, "request"))
     listing = text_of(client_for(cast.manager).get(reverse("case_list")))
     assert case.short_id in listing and NAME not in listing and "effacé" in listing
+
+
+def test_without_signing_in_every_erasure_page_sends_to_the_login(cast):
+    from django.test import Client
+
+    case = make_case(cast.worker, name_first=NAME)
+    erasure = request_erasure(cast.manager, case, "request")
+    c = Client()
+    assert c.get(reverse("erasures")).status_code == 302
+    for url in (ask_url(case), reverse("erasure_approve", args=[erasure.pk]),
+                reverse("erasure_refuse", args=[erasure.pk])):
+        response = c.post(url, {"reason": "request", "confirm": "yes"})
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    assert Erasure.objects.get(pk=erasure.pk).status == ErasureStatus.REQUESTED
+
+
+def test_approving_from_the_list_comes_back_to_the_list(cast, people):
+    second, _ = people
+    case = make_case(cast.worker, name_first=NAME)
+    erasure = request_erasure(cast.manager, case, "request")
+    c = client_for(second)
+    assert "Effacements" in text_of(c.get(reverse("home")))
+    response = c.post(reverse("erasure_approve", args=[erasure.pk]),
+                      {"confirm": "yes", "back": "list"})
+    assert response.status_code == 302 and response["Location"] == reverse("erasures")
+    shown = text_of(c.get(page(case)))
+    assert "Ce dossier est effacé" in shown and "Demander l'effacement" not in shown
