@@ -18,6 +18,8 @@ Environment:
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
+    YIRI_RETENTION_YEARS years a closed case is kept before ``manage.py retention`` proposes
+                      its erasure (default 10)
     YIRI_LOCKOUT_FAILURES / YIRI_LOCKOUT_MINUTES / YIRI_LOCKOUT_ADDRESS_FAILURES  sign-in
                       throttling: failures before waits start (6), longest wait (30),
                       failures allowed from one client address (30)
@@ -139,10 +141,12 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids
-        # "database is locked" upgrades when two requests write at once.
+        # "database is locked" upgrades when two requests write at once. secure_delete:
+        # what is deleted or overwritten is zeroed in the file, so an erased child's name
+        # does not linger in free space (``cases/erasure.py`` then empties the WAL).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-            " PRAGMA foreign_keys=ON;"
+            " PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -220,6 +224,11 @@ USE_TZ = True
 # are spooled inside the data folder (owner-only), not in the machine's shared /tmp.
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
 YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
+# Retention of closed cases (``cases/erasure.py``): a case closed this many years ago is
+# past retention, and ``manage.py retention --propose`` asks for its erasure (which a
+# second person must still approve). Ten years: a child's file kept well past majority for
+# a follow-up or a judicial request, then erased; a network sets its own rule here.
+YIRI_RETENTION_YEARS = int(os.environ.get("YIRI_RETENTION_YEARS", "10"))
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -52,6 +52,7 @@ class SystemAction(models.TextChoices):
     RESOLVE_CONFLICTS = "resolve_conflicts", _("Résoudre les conflits de synchronisation")
     VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
     MANAGE_NODES = "manage_nodes", _("Enrôler et révoquer les nœuds enfants")
+    ERASE_RECORDS = "erase_records", _("Demander et approuver l'effacement de dossiers")
 
 
 class Scope(models.TextChoices):

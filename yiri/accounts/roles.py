@@ -27,7 +27,9 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 # 4: manage_nodes (relay-cell data managers, national coordination, administrators).
 # 5: field rights: the service provider no longer reads the child's identity numbers,
 #    address and phone, nor the free-text details of the protection concerns.
-ROLES_VERSION = 5
+# 6: erase_records (supervisors, relay-cell data managers, national coordination,
+#    administrators): request and approve erasures, four eyes (``cases/erasure.py``).
+ROLES_VERSION = 6
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -43,7 +45,8 @@ SEEDED_ROLES: dict[str, tuple] = {
     "administrator": ("Administrateur", "Administrator", Scope.ALL,
                       _same_for_all(_ALL_RECORD_ACTIONS), [s.value for s in S], _RW),
     "manager": ("Superviseur / gestionnaire de cas", "Manager / supervisor", Scope.GROUP,
-                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_AUDIT],
+                _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_AUDIT,
+                                              S.ERASE_RECORDS],
                 _RW),
     "case_worker": ("Travailleur social", "Case worker", Scope.OWN,
                     _same_for_all(_CASE_WORK), [], _RW),
@@ -57,11 +60,12 @@ SEEDED_ROLES: dict[str, tuple] = {
     "relay_data_manager": ("Gestionnaire de données de la cellule de relais",
                            "Relay-cell data manager", Scope.CELL,
                            _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
-                           [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES], _R),
+                           [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES,
+                            S.ERASE_RECORDS], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
                              [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC,
-                              S.MANAGE_NODES], _R),
+                              S.MANAGE_NODES, S.ERASE_RECORDS], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

@@ -39,6 +39,9 @@ class AuditAction(models.TextChoices):
     SYNC_RUN = "sync_run", _("Synchronisation lancée")
     PURGE = "purge", _("Fiche retirée du nœud (hors de sa portée)")
     SYNC_RESTORED = "sync_restored", _("Nœud restauré depuis une sauvegarde ancienne")
+    ERASURE_REQUEST = "erasure_request", _("Effacement demandé")
+    ERASURE_REFUSE = "erasure_refuse", _("Effacement refusé")
+    ERASURE = "erasure", _("Dossier effacé")
 
 
 class AuditEvent(models.Model):

@@ -91,6 +91,7 @@ def scope_q(user, model: type[Record], *, shares: bool = True) -> Q:
 # Actions left on a record that is not open (closed, transferred, marked duplicate): it is
 # read-only until reopened.
 READ_ONLY_ACTIONS = frozenset({"view", "export", "reopen", "delete"})
+ERASED_ACTIONS = frozenset({"view", "export"})
 ALL = "*"
 
 
@@ -212,7 +213,9 @@ def _compute_rights(user, record: Record) -> RecordRights:
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_RIGHTS
     rt = record.RECORD_TYPE
-    is_open = record.status == CaseStatus.OPEN and not record.deleted
+    # An erased record (``cases.erasure``) stays read-only: its identifying data is gone.
+    is_open = (record.status == CaseStatus.OPEN and not record.deleted
+               and not getattr(record, "erased", False))
     role_actions = frozenset(a.value for a in Action if user.can(a.value, rt))
     role_read = _role_sections(user, rt, (FormRight.READ, FormRight.WRITE))
     role_write = _role_sections(user, rt, (FormRight.WRITE,))
@@ -254,7 +257,10 @@ def _compute_rights(user, record: Record) -> RecordRights:
                 if subform_section.get(sub) in role_write}
         add_rows = frozenset(sub for sub in adds if subform_section.get(sub) in role_write)
     if not is_open:
-        actions = actions & READ_ONLY_ACTIONS
+        # An erased record is never reopened: what would be typed in it again would not
+        # travel (``cases.erasure.scrub_incoming``).
+        actions = actions & (ERASED_ACTIONS if getattr(record, "erased", False)
+                             else READ_ONLY_ACTIONS)
         write, rows, add_rows = frozenset(), {}, frozenset()
     return RecordRights(actions=frozenset(actions), read=read, write=write, rows=rows,
                         add_rows=add_rows, full=full, is_open=is_open)

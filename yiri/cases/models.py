@@ -84,6 +84,9 @@ class Record(SyncedModel):
     version = models.PositiveIntegerField(default=0)
     # Normalised display name for sorting; the readable name is in the identity blob.
     sort_name = models.CharField(max_length=120, blank=True, default="")
+    # Set on each node by the erasure's execution there (``cases.erasure``), never logged:
+    # the record keeps its non-identifying answers, read-only, shown as "effacé".
+    erased = models.BooleanField(_("effacé"), default=False)
 
     objects = RecordQuerySet.as_manager()
 
@@ -337,3 +340,50 @@ class Flag(SyncedModel):
     @property
     def removal_reason(self) -> str:
         return _text(self.removal_reason_blob)
+
+
+class ErasureReason(models.TextChoices):
+    """Why a record is erased: a code, never free text (free text could name the child)."""
+
+    RETENTION = "retention", _("Délai de conservation dépassé")
+    REQUEST = "request", _("Demande de la personne concernée ou de son représentant")
+    UNLAWFUL = "unlawful", _("Données collectées sans base légale")
+    ERROR = "error", _("Dossier créé par erreur")
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", _("En attente d'approbation")
+    REFUSED = "refused", _("Refusé")
+    EXECUTED = "executed", _("Effacé")
+
+
+class Erasure(SyncedModel):
+    """The erasure of one record's identifying data: requested by one person with
+    ``erase_records``, approved by another (four eyes), then executed on every node that
+    holds the record (``cases.erasure``). Synchronised with the record (``record_id``), so
+    it goes wherever the record's operations go; each node that applies an executed
+    erasure runs the same execution. Holds ids and codes only.
+    """
+
+    SYNC_ENTITY = "erasure"
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.UUIDField(db_index=True)
+    short_id = models.CharField(_("numéro"), max_length=24, blank=True, default="")
+    reason = models.CharField(_("motif"), max_length=12, choices=ErasureReason.choices)
+    status = models.CharField(_("état"), max_length=12, choices=ErasureStatus.choices,
+                              default=ErasureStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("demandé le"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("décidé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("effacement")
+        verbose_name_plural = _("effacements")
+
+    def __str__(self) -> str:
+        return f"{self.record_type} {self.short_id or self.record_id} {self.status}"

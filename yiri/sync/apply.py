@@ -527,6 +527,10 @@ def apply_operations(ops: list[Operation], *, received_from: str,
             op.seq = seq
             op.received_from = received_from
         node_clock.observe(max(op.hlc for op in fresh))
+        from yiri.cases import erasure
+
+        # A late operation on a record erased here keeps no identifying value.
+        erasure.scrub_incoming(fresh)
         insert_rows(Operation, fresh)
         ids = {op.entity_id for op in fresh}
         batch = _Batch(
@@ -548,6 +552,8 @@ def apply_operations(ops: list[Operation], *, received_from: str,
             if op.record_id:
                 report.records.add((op.record_type, op.record_id))
         batch.finish()
+        # The erasures this batch brought run here too (``cases.erasure``).
+        erasure.after_apply(fresh)
         report.applied = len(fresh)
     return report
 

@@ -4,6 +4,7 @@ from .pages import RECORD_SLUGS
 from .views import (
     account,
     attachments,
+    erasures,
     home,
     locations,
     nodes,
@@ -35,6 +36,9 @@ urlpatterns = [
          name="complete_referral"),
     path("referrals/<uuid:referral_id>/revoke/", workflow.revoke_referral, name="revoke_referral"),
     path("notifications/read/", workflow.mark_notifications_read, name="notifications_read"),
+    path("erasures/", erasures.erasure_list, name="erasures"),
+    path("erasures/<uuid:erasure_id>/approve/", erasures.approve, name="erasure_approve"),
+    path("erasures/<uuid:erasure_id>/refuse/", erasures.refuse, name="erasure_refuse"),
     path("sync/conflicts/", sync.conflicts, name="sync_conflicts"),
     path("sync/conflicts/<uuid:conflict_id>/resolve/", sync.resolve_conflict,
          name="resolve_conflict"),
@@ -73,4 +77,5 @@ for slug, record_type in RECORD_SLUGS.items():
         path(f"{slug}/<uuid:pk>/attachments/<uuid:attachment_id>/remove/", attachments.remove,
              kw, name=f"{slug}_attachment_remove"),
         path(f"{slug}/<uuid:pk>/print/", printing.print_record, kw, name=f"{slug}_print"),
+        path(f"{slug}/<uuid:pk>/erasure/", erasures.ask, kw, name=f"{slug}_erasure"),
     ]

@@ -59,6 +59,7 @@ from ..pages import (
     record_sections,
     registration_sections,
 )
+from . import erasures as erasure_views
 from . import workflow as workflow_views
 
 
@@ -324,6 +325,7 @@ def page_context(user, record, *, edit: str | None = None,
                                          attachment_errors=attachment_errors)
     context = {**_header(user, record), "sections": sections, "schema": schema,
                "conflict_count": count_visible_conflicts(user, record=record)}
+    context.update(erasure_views.panel(user, record))
     if isinstance(record, Case):
         context.update(workflow_views.case_panel(user, record, wf_error))
         context["incidents"] = Incident.objects.visible_to(user).filter(case=record)[:20]
