@@ -193,6 +193,10 @@ YIRI_SESSION_MAX_HOURS = int(os.environ.get("YIRI_SESSION_MAX_HOURS", "12"))
 # identifying data. YIRI_2FA=0 turns it off for a local demo only: `check --deploy` warns.
 YIRI_2FA = os.environ.get("YIRI_2FA", "1") != "0"
 OTP_TOTP_ISSUER = "Yiri"
+# Wrong codes are counted by Yiri's own throttle, like wrong passwords (atomic, per account,
+# address or trusted PC); django-otp's per-device delay on top would refuse a right code
+# typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
 # Before a bulk export, a role change or an erasure: password (and code) given again within
 # this many minutes (yiri/accounts/reauth.py).
 YIRI_REAUTH_MINUTES = int(os.environ.get("YIRI_REAUTH_MINUTES", "5"))

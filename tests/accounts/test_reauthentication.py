@@ -88,6 +88,8 @@ def admin_change(client, user, role):
 def test_a_role_change_in_the_admin_needs_a_recent_confirmation(cast):
     from yiri.accounts.models import Role
 
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
     manager_role = Role.objects.get(code="manager")
     client = signed_in(cast.admin)
     stale(client)
@@ -103,9 +105,11 @@ def test_a_role_change_in_the_admin_needs_a_recent_confirmation(cast):
     assert cast.worker.role.code == "manager"
 
 
-def test_a_role_change_through_the_api_needs_the_password_and_code(cast, api):
+def test_a_role_change_through_the_api_needs_the_password_and_code(cast):
+    from ..api.conftest import client_for
+
     device = enrolled_device(cast.admin)
-    admin = api(cast.admin)
+    admin = client_for(cast.admin)
     url = f"/api/v1/users/{cast.worker.pk}/"
     r = admin.patch(url, {"role": "manager"}, format="json")
     assert r.status_code == 400 and "reauth_password" in r.json()["errors"]

@@ -52,6 +52,9 @@ def test_a_password_only_session_reaches_no_case_page_nor_the_api(cast):
     r = client.get(f"/api/v1/cases/{case.pk}/")
     assert r.status_code == 403 and "Double authentification" in r.json()["detail"]
     assert client.get("/api/v1/cases/").status_code == 403
+    # A made-up API token header opens no page, and no API on the session either.
+    assert client.get(f"/cases/{case.pk}/", HTTP_AUTHORIZATION="Token x")["Location"] == "/2fa/"
+    assert client.get("/api/v1/cases/", HTTP_AUTHORIZATION="Token x").status_code == 401
     # What it may reach: the second-factor pages and logout.
     assert client.get("/2fa/setup/").status_code == 200
     assert client.post("/logout/").status_code == 302
@@ -123,8 +126,7 @@ def test_wrong_codes_count_like_wrong_passwords_and_a_right_password_does_not_fo
     client = Client()
     for _ in range(settings.YIRI_LOCKOUT_FAILURES):
         password_step(client)  # a right password between wrong codes
-        client.post("/2fa/", {"code": "123456"})
-        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+        assert client.post("/2fa/", {"code": wrong(device)}).status_code == 200
     # The account now waits: even the right password is refused unexamined.
     r = client.post("/login/", {"username": "worker", "password": PASSWORD})
     assert r.status_code == 200 and "_auth_user_id" not in client.session
@@ -132,6 +134,10 @@ def test_wrong_codes_count_like_wrong_passwords_and_a_right_password_does_not_fo
     assert cast.worker.is_locked
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, record_id=cast.worker.pk,
                                      details__second_factor=True).count() == 6
+
+
+def wrong(device) -> str:
+    return str((int(totp_code(device, fresh=False)) + 1) % 1_000_000).zfill(6)
 
 
 def test_the_partner_signs_in_with_a_password_alone(cast):
@@ -142,6 +148,8 @@ def test_the_partner_signs_in_with_a_password_alone(cast):
 
 
 def test_an_administrator_resets_a_second_factor_and_it_is_audited(cast):
+    cast.admin.is_staff = cast.admin.is_superuser = True
+    cast.admin.save()
     device = enrolled_device(cast.worker)
     worker = Client()
     sign_in(worker, "worker")

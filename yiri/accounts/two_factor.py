@@ -242,10 +242,12 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (not request.path.startswith(_OPEN_PATHS)
-                and not request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
-                and needs_second_factor(request)):
-            if request.path.startswith("/api/"):
+        api = request.path.startswith("/api/")
+        # With a token, the API authenticates the token's user and ignores the session (an
+        # invalid token is a 401, never a fall back to it); pages never read the header.
+        token = api and request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
+        if not request.path.startswith(_OPEN_PATHS) and not token and needs_second_factor(request):
+            if api:
                 return JsonResponse({"detail": _(
                     "Double authentification requise : saisissez votre code dans "
                     "l'application avant d'utiliser l'API.")}, status=403)
