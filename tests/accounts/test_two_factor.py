@@ -125,9 +125,12 @@ def test_wrong_codes_count_like_wrong_passwords_and_a_right_password_does_not_fo
     device = enrolled_device(cast.worker)
     client = Client()
     for _ in range(settings.YIRI_LOCKOUT_FAILURES):
-        password_step(client)  # a right password between wrong codes
+        client.post("/logout/")
+        r = password_step(client)  # a right password between wrong codes
+        assert r["Location"] == "/2fa/"
         assert client.post("/2fa/", {"code": wrong(device)}).status_code == 200
     # The account now waits: even the right password is refused unexamined.
+    client.post("/logout/")
     r = client.post("/login/", {"username": "worker", "password": PASSWORD})
     assert r.status_code == 200 and "_auth_user_id" not in client.session
     cast.worker.refresh_from_db()
