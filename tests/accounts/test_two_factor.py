@@ -210,3 +210,33 @@ def test_with_two_factor_off_for_a_demo_a_password_is_enough_and_check_deploy_wa
     settings.YIRI_2FA = True
     assert two_factor.two_factor_on(None) == []
     call_command("check", "--deploy", "--fail-level", "CRITICAL")  # runs, warns only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_sent_five_times_at_once_is_accepted_once(cast):
+    import threading
+
+    from django.db import connections
+    from django.test import RequestFactory
+
+    from .test_parallel_guesses import needs_a_database_file
+
+    needs_a_database_file()
+    device = enrolled_device(cast.worker)
+    code = totp_code(device)
+    results, start = [None] * 5, threading.Barrier(5)
+
+    def attempt(i):
+        try:
+            start.wait()
+            request = RequestFactory().post("/2fa/", REMOTE_ADDR=f"10.0.2.{i + 1}")
+            results[i] = two_factor.verify(request, cast.worker, code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, False, True]

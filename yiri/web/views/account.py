@@ -1,4 +1,5 @@
-"""Login with clear messages on a wrong password and on lockout; language choice."""
+"""Login with clear messages on a wrong password and on lockout; language choice. An
+account that needs a second factor goes on to it (``web/views/two_factor.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from yiri.accounts import throttle, two_factor
+from yiri.accounts import reauth, throttle, two_factor
 
 INVALID_LOGIN = throttle.INVALID_LOGIN
 
@@ -53,6 +54,7 @@ class LoginView(auth_views.LoginView):
         # not keep its user out of it (accounts/throttle.py). With a second factor, only
         # once the code is given (web/views/two_factor.py).
         throttle.remember_device(response, user, self.request)
+        reauth.mark(self.request)  # a sign-in just made is a recent confirmation of identity
         return response
 
 
