@@ -113,12 +113,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(); a session without its second factor reaches only the
-    # two-factor pages and logout (yiri/accounts/two_factor.py)
-    "django_otp.middleware.OTPMiddleware",
-    "yiri.accounts.two_factor.TwoFactorMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     # no-store, Content-Security-Policy, absolute session lifetime: yiri/web/security.py
     "yiri.web.security.SecurityHeadersMiddleware",
+    # A session without its second factor reaches only the two-factor pages and logout
+    # (yiri/accounts/two_factor.py).
+    "yiri.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -240,3 +240,12 @@ def test_one_code_sent_five_times_at_once_is_accepted_once(cast):
     for t in threads:
         t.join()
     assert sorted(results) == [False, False, False, False, True]
+
+
+@pytest.mark.password_only
+def test_the_redirect_of_a_half_signed_in_session_is_not_kept_by_any_cache(cast):
+    client = Client()
+    client.force_login(cast.worker)
+    r = client.get("/cases/")
+    assert r["Location"] == "/2fa/" and "no-store" in r["Cache-Control"]
+    assert "Content-Security-Policy" in r
