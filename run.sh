@@ -10,4 +10,8 @@ export YIRI_DEBUG=${YIRI_DEBUG:-0}
 .venv/bin/python manage.py load_demo --if-empty
 echo
 echo "Yiri : http://127.0.0.1:8000  (Ctrl+C pour arrêter)"
+if [ "${YIRI_2FA:-1}" != "0" ]; then
+  echo "Première connexion d'un compte : activez la double authentification avec une application"
+  echo "(FreeOTP, Aegis, Google Authenticator…). Démo locale sans téléphone : YIRI_2FA=0 ./run.sh"
+fi
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000 --noreload

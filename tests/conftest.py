@@ -191,3 +191,82 @@ def new_identity():
     from yiri.sync.identity import Identity
 
     return Identity(SigningKey.generate(), PrivateKey.generate())
+
+
+# Two-factor sign-in (yiri/accounts/two_factor.py). The tests that are about something
+# else sign in as before: ``client.login``/``force_login`` make a session that passed the
+# second factor with a real enrolled device of the user (a fresh full sign-in, which also
+# counts as a recent confirmation of identity, as on the site). A test marked
+# ``password_only`` gets Django's plain login: a password-only session.
+
+
+def enrolled_device(user):
+    """The user's confirmed TOTP device, enrolled now if none (as the setup page does)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+
+
+def totp_code(device, *, fresh: bool = True) -> str:
+    """The code the user's phone shows: one of the time steps the server accepts now (its
+    tolerance is one step either side) not yet used. A test signing the same user in more
+    than three times within 30 seconds has used them all: the phone's clock is then taken
+    as a step further on by forgetting the last step used (``last_t``) — the only liberty
+    taken with the device's state."""
+    import time
+
+    from django_otp.oath import hotp
+
+    device.refresh_from_db()
+    centre = (int(time.time()) - device.t0) // device.step + device.drift
+    usable = [t for t in range(centre - device.tolerance, centre + device.tolerance + 1)
+              if t > device.last_t]
+    if not usable and fresh:
+        type(device).objects.filter(pk=device.pk).update(last_t=-1)
+        usable = [centre]
+    t = usable[0] if usable else centre
+    return str(hotp(device.bin_key, t, digits=device.digits)).zfill(device.digits)
+
+
+def mark_verified(client, user) -> None:
+    """Make ``client``'s session (signed in as ``user``) one that passed its second factor
+    and confirmed its identity just now."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from yiri.accounts import reauth, two_factor
+
+    if not two_factor.required_for(user):
+        return
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = enrolled_device(user).persistent_id
+    session[reauth.SESSION_KEY] = int(time.time())
+    session.save()
+
+
+def sign_in(client, username: str, password: str = PASSWORD, **extra):
+    """Through the pages, as a person: password, then the phone's code if the account
+    needs one (enrolled first if needed). Returns the last response."""
+    r = client.post("/login/", {"username": username, "password": password, **extra})
+    if r.status_code != 302 or not r["Location"].startswith("/2fa/"):
+        return r
+    user = User.objects.get(username=username)
+    device = enrolled_device(user)
+    return client.post("/2fa/", {"code": totp_code(device)})
+
+
+@pytest.fixture(autouse=True)
+def _verified_test_logins(request, monkeypatch):
+    if request.node.get_closest_marker("password_only"):
+        return
+    from django.test.client import ClientMixin
+
+    plain = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        plain(self, user, backend)
+        mark_verified(self, user)
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

@@ -15,7 +15,11 @@ Environment:
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_HTTPS        1 when served over HTTPS: redirect, HSTS, cookies on HTTPS only
     YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto)
+    YIRI_SESSION_SECONDS  idle timeout of a session, in seconds (default 1800)
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
+    YIRI_2FA          0 to turn two-factor sign-in off, for a local demo only (default 1)
+    YIRI_REAUTH_MINUTES  how recent a confirmation of identity must be before an export, a
+                      role change or an erasure (default 5)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
     YIRI_RETENTION_YEARS years a closed case is kept before ``manage.py retention`` proposes
@@ -83,6 +87,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "yiri.network",
     "yiri.accounts",
     "yiri.formconfig",
@@ -109,8 +115,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     # no-store, Content-Security-Policy, absolute session lifetime: yiri/web/security.py
     "yiri.web.security.SecurityHeadersMiddleware",
+    # A session without its second factor reaches only the two-factor pages and logout
+    # (yiri/accounts/two_factor.py).
+    "yiri.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -175,14 +185,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Shared PCs: sessions end after an hour without activity and when the browser closes.
-SESSION_COOKIE_AGE = int(os.environ.get("YIRI_SESSION_SECONDS", "3600"))
+# Shared PCs: sessions end after 30 minutes without activity and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("YIRI_SESSION_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 # However active, a session ends this many hours after its sign-in (yiri/web/security.py).
 YIRI_SESSION_MAX_HOURS = int(os.environ.get("YIRI_SESSION_MAX_HOURS", "12"))
+# Two-factor sign-in (TOTP, yiri/accounts/two_factor.py) for every role that can read
+# identifying data. YIRI_2FA=0 turns it off for a local demo only: `check --deploy` warns.
+YIRI_2FA = os.environ.get("YIRI_2FA", "1") != "0"
+OTP_TOTP_ISSUER = "Yiri"
+# Wrong codes are counted by Yiri's own throttle, like wrong passwords (atomic, per account,
+# address or trusted PC); django-otp's per-device delay on top would refuse a right code
+# typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Before a bulk export, a role change or an erasure: password (and code) given again within
+# this many minutes (yiri/accounts/reauth.py).
+YIRI_REAUTH_MINUTES = int(os.environ.get("YIRI_REAUTH_MINUTES", "5"))
 
 # Served over HTTPS (YIRI_HTTPS=1, every real deployment): HTTP is redirected to HTTPS,
 # browsers are told to use nothing else for a year (HSTS), cookies travel on HTTPS only,

@@ -47,10 +47,19 @@ def test_a_lock_ends_after_its_time(cast):
 
 
 def test_a_success_resets_the_failure_count(cast):
+    # An account without a second factor (the worker's is reset by its code: test_two_factor).
+    for _ in range(5):
+        login("partner", "faux")
+    assert login("partner", PASSWORD) == cast.partner
+    assert User.objects.get(pk=cast.partner.pk).failed_logins == 0
+
+
+def test_a_right_password_alone_does_not_reset_the_count_of_an_account_with_a_second_factor(
+        cast):
     for _ in range(5):
         login("worker", "faux")
     assert login("worker", PASSWORD) == cast.worker
-    assert User.objects.get(pk=cast.worker.pk).failed_logins == 0
+    assert User.objects.get(pk=cast.worker.pk).failed_logins == 5
 
 
 def test_failed_logins_are_audited_without_the_typed_text(cast):

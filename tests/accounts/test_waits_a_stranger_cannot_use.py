@@ -16,7 +16,7 @@ from yiri.accounts.models import User
 from yiri.accounts.throttle import DEVICE_COOKIE
 from yiri.audit.models import AuditAction, AuditEvent
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, sign_in
 
 
 def fail(client, settings, n=None, username="worker"):
@@ -25,6 +25,7 @@ def fail(client, settings, n=None, username="worker"):
 
 
 def signed_in(response) -> bool:
+    """The response of ``sign_in``: both factors passed, to the home page."""
     return response.status_code == 302 and response["Location"] == "/"
 
 
@@ -47,32 +48,32 @@ def test_the_wait_starts_at_a_minute_and_doubles_up_to_the_setting(cast, setting
 
 def test_a_stranger_making_the_account_wait_does_not_keep_the_worker_out_of_her_pc(cast, settings):
     her_pc = Client()
-    assert signed_in(her_pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert signed_in(sign_in(her_pc, "worker"))
     assert DEVICE_COOKIE in her_pc.cookies
     her_pc.post("/logout/")
     stranger = Client(REMOTE_ADDR="192.0.2.66")
     fail(stranger, settings)
     assert User.objects.get(pk=cast.worker.pk).is_locked
-    assert not signed_in(stranger.post("/login/", {"username": "worker", "password": PASSWORD}))
-    assert signed_in(her_pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert not signed_in(sign_in(stranger, "worker"))
+    assert signed_in(sign_in(her_pc, "worker"))
 
 
 def test_a_trusted_pc_still_waits_after_too_many_wrong_passwords_typed_on_it(cast, settings):
     pc = Client()
-    assert signed_in(pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert signed_in(sign_in(pc, "worker"))
     pc.post("/logout/")
     fail(pc, settings)
-    assert not signed_in(pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert not signed_in(sign_in(pc, "worker"))
 
 
 def test_a_device_cookie_of_another_user_or_forged_trusts_nothing(cast, settings):
     pc = Client()
-    assert signed_in(pc.post("/login/", {"username": "colleague", "password": PASSWORD}))
+    assert signed_in(sign_in(pc, "colleague"))
     pc.post("/logout/")
     fail(Client(REMOTE_ADDR="192.0.2.67"), settings)
-    assert not signed_in(pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert not signed_in(sign_in(pc, "worker"))
     pc.cookies[DEVICE_COOKIE] = "forged"
-    assert not signed_in(pc.post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert not signed_in(sign_in(pc, "worker"))
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_an_administrator_ends_the_wait_from_the_user_list_and_it_is_audited(cas
     assert not worker.is_locked and worker.failed_logins == 0
     event = AuditEvent.objects.get(action=AuditAction.UNLOCK)
     assert event.user == cast.admin and event.record_id == cast.worker.pk
-    assert signed_in(Client().post("/login/", {"username": "worker", "password": PASSWORD}))
+    assert signed_in(sign_in(Client(), "worker"))
 
 
 def test_a_staff_member_without_the_change_right_cannot_unlock(cast, settings):

@@ -5,16 +5,20 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from yiri.accounts.models import ApiToken
+from yiri.accounts.models import ApiToken, User
 from yiri.audit.models import AuditAction, AuditEvent
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, enrolled_device, totp_code
 
 URL = "/api/v1/auth/token/"
 
 
 def ask_token(username, password):
-    return APIClient().post(URL, {"username": username, "password": password}, format="json")
+    """As a client would: the password and the code of the account's authentication app."""
+    user = User.objects.filter(username=username).first()
+    code = totp_code(enrolled_device(user)) if user else ""
+    return APIClient().post(URL, {"username": username, "password": password, "otp": code},
+                            format="json")
 
 
 def test_the_right_password_gives_a_token_that_opens_the_api(cast):

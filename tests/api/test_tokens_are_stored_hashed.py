@@ -10,15 +10,17 @@ import hashlib
 from django.db import connection
 from rest_framework.test import APIClient
 
-from yiri.accounts.models import ApiToken
+from yiri.accounts.models import ApiToken, User
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, enrolled_device, totp_code
 
 URL = "/api/v1/auth/token/"
 
 
 def sign_in(username="worker"):
-    r = APIClient().post(URL, {"username": username, "password": PASSWORD}, format="json")
+    code = totp_code(enrolled_device(User.objects.get(username=username)))
+    r = APIClient().post(URL, {"username": username, "password": PASSWORD, "otp": code},
+                         format="json")
     assert r.status_code == 200
     return r.json()["token"]
 

@@ -7,7 +7,7 @@ import pytest
 from yiri.accounts.models import ApiToken, User
 from yiri.audit.models import AuditAction, AuditEvent
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, enrolled_device, totp_code
 
 NEW_PASSWORD = "un-tout-autre-secret-91"
 
@@ -71,7 +71,8 @@ def test_a_created_user_can_sign_in_and_its_creation_is_audited(cast, api):
 def test_changing_role_teams_and_activation_is_audited_with_the_administrator(cast, api):
     earlier = list(changes_of(cast.worker).values_list("pk", flat=True))  # the cast's creation
     r = api(cast.admin).patch(f"/api/v1/users/{cast.worker.pk}/", {
-        "role": "manager", "groups": [str(cast.team_b.pk)],
+        "role": "manager", "groups": [str(cast.team_b.pk)], "reauth_password": PASSWORD,
+        "reauth_otp": totp_code(enrolled_device(cast.admin)),
     }, format="json")
     assert r.status_code == 200, r.json()
     assert r.json()["role"] == "manager"

@@ -29,6 +29,8 @@ STATUS_PAGE = """
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from yiri.accounts.models import User
 storages = {**settings.STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -36,7 +38,13 @@ pages = {}
 with override_settings(STORAGES=storages):
     for name in ("relay", "outsider"):
         c = Client(HTTP_HOST="localhost")
-        c.force_login(User.objects.get(username=name))
+        user = User.objects.get(username=name)
+        c.force_login(user)
+        # Signed in with both factors (yiri/accounts/two_factor.py), as tests/conftest.py does.
+        device = TOTPDevice.objects.get_or_create(user=user, defaults={"confirmed": True})[0]
+        session = c.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         r = c.get("/sync/status/")
         pages[name] = [r.status_code, r.content.decode()]
 result = pages

@@ -31,3 +31,40 @@ def test_the_pages_and_the_api_docs_run_under_the_policy(story):  # noqa: F811
     page.goto(f"{base}/api/docs/")
     page.locator(".opblock").first.wait_for()  # Swagger UI ran and drew the operations
     assert refused == []
+
+
+def test_enrolling_a_phone_and_confirming_identity_run_under_the_policy(story, browser):  # noqa: F811
+    import re
+
+    from ..conftest import PASSWORD, enrolled_device, totp_code
+    from .test_browser_story import totp_from_secret
+
+    cast, _login, base = story
+    make_case(cast.worker)
+    ctx = browser.new_context(locale="fr-FR")
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    refused = watch(page)
+    page.goto(f"{base}/login/")
+    page.get_by_label("Nom d'utilisateur").fill("manager")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"/2fa/setup/$"))
+    assert page.locator(".qr svg").bounding_box()["width"] > 100  # the QR code is drawn
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(totp_from_secret(secret))
+    page.get_by_role("button", name="Activer").click()
+    page.wait_for_url(re.compile(r"/2fa/recovery-codes/$"))
+    assert page.locator("#recovery-codes li").count() == 10
+    page.locator("#codes-noted").click()
+    page.wait_for_url(f"{base}/")
+    # Later, the export asks for the password and code again.
+    page.goto(f"{base}/reauth/?next=/cases/export.csv")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Code de l'application d'authentification").fill(
+        totp_code(enrolled_device(cast.manager)))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Confirmer").click()
+    assert download.value.suggested_filename == "dossiers.csv"
+    ctx.close()
+    assert refused == []

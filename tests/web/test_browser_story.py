@@ -20,7 +20,7 @@ import pytest
 from yiri.cases.models import Case
 from yiri.workflow.models import Approval, Referral
 
-from ..conftest import PASSWORD, Cast, ensure_reference_data
+from ..conftest import PASSWORD, Cast, enrolled_device, ensure_reference_data, totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -79,12 +79,34 @@ def story(keep_reference_data, transactional_db, live_server, browser):
         page.get_by_label("Nom d'utilisateur").fill(user.username)
         page.get_by_label("Mot de passe").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(re.compile(r"/(2fa/(setup/)?)?$"))
+        if page.url.endswith("/2fa/setup/"):
+            # First sign-in: enrol as a person would, typing the secret shown on the page
+            # into the "phone" (a TOTP computed here).
+            secret = page.locator("#secret").inner_text().replace(" ", "")
+            page.get_by_label("Code").fill(totp_from_secret(secret))
+            page.get_by_role("button", name="Activer").click()
+            page.wait_for_url(re.compile(r"/2fa/recovery-codes/$"))
+            page.locator("#codes-noted").click()
+        elif page.url.endswith("/2fa/"):
+            page.get_by_label("Code").fill(totp_code(enrolled_device(user)))
+            page.get_by_role("button", name="Vérifier").click()
         page.wait_for_url(f"{live_server.url}/")
         return page
 
     yield cast, login, live_server.url
     for ctx in contexts:
         ctx.close()
+
+
+def totp_from_secret(secret: str) -> str:
+    """What an authentication app shows for a base32 ``secret`` now."""
+    import base64
+
+    from django_otp.oath import totp
+
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return str(totp(key)).zfill(6)
 
 
 def shot(page, name: str) -> None:

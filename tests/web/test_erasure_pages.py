@@ -101,7 +101,8 @@ def test_an_outsider_learns_nothing_of_the_case_nor_of_its_request(cast):
     case = make_case(cast.worker, name_first=NAME)
     erasure = request_erasure(cast.manager, case, "request")
     c = client_for(cast.outsider)
-    assert c.post(ask_url(case), {"reason": "request"}).status_code == 404
+    # Refused for the role, before the case is looked up: the same for any case id.
+    assert c.post(ask_url(case), {"reason": "request"}).status_code == 403
     assert c.post(reverse("erasure_approve", args=[erasure.pk]), {"confirm": "yes"}).status_code == 403
     assert not Case.objects.get(pk=case.pk).erased
 
@@ -166,3 +167,30 @@ def test_approving_from_the_list_comes_back_to_the_list(cast, people):
     assert response.status_code == 302 and response["Location"] == reverse("erasures")
     shown = text_of(c.get(page(case)))
     assert "Ce dossier est effacé" in shown and "Demander l'effacement" not in shown
+
+
+def test_asking_or_approving_an_erasure_needs_a_recent_confirmation_of_identity(cast, people):
+    import time
+
+    from yiri.accounts import reauth
+
+    second, _foreign = people
+    case = make_case(cast.worker, name_first=NAME)
+
+    def stale(client):
+        session = client.session
+        session[reauth.SESSION_KEY] = int(time.time()) - 3600
+        session.save()
+        return client
+
+    asker = stale(client_for(cast.manager))
+    response = asker.post(ask_url(case), {"reason": "request"}, HTTP_REFERER=page(case))
+    assert response.status_code == 302 and "/reauth/" in response["Location"]
+    assert not Erasure.objects.filter(record_id=case.pk).exists()
+
+    erasure = request_erasure(cast.manager, case, "request")
+    approver = stale(client_for(second))
+    response = approver.post(reverse("erasure_approve", args=[erasure.pk]), {"confirm": "yes"})
+    assert response.status_code == 302 and "/reauth/" in response["Location"]
+    case = Case.objects.get(pk=case.pk)
+    assert not case.erased and identity.display_name(case).startswith(NAME)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, sign_in
 from .helpers import client_for, text_of
 
 
@@ -31,8 +31,10 @@ def test_a_waiting_account_is_told_to_wait_or_ask_in_the_same_words_as_a_wrong_p
 
 
 def test_a_user_logs_in_and_lands_on_the_home_page(cast):
-    r = Client().post("/login/", {"username": "worker", "password": PASSWORD}, follow=True)
-    assert r.redirect_chain[-1][0] == "/"
+    c = Client()
+    r = sign_in(c, "worker")
+    assert r.status_code == 302 and r["Location"] == "/"
+    r = c.get("/")
     assert "Mes dossiers récents" in text_of(r)
 
 

@@ -11,13 +11,13 @@ from django.test import Client
 
 from yiri.web.security import SIGNED_IN_AT
 
-from ..conftest import PASSWORD
+from ..conftest import sign_in
 
 
 def signed_in_client():
     client = Client()
-    r = client.post("/login/", {"username": "worker", "password": PASSWORD})
-    assert r.status_code == 302
+    r = sign_in(client, "worker")
+    assert r.status_code == 302 and r["Location"] == "/"
     return client
 
 
@@ -44,5 +44,5 @@ def test_signing_in_again_starts_a_new_lifetime(cast, settings):
     client = signed_in_client()
     age_session(client, settings.YIRI_SESSION_MAX_HOURS + 1)
     client.get("/cases/")
-    client.post("/login/", {"username": "worker", "password": PASSWORD})
+    sign_in(client, "worker")
     assert client.get("/cases/").status_code == 200

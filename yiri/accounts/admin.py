@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiri.sync.admin import SyncedAdmin
 
-from . import throttle
+from . import reauth, throttle, two_factor
 from .forms import RoleForm
 from .models import Role, User, UserGroup
 
@@ -63,6 +67,11 @@ class FrenchPermissionsMixin:
 
 
 admin.site.unregister(Group)
+# django-otp's device admin shows each secret and its QR code to any administrator: devices
+# are enrolled by their owner and reset by the "Réinitialiser" action below, never viewed.
+for _model in (TOTPDevice,):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(Group)
@@ -80,7 +89,42 @@ class UserAdmin(FrenchPermissionsMixin, SyncedAdmin, BaseUserAdmin):
                                 "failed_logins", "locked_until")}),
     )
     filter_horizontal = ("user_groups", "groups", "user_permissions")
-    actions = ["unlock"]
+    actions = ["unlock", "reset_two_factor"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        """A role change needs the administrator's password (and code) given within the
+        last minutes (``accounts/reauth.py``): otherwise the form says so, keeping what
+        was typed, with a link to confirm in another tab."""
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or "role" not in form.base_fields:
+            return form
+
+        class RoleChangeNeedsReauth(form):
+            def clean_role(self):
+                role = self.cleaned_data.get("role")
+                if role != obj.role and not reauth.is_recent(request):
+                    raise ValidationError(format_html(
+                        '{} <a href="{}" target="_blank" rel="noopener">{}</a>',
+                        gettext("Changer le rôle demande de confirmer votre identité "
+                                "(mot de passe et code) :"),
+                        reauth.reauth_url(request, reverse("home")),
+                        gettext("confirmer dans un nouvel onglet, puis enregistrer à nouveau.")))
+                return role
+
+        return RoleChangeNeedsReauth
+
+    @admin.action(description=_("Réinitialiser la double authentification (nouvel enrôlement)"),
+                  permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        count = 0
+        for user in queryset:
+            two_factor.reset(user, request.user, request)
+            count += 1
+        self.message_user(request, ngettext(
+            "Double authentification réinitialisée pour %(n)d compte : il l'activera à sa "
+            "prochaine connexion.",
+            "Double authentification réinitialisée pour %(n)d comptes : ils l'activeront à "
+            "leur prochaine connexion.", count) % {"n": count})
 
     @admin.display(boolean=True, description=_("en attente"))
     def is_locked(self, obj):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from . import throttle
+from . import throttle, two_factor
 
 
 class LockoutBackend(ModelBackend):
@@ -26,5 +26,8 @@ class LockoutBackend(ModelBackend):
             return None
         authenticated = super().authenticate(request, username=username, password=password,
                                              **kwargs)
-        throttle.finish(attempt, authenticated is not None, request)
+        # An account with a second factor is not signed in yet: earlier wrong codes stay
+        # counted until its code is right (two_factor.verify).
+        throttle.finish(attempt, authenticated is not None, request,
+                        partial=authenticated is not None and two_factor.required_for(authenticated))
         return authenticated

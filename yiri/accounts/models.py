@@ -257,3 +257,20 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created:%Y-%m-%d %H:%M}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of the second factor (``accounts/two_factor.py``): only
+    its SHA-256 is kept; ``used_at`` is set when it is spent. Stays on this node."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes",
+                             verbose_name=_("utilisateur"))
+    digest = models.CharField(_("empreinte"), max_length=64)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("code de secours")
+        verbose_name_plural = _("codes de secours")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

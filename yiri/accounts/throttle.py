@@ -94,6 +94,7 @@ class Attempt:
     user_pk: object = None
     keys: list[str] = field(default_factory=list)
     locks_account: bool = False
+    counts_account: bool = False
 
 
 def begin(request, user) -> Attempt:
@@ -134,17 +135,37 @@ def begin(request, user) -> Attempt:
             User.objects.filter(pk=held.pk).update(
                 failed_logins=failures, locked_until=now + pause if pause else None)
     return Attempt(allowed=True, user_pk=user.pk if user else None, keys=keys,
-                   locks_account=locks)
+                   locks_account=locks, counts_account=held is not None)
 
 
-def finish(attempt: Attempt, success: bool, request=None) -> None:
-    """After the password was examined: a success takes the reserved failure back."""
+def finish(attempt: Attempt, success: bool, request=None, *, partial: bool = False) -> None:
+    """After the password (or a second factor's code) was examined: a success takes the
+    reserved failure back and, once the sign-in is complete, forgives earlier ones.
+
+    ``partial``: a right password of an account that must still pass its second factor
+    (``two_factor.py``). Only this attempt's reservation is taken back, so earlier wrong
+    codes stay counted: a right password between wrong codes does not start them again."""
     from .models import LoginThrottle, User
 
     if not success:
         if attempt.locks_account:
             record_event(AuditAction.LOCKOUT, request=request, record_type="user",
                          record_id=attempt.user_pk)
+        return
+    if partial:
+        with transaction.atomic():
+            if attempt.counts_account:
+                User.objects.filter(pk=attempt.user_pk, failed_logins__gt=0).update(
+                    failed_logins=F("failed_logins") - 1)
+                if attempt.locks_account:  # this very reservation started the wait
+                    User.objects.filter(pk=attempt.user_pk).update(locked_until=None)
+            for key in attempt.keys:
+                LoginThrottle.objects.filter(key=key, failures__gt=0).update(
+                    failures=F("failures") - 1)
+                limit = (settings.YIRI_LOCKOUT_FAILURES if key.startswith("device:")
+                         else settings.YIRI_LOCKOUT_ADDRESS_FAILURES)
+                LoginThrottle.objects.filter(key=key, failures__lt=limit).update(
+                    blocked_until=None)
         return
     with transaction.atomic():
         User.objects.filter(pk=attempt.user_pk).update(failed_logins=0, locked_until=None)

@@ -1,6 +1,7 @@
 """User accounts, for administrators (the system action ``manage_users``).
 
-Role, activation and team changes are audited by the signals of ``yiri.audit``; setting a
+A role change needs the actor's password (and code) again (``reauth_password``,
+``reauth_otp``: ``accounts/reauth.py``). Role, activation and team changes are audited by the signals of ``yiri.audit``; setting a
 password is audited here, and it ends the user's API token so a leaked one stops working.
 """
 
@@ -10,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 
-from yiri.accounts import tokens
+from yiri.accounts import reauth, tokens
 from yiri.accounts.models import Role, UserGroup
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
@@ -24,6 +26,9 @@ from .common import errors
 from .pagination import Pagination
 
 User = get_user_model()
+REAUTH_NEEDED = _("Changer le rôle d'un utilisateur demande de confirmer votre identité : "
+                  "envoyez votre mot de passe (reauth_password) et, si votre compte en a un, "
+                  "le code de votre application (reauth_otp).")
 
 
 class CanManageUsers(BasePermission):
@@ -53,12 +58,19 @@ class UserSerializer(serializers.ModelSerializer):
         help_text="Required when creating; checked by the password rules.",
     )
     is_locked = serializers.BooleanField(read_only=True)
+    reauth_password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=4096,
+        trim_whitespace=False, style={"input_type": "password"},
+        help_text="Your own password: required to change a user's role (re-authentication).")
+    reauth_otp = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=32,
+        help_text="Your own authentication code, with reauth_password, if your account has one.")
 
     class Meta:
         model = User
         fields = ["id", "username", "first_name", "last_name", "email", "phone", "language",
                   "role", "agency", "relay_cell", "groups", "is_active", "is_locked",
-                  "last_login", "password"]
+                  "last_login", "password", "reauth_password", "reauth_otp"]
         read_only_fields = ["id", "last_login"]
 
     def validate(self, attrs: dict) -> dict:
@@ -79,6 +91,8 @@ class UserSerializer(serializers.ModelSerializer):
     def save_user(self, actor, request) -> User:
         """Create or update the account in one transaction."""
         data = dict(self.validated_data)
+        data.pop("reauth_password", None)
+        data.pop("reauth_otp", None)
         password = data.pop("password", None)
         groups = data.pop("user_groups", None)
         with transaction.atomic():
@@ -119,4 +133,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer.save_user(self.request.user, self.request)
 
     def perform_update(self, serializer: UserSerializer) -> None:
+        data = serializer.validated_data
+        if "role" in data and data["role"] != serializer.instance.role:
+            # A role change needs the actor's password (and code) again (accounts/reauth.py),
+            # unless this browser session confirmed it within the last minutes.
+            http_request = self.request._request
+            if not (reauth.is_recent(http_request) or reauth.confirm(
+                    http_request, data.get("reauth_password", ""), data.get("reauth_otp", ""),
+                    remember=False)):
+                raise serializers.ValidationError({"reauth_password": [str(REAUTH_NEEDED)]})
         serializer.save_user(self.request.user, self.request)

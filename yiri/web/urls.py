@@ -13,6 +13,7 @@ from .views import (
     records,
     search,
     sync,
+    two_factor,
     workflow,
 )
 
@@ -21,6 +22,10 @@ urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", account.logout_view, name="logout"),
     path("i18n/setlang/", account.set_language, name="set_language"),
+    path("2fa/", two_factor.verify, name="two_factor"),
+    path("2fa/setup/", two_factor.setup, name="two_factor_setup"),
+    path("2fa/recovery-codes/", two_factor.recovery_codes, name="two_factor_codes"),
+    path("reauth/", two_factor.confirm_identity, name="reauth"),
     path("search/", search.search, name="search"),
     path("places/", locations.location_options, name="location_options"),
     path("cases/assign/", records.bulk_assign, name="bulk_assign"),

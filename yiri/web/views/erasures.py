@@ -6,15 +6,16 @@
 - ``/erasures/``: the requests waiting on records in the user's own scope, to approve or
   refuse, and the erasures done.
 
-Approving erases at once and cannot be undone: it asks for a recent sign-in. The
-re-authentication decorator of issue 9 item 7 (``yiri.accounts.reauth.require_recent_auth``)
-is not on this branch yet; when it is, decorate ``approve`` (and ``ask``) with it — one line
-each, marked ``REAUTH`` below, after ``login_required`` (a refused POST comes back to the
-page through its Referer; the forms' own return field is ``back``, not ``next``, which the
-decorator reads as an address).
+Approving erases at once and cannot be undone: asking and approving need a recent
+confirmation of identity (``yiri.accounts.reauth.require_recent_auth``: password and
+second factor within ``YIRI_REAUTH_MINUTES``); a refused POST comes back to the page
+through its Referer once confirmed (the forms' own return field is ``back``, not ``next``,
+which the decorator reads as an address).
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yiri.accounts.reauth import require_recent_auth
 from yiri.cases import erasure as erasures
 from yiri.cases.access import access_record
 from yiri.cases.erasure import ErasureRefused
@@ -67,6 +69,19 @@ def _erasure(user, erasure_id) -> tuple[Erasure, object]:
     return found, record
 
 
+def _with_the_right(view):
+    """Refuse a role without ``erase_records`` before asking anyone to confirm their
+    identity (the confirmation would otherwise only delay the refusal)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not erasures.has_right(request.user):
+            raise PermissionDenied(_("Votre rôle ne permet pas d'effacer des dossiers."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _back(request, record) -> HttpResponse:
     if request.POST.get("back") == "list":
         return redirect("erasures")
@@ -75,7 +90,8 @@ def _back(request, record) -> HttpResponse:
 
 @login_required
 @require_POST
-# REAUTH: @require_recent_auth
+@_with_the_right
+@require_recent_auth
 def ask(request: HttpRequest, record_type: str, pk) -> HttpResponse:
     user = request.user
     record = _record(user, RECORD_MODELS[record_type], pk)
@@ -91,7 +107,8 @@ def ask(request: HttpRequest, record_type: str, pk) -> HttpResponse:
 
 @login_required
 @require_POST
-# REAUTH: @require_recent_auth
+@_with_the_right
+@require_recent_auth
 def approve(request: HttpRequest, erasure_id) -> HttpResponse:
     user = request.user
     erasure, record = _erasure(user, erasure_id)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yiri.accounts.reauth import require_recent_auth
 from yiri.audit.models import AuditAction, AuditEvent
 from yiri.audit.services import record_event
 from yiri.cases import identity
@@ -148,12 +149,19 @@ def _case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_export(request: HttpRequest) -> HttpResponse:
-    """The filtered case list as CSV, for roles with the export right (audited)."""
+    """The filtered case list as CSV, for roles with the export right (audited), once the
+    person confirmed her identity within the last minutes (``accounts/reauth.py``)."""
     user = request.user
     if not user.can("view", "case"):
         raise Http404
     if not user.can("export", "case"):
         raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
+    return _case_export(request)
+
+
+@require_recent_auth
+def _case_export(request: HttpRequest) -> HttpResponse:
+    user = request.user
     form = listing.CaseFilterForm(request.GET or None, user=user)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = listing.filter_cases(Case.objects.visible_to(user), {**data, "_user": user})
