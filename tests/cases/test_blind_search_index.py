@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yiri.cases import blind_index
-from yiri.cases.apps import BLIND_INDEX_MIGRATION, _rebuild_after_blind_index_migration
+from yiri.cases.apps import BLIND_INDEX_MIGRATION, _rebuild_search_index_if_needed
 from yiri.cases.columns import search_tokens
 from yiri.cases.identity import read_answers
 from yiri.cases.models import RECORD_MODELS, Case, NameToken
@@ -252,13 +252,32 @@ def test_the_index_is_rebuilt_after_the_migration_that_removed_clear_tokens(cast
     case = canary_case(cast)
     NameToken.objects.all().delete()
     other = SimpleNamespace(app_label="cases", name="0006_field_clocks")
-    _rebuild_after_blind_index_migration(None, plan=[(other, False)], verbosity=0)
+    _rebuild_search_index_if_needed(None, plan=[(other, False)], verbosity=0)
     assert not NameToken.objects.exists()
     ours = SimpleNamespace(app_label="cases", name=BLIND_INDEX_MIGRATION)
-    _rebuild_after_blind_index_migration(None, plan=[(ours, True)], verbosity=0)  # backwards
+    _rebuild_search_index_if_needed(None, plan=[(ours, True)], verbosity=0)  # backwards
     assert not NameToken.objects.exists()
-    _rebuild_after_blind_index_migration(None, plan=[(ours, False)], verbosity=0)
+    _rebuild_search_index_if_needed(None, plan=[(ours, False)], verbosity=0)
     assert found(cast.worker, q="wazibele") == {case.pk}
+
+
+def test_a_database_indexed_under_another_key_is_reindexed_at_the_next_migrate(cast, settings, tmp_path):
+    """A database restored on a machine without its index key: ``migrate`` (run.sh runs
+    it at every start) sees tokens of a key it does not hold and rebuilds them."""
+    case = canary_case(cast)
+    settings.YIRI_INDEX_KEY_FILE = tmp_path / "another_machine_key"
+    assert found(cast.worker, q="ouazzibele") == set()  # the old tokens mean nothing here
+    _rebuild_search_index_if_needed(None, plan=None, verbosity=0)  # a flush: nothing done
+    assert found(cast.worker, q="ouazzibele") == set()
+    out = io.StringIO()
+    _rebuild_search_index_if_needed(None, plan=[], verbosity=1, stdout=out)
+    assert "calculé sous une autre clé" in out.getvalue()
+    assert found(cast.worker, q="ouazzibele") == {case.pk}
+    tokens = NameToken.objects.values_list("token", flat=True)
+    assert all(t.startswith(blind_index.ring().current.id) for t in tokens)
+    again = io.StringIO()
+    _rebuild_search_index_if_needed(None, plan=[], verbosity=1, stdout=again)
+    assert again.getvalue() == ""  # under this node's key now: nothing to do
 
 
 def test_rebuilding_part_of_the_index_reports_its_progress(cast):
