@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -17,13 +18,14 @@ def _index_under_a_foreign_key() -> bool:
         k.id for k in blind_index.ring().keys}
 
 
-def _rebuild_search_index_if_needed(sender, plan=None, verbosity=1, stdout=None, **kwargs):
+def _rebuild_search_index_if_needed(sender, plan=None, verbosity=1, stdout=None, using=DEFAULT_DB_ALIAS,
+                                    **kwargs):
     """After ``migrate`` (run at every start by run.sh), rebuild the search index under
     the index key: right after the migration that deleted the clear tokens, or when the
     tokens are under a key this node does not hold. Runs once every migration is applied,
     when the models match the tables."""
-    if plan is None:
-        return  # a flush (tests), not a migrate
+    if plan is None or using != DEFAULT_DB_ALIAS:
+        return  # a flush (tests), not a migrate; or another database than the node's
     migrated = any(m.app_label == "cases" and m.name == BLIND_INDEX_MIGRATION and not backwards
                    for m, backwards in plan)
     foreign = not migrated and _index_under_a_foreign_key()
