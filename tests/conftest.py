@@ -79,6 +79,13 @@ def _attachments_in_a_temporary_folder(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _search_index_key_in_a_temporary_folder(settings, tmp_path_factory):
+    # The blind search index key is made (and rotated by some tests) outside the
+    # developer's data folder.
+    settings.YIRI_INDEX_KEY_FILE = tmp_path_factory.getbasetemp() / "search_index_key"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_schema_cache():
     clear_cache()
     yield

@@ -7,6 +7,8 @@ Environment:
     DATABASE_URL      e.g. postgres://postgres@127.0.0.1:5432/yiri (default: SQLite in the data dir)
     YIRI_DATA_DIR     where the database, keys and node id live (default: ./var)
     YIRI_SECRET_KEY   overrides the generated secret key file
+    YIRI_INDEX_KEY_FILE file holding the search index key (default: DATA_DIR/search_index_key,
+                      created owner-only on first use; see yiri/cases/blind_index.py)
     YIRI_NODE_KIND    office | relay | national (default: as ``manage.py node init`` set it, else office)
     YIRI_NODE_ID      overrides the generated node id
     YIRI_NODE_CODE    short prefix of this node's human-readable record ids
@@ -244,6 +246,8 @@ USE_TZ = True
 # database; the largest accepted upload in megabytes. Uploads too big to be held in memory
 # are spooled inside the data folder (owner-only), not in the machine's shared /tmp.
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+# The key of the blind search index (yiri/cases/blind_index.py); None: DATA_DIR/search_index_key.
+YIRI_INDEX_KEY_FILE = os.environ.get("YIRI_INDEX_KEY_FILE") or None
 YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
 # Retention of closed cases (``cases/erasure.py``): a case closed this many years ago is
 # past retention, and ``manage.py retention --propose`` asks for its erasure (which a

@@ -17,6 +17,7 @@ from yiri.formconfig.schema import FormSchema
 from yiri.lib import names
 from yiri.network.models import Location
 
+from . import blind_index
 from .models import Case, CaseStatus, Incident, Record
 
 NAME_FIELDS = ("name_first", "name_middle", "name_last", "name_nickname", "name_other")
@@ -40,6 +41,17 @@ def estimated_birth_date(age: Any, on: dt.date) -> dt.date | None:
         return on.replace(year=on.year - years, day=28)
 
 
+def name_sort_key(answers: dict) -> str:
+    """What "Nom (A → Z)" sorts by: normalised last name, then first name.
+
+    Computed from the answers when a list is sorted (``web.listing``), never stored: a
+    column holding it would be the children's names in clear.
+    """
+    last = names.normalise(answers.get("name_last") or answers.get("inquirer_name_last"))
+    first = names.normalise(answers.get("name_first") or answers.get("inquirer_name_first"))
+    return f"{last} {first}".strip()
+
+
 def derive_columns(record: Record, answers: dict, location_cache: dict | None = None) -> None:
     code = answers.get("location_current") or answers.get("incident_location") or answers.get(
         "inquirer_location"
@@ -52,9 +64,6 @@ def derive_columns(record: Record, answers: dict, location_cache: dict | None = 
         record.location_id, record.location_path = (loc.id, loc.path) if loc else (None, "")
     else:
         record.location_id, record.location_path = None, ""
-    last = names.normalise(answers.get("name_last") or answers.get("inquirer_name_last"))
-    first = names.normalise(answers.get("name_first") or answers.get("inquirer_name_first"))
-    record.sort_name = f"{last} {first}".strip()[:120]
     if isinstance(record, Case):
         record.sex = answers.get("sex") or ""
         record.risk_level = answers.get("risk_level") or ""
@@ -108,7 +117,9 @@ SEARCH_FIELDS: dict[str, SearchFields] = {
 
 
 def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
-    """``n:`` normalised name words, ``p:`` phonetic keys, ``t:`` phone digits."""
+    """The blind-index tokens of the record's own names and phone (``blind_index``): for
+    each normalised name word the word, its prefixes and its phonetic key; for each phone
+    its last 8 digits (with or without country code). No name is stored in clear."""
     spec = SEARCH_FIELDS.get(schema.record_type, SearchFields())
     texts = [str(answers[c]) for c in spec.names if answers.get(c)]
     phones = [str(answers[c]) for c in spec.phones if answers.get(c)]
@@ -116,15 +127,13 @@ def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
         for row in answers.get(subform) or []:
             if not row.get("_deleted"):
                 texts.extend(str(row[c]) for c in codes if row.get(c))
+    key = blind_index.ring().current
     out: set[str] = set()
     for text in texts:
         for word in names.tokens(text):
-            out.add(f"n:{word[:60]}")
-            key = names.phonetic_key(word)
-            if key:
-                out.add(f"p:{key[:60]}")
+            out |= blind_index.word_tokens(word, key)
     for phone in phones:
         digits = _DIGITS.sub("", phone)
         if len(digits) >= 6:
-            out.add(f"t:{digits[-8:]}")  # last 8 digits: with or without country code
+            out.add(blind_index.phone_token(digits[-8:], key))
     return out

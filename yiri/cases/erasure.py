@@ -11,7 +11,7 @@ writes an audit row with ids and codes only.
 case, the incidents and tracing requests linked to it:
 
 - its identifying answers (the identity blob rewritten empty through
-  ``identity.write_answers``), its ``sort_name`` and its search tokens (``NameToken``);
+  ``identity.write_answers``) and its search tokens (``NameToken``);
 - the sealed values of every operation of the change log that belongs to it
   (``Operation.sealed_changes`` of the operations whose ``record_id`` is the record):
   the one sanctioned rewrite of the log, counted in the audit row;
@@ -237,10 +237,9 @@ def _erase_one(record: Record, report: ErasureReport) -> None:
     # ``data`` holds exactly the answers that are not identifying: written back alone,
     # the identity blob is left empty, through the one codec.
     identity.write_answers(record, schema, copy.deepcopy(record.data or {}))
-    record.sort_name = ""
     record.erased = True
     with record_writes():
-        record.save(update_fields=["identity_blob", "data", "sort_name", "erased"])
+        record.save(update_fields=["identity_blob", "data", "erased"])
     forget_rights(record)
     report.records += 1
     with raw_writes():  # each node runs the same execution: nothing here is synchronised

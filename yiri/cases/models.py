@@ -82,8 +82,7 @@ class Record(SyncedModel):
     updated_at = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
-    # Normalised display name for sorting; the readable name is in the identity blob.
-    sort_name = models.CharField(max_length=120, blank=True, default="")
+    # No name column: a sort by name reads the names through the codec (web.listing).
     # Set on each node by the erasure's execution there (``cases.erasure``), never logged:
     # the record keeps its non-identifying answers, read-only, shown as "effacé".
     erased = models.BooleanField(_("effacé"), default=False)
@@ -136,7 +135,6 @@ class Case(Record):
                          opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["sex", "date_of_birth"], name="case_sex_dob"),
             models.Index(fields=["-updated_at"], name="case_updated"),
-            models.Index(fields=["sort_name"], name="case_sort_name"),
         ]
 
 
@@ -229,12 +227,14 @@ def assignment_permit() -> dict:
 class NameToken(models.Model):
     """Search index of a record's names and phone numbers, derived locally (not synced).
 
-    ``token`` is ``n:<normalised word>``, ``p:<phonetic key>`` or ``t:<phone digits>``.
+    ``token`` is a keyed blind index (``blind_index``): the index key's id and an HMAC of a
+    name word, a prefix of one, a phonetic key or a phone's last digits. No name is here
+    in clear; each node computes its tokens under its own key.
     """
 
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
-    token = models.CharField(max_length=64)
+    token = models.CharField(max_length=32)
 
     class Meta:
         indexes = [

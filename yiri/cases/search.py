@@ -1,9 +1,10 @@
 """Finding records: list filters and the name / phone / number search of cases.
 
 Everything starts from ``visible_to(user)`` so a search never reaches further than a list.
-Name search is two indexed lookups per query word in ``NameToken``: a prefix of the
-normalised word (``n:``) or the exact phonetic key (``p:``), so "ouedraogo", "WEDRAOGO"
-and "Ouédraogo" find the same child. Ranking by similarity runs on one materialised page
+Name search is one indexed lookup per query word in ``NameToken``, whose tokens are keyed
+blind indexes (``blind_index``: HMACs, no name in clear): the typed word equal to a name
+word, a prefix of one, or the same phonetic key, so "ouedraogo", "WEDRAOGO", "ouédr" and
+"Ouédraogo" find the same child. Ranking by similarity runs on one materialised page
 only (``rank_page``), never on every match.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import string
 import uuid
 from collections.abc import Iterable
 
@@ -23,13 +23,13 @@ from yiri.formconfig.schema import get_schema
 from yiri.lib import names
 from yiri.network.models import Location
 
+from . import blind_index
 from .access import field_limits, readable_sections
 from .columns import SEARCH_FIELDS
 from .identity import display_name
 from .models import Case, NameToken, Record
 
 _DIGITS = re.compile(r"\D+")
-_LAST_LETTER = string.ascii_lowercase[-1]
 
 
 def _years_ago(years: int, today: dt.date) -> dt.date:
@@ -87,27 +87,10 @@ def filter_records(
     return qs
 
 
-def _prefix_upper_bound(word: str) -> str:
-    """The smallest token after every ``n:<word>…`` token.
-
-    Words are plain a–z after normalisation, so the bound is the word with its last letter
-    moved one step ("ab" -> "ac", "az" -> "b"). A punctuation bound such as "n:ab{" would
-    do under the C collation but not under the linguistic collations (en_US, fr_FR) of
-    many PostgreSQL installations, which ignore punctuation when comparing.
-    """
-    stem = word.rstrip(_LAST_LETTER)
-    if not stem:
-        return "o"  # after every "n:" token
-    return f"n:{stem[:-1]}{chr(ord(stem[-1]) + 1)}"
-
-
-def _word_q(word: str) -> Q:
-    token = f"n:{word[:60]}"
-    q = Q(token__gte=token, token__lt=_prefix_upper_bound(word[:60]))
-    key = names.phonetic_key(word)
-    if key:
-        q |= Q(token=f"p:{key[:60]}")
-    return q
+def _word_q(word: str, keys: blind_index.KeyRing) -> Q:
+    """A name word equal to ``word``, starting with it, or sounding like it: the HMACs
+    of the typed word looked up on the token index (``blind_index``)."""
+    return Q(token__in=blind_index.query_word_tokens(word, keys))
 
 
 def _tokens(record_type: str, q: Q) -> QuerySet:
@@ -169,10 +152,12 @@ def search_cases(
             return qs.none()
         if phone and (len(digits) < 6 or not phones_searchable(user, Case.RECORD_TYPE)):
             return qs.none()
+    keys = blind_index.ring() if words or digits else None
     for word in words:
-        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, _word_q(word)))
+        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, _word_q(word, keys)))
     if digits:
-        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, Q(token=f"t:{digits[-8:]}")))
+        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE,
+                                      Q(token__in=blind_index.query_phone_tokens(digits[-8:], keys))))
     return qs
 
 

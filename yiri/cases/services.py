@@ -9,6 +9,7 @@ transaction. ``bulk_create_records`` does the same for many records at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -612,15 +613,20 @@ def bulk_create_records(
     return records
 
 
-def rebuild_search_tokens(record_type: str, *, batch_size: int = 2000) -> int:
-    """Recompute every record's search tokens (after the indexed fields change).
+def rebuild_search_tokens(record_type: str, *, batch_size: int = 2000, ids=None,
+                          progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute the search tokens of every record of ``record_type`` (or of ``ids``)
+    under the current index key (after the indexed fields or the key change).
 
     Tokens are a local, derived index: no change-log entry, nothing to synchronise.
+    ``progress(done, total)`` is called after each batch.
     """
     model = RECORD_MODELS[record_type]
     schema = get_schema(record_type)
     done = 0
-    ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
+    if ids is None:
+        ids = model.objects.order_by("pk").values_list("pk", flat=True)
+    ids = list(ids)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start:start + batch_size]
         with transaction.atomic():
@@ -632,4 +638,6 @@ def rebuild_search_tokens(record_type: str, *, batch_size: int = 2000) -> int:
             ]
             NameToken.objects.bulk_create(tokens, batch_size=5000)
         done += len(chunk)
+        if progress:
+            progress(done, len(ids))
     return done

@@ -324,7 +324,7 @@ def forwarded(acked_upto: int) -> None:
 # --------------------------------------------------------------------- digest
 
 # Columns a node computes for itself: not part of the state nodes must agree on.
-_DERIVED = {"updated_at", "created_at", "version", "location", "location_path", "sort_name",
+_DERIVED = {"updated_at", "created_at", "version", "location", "location_path",
             "sex", "date_of_birth", "age_estimated", "registration_date", "concerns", "urgent",
             "consent_for_services", "consent_disclosure", "closure_date", "risk_level",
             "incident_date", "identity_blob", "data"}

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiri.cases.access import readable_in
-from yiri.cases.identity import display_name
+from yiri.cases.columns import name_sort_key
+from yiri.cases.identity import display_name, read_identity
 from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
 from yiri.cases.notes import flagged_ids
 from yiri.cases.search import filter_records
@@ -20,6 +21,9 @@ from yiri.network.models import Agency
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
+# A sort by name reads the names through the codec (no column holds them in clear), so
+# only a list narrowed to at most this many cases is sorted by name.
+NAME_SORT_LIMIT = 1000
 
 AGE_GROUPS = {
     "0-5": (0, 5), "6-11": (6, 11), "12-14": (12, 14), "15-17": (15, 17), "18+": (18, 150),
@@ -27,7 +31,7 @@ AGE_GROUPS = {
 SORTS = {
     "-updated": ("-updated_at", _("Modifiés récemment")),
     "updated": ("updated_at", _("Modifiés il y a longtemps")),
-    "name": ("sort_name", _("Nom (A → Z)")),
+    "name": (None, _("Nom (A → Z)")),  # not a column: see sorted_by_name
     "-registered": ("-registration_date", _("Enregistrés récemment")),
     "id": ("short_id", _("Numéro de dossier")),
 }
@@ -111,7 +115,31 @@ def filter_cases(qs: QuerySet, data: dict) -> QuerySet:
         qs = qs.filter(owning_agency_id=data["agency"])
     if data.get("overdue"):
         qs = qs.filter(overdue_q())
-    return qs.order_by(SORTS.get(data.get("sort") or "-updated", SORTS["-updated"])[0], "pk")
+    column = SORTS.get(data.get("sort") or "-updated", SORTS["-updated"])[0]
+    return qs.order_by(column or "-updated_at", "pk")
+
+
+def sorted_by_name(user, qs: QuerySet) -> list[Case] | None:
+    """The cases of ``qs`` in name order (last name, then first name, as they are
+    normalised for search), or None when there are more than ``NAME_SORT_LIMIT``.
+
+    No column holds the children's names in clear (issue 9), so the names of the filtered
+    cases are read through the codec (``cases.identity``), at most ``NAME_SORT_LIMIT``
+    of them: a database cannot sort by what it cannot read. The cases whose name the
+    user may not read come last, most recently updated first, so that the order tells
+    nothing of a name the user does not see.
+    """
+    cases = list(qs.order_by("-updated_at", "pk").defer("data")[:NAME_SORT_LIMIT + 1])
+    if len(cases) > NAME_SORT_LIMIT:
+        return None
+    named = readable_in(user, cases, "basic_identity")
+    order = {c.pk: i for i, c in enumerate(cases)}
+
+    def key(case):
+        if case.pk not in named:
+            return (1, "", order[case.pk])
+        return (0, name_sort_key(read_identity(case).get("fields", {})), order[case.pk])
+    return sorted(cases, key=key)
 
 
 def overdue_q() -> Q:

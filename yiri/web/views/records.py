@@ -137,10 +137,22 @@ def _case_list(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = Case.objects.visible_to(user).select_related("owner", "owning_agency", "location")
     qs = listing.filter_cases(qs, {**data, "_user": user})
-    page, total, more = _page(request, qs)
+    sort_notice = ""
+    by_name = listing.sorted_by_name(user, qs) if data.get("sort") == "name" else None
+    if by_name is not None:
+        start = (_page_number(request) - 1) * listing.PAGE_SIZE
+        page, total, more = by_name[start:start + listing.PAGE_SIZE], len(by_name), False
+    else:
+        if data.get("sort") == "name":
+            sort_notice = _("Plus de %(n)d dossiers : ils ne peuvent pas être triés par nom (les noms "
+                            "sont chiffrés). Affinez les filtres pour les trier par nom ; ils sont "
+                            "affichés du plus récemment modifié au plus ancien.") % {
+                                "n": listing.NAME_SORT_LIMIT}
+        page, total, more = _page(request, qs)
     can_assign = user.can("assign", "case")
     return render(request, "web/case_list.html", {
         "form": form, "rows": listing.case_rows(user, page), "total": total, "more": more,
+        "sort_notice": sort_notice,
         "can_assign": can_assign, "assignees": _assignees(user) if can_assign else [],
         "can_create": user.can("create", "case"), "can_export": user.can("export", "case"),
         "export_query": request.GET.urlencode(), **_paging(request, len(page)),
