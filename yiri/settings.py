@@ -14,7 +14,8 @@ Environment:
     YIRI_SYNC_FORWARD 0 to stop a relay passing on at once what its children push (default 1)
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_HTTPS        1 when served over HTTPS: redirect, HSTS, cookies on HTTPS only
-    YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto)
+    YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto, and
+                      X-Forwarded-For from YIRI_PROXY_ADDRESSES, default 127.0.0.1,::1)
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
@@ -197,6 +198,10 @@ if YIRI_HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
     if os.environ.get("YIRI_TLS_PROXY") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind that proxy the client's address is the last of X-Forwarded-For, trusted only from
+# the proxy's own addresses (yiri/lib/proxy.py, applied by yiri/wsgi.py).
+YIRI_TLS_PROXY = os.environ.get("YIRI_TLS_PROXY") == "1"
+YIRI_PROXY_ADDRESSES = os.environ.get("YIRI_PROXY_ADDRESSES", "127.0.0.1,::1").split(",")
 YIRI_API_TOKEN_HOURS = int(os.environ.get("YIRI_API_TOKEN_HOURS", "12"))
 # Sign-in throttling (accounts/throttle.py): past this many wrong passwords in a row an
 # account waits 1, 2, 4… minutes before the next attempt is examined, at most
