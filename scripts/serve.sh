@@ -10,6 +10,8 @@
 #   scripts/serve.sh --no-install     # with an environment installed otherwise ($YIRI_PYTHON)
 #
 # YIRI_BIND (127.0.0.1:8000), YIRI_WORKERS (2 × cores + 1), YIRI_WORKER_TIMEOUT (60 s).
+# --preload: Django is loaded once, before the workers are forked (they share its memory;
+# no database connection is open at that point, so none is shared).
 # The background jobs (scheduled sync and backups) run beside it: docs/production.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +40,7 @@ exec "$PY" -m gunicorn yiri.wsgi:application \
   --timeout "${YIRI_WORKER_TIMEOUT:-60}" \
   --graceful-timeout 30 \
   --max-requests 2000 --max-requests-jitter 200 \
+  --preload \
   --umask 0077 \
   --no-control-socket \
   --name yiri
