@@ -100,8 +100,8 @@ def exercise(world, case) -> None:
         headers = {"Authorization": f"Token {tokens.issue(user)}", "Accept-Encoding": "identity"}
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)
-        content_type = response.headers.get("Content-Type", [""])[0]
-        if 200 <= response.status_code < 300 and "json" in content_type:
+        content_type = {k.lower(): v for k, v in response.headers.items()}.get("content-type")
+        if 200 <= response.status_code < 300 and "json" in str(content_type):
             kind, held = record_ids(case.formatted_path, response.json())
             if held:
                 visible = {str(pk) for pk in MODELS[kind].objects.visible_to(user)
