@@ -44,7 +44,10 @@ What it does:
 5. **Figures**: per page, requests, requests/s, p50 and p95 (ms); errors (5xx, a
    connection failure, a timeout, or an unexpected status such as a refused edit or the
    login page); the server's memory (resident set of the server and its worker
-   processes, peak and at the end). Then the ratio of the two servers.
+   processes, peak and at the end); the server's CPU time (its processes and their
+   children) over the measured seconds: cores used and CPU milliseconds per request, the
+   figure that a machine shared with other work distorts least. Then the ratio of the two
+   servers.
 
 The client runs on the same 2 cores as the server and takes part of them: the figures are
 a floor of what the server does with the machine to itself.
@@ -306,8 +309,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its descendants, in MB."""
+def family(pid: int) -> set[int]:
+    """``pid`` and its descendants."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -316,12 +319,17 @@ def tree_rss_mb(pid: int) -> float:
                     (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 pass
-    family, grew = {pid}, True
+    found, grew = {pid}, True
     while grew:
-        more = {p for p, parent in parents.items() if parent in family} - family
-        grew, family = bool(more), family | more
+        more = {p for p, parent in parents.items() if parent in found} - found
+        grew, found = bool(more), found | more
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants, in MB."""
     total = 0
-    for p in family:
+    for p in family(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -329,6 +337,19 @@ def tree_rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid``, its descendants and their reaped children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in family(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / tick
 
 
 def run_server(kind: str, env: dict, args, sessions: list[dict]) -> dict:
@@ -363,6 +384,7 @@ def run_server(kind: str, env: dict, args, sessions: list[dict]) -> dict:
             u.start()
         time.sleep(args.warmup)
         counting.set()
+        cpu_before = tree_cpu_seconds(proc.pid)
         started = time.monotonic()
         peak = 0.0
         while time.monotonic() - started < args.seconds:
@@ -372,6 +394,7 @@ def run_server(kind: str, env: dict, args, sessions: list[dict]) -> dict:
         for u in users:
             u.join(timeout=60)
         elapsed = time.monotonic() - started
+        cpu = tree_cpu_seconds(proc.pid) - cpu_before
         final = tree_rss_mb(proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -379,7 +402,7 @@ def run_server(kind: str, env: dict, args, sessions: list[dict]) -> dict:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-    return {"server": kind, "seconds": elapsed, "pages": results,
+    return {"server": kind, "seconds": elapsed, "pages": results, "cpu_seconds": cpu,
             "memory_peak_mb": max(peak, final), "memory_end_mb": final}
 
 
@@ -398,6 +421,10 @@ def report(run: dict) -> dict:
           f"{len(every) / seconds:.1f} requests/s, p50 {pct(every, .5):.0f} ms, "
           f"p95 {pct(every, .95):.0f} ms, errors {errors}, server memory peak "
           f"{run['memory_peak_mb']:.0f} MB (end {run['memory_end_mb']:.0f} MB)")
+    cpu_ms = 1000 * run["cpu_seconds"] / max(1, len(every))
+    print(f"  server CPU: {run['cpu_seconds']:.0f} s in {seconds:.0f} s "
+          f"({run['cpu_seconds'] / seconds:.2f} cores), {cpu_ms:.0f} ms per request; "
+          f"machine load average {os.getloadavg()[0]:.1f}")
     print(f"  {'page':<10} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}")
     for page in PAGES:
         row = run["pages"].get(page)
@@ -407,7 +434,8 @@ def report(run: dict) -> dict:
                   f"{pct(row['ms'], .5):>7.0f} {pct(row['ms'], .95):>7.0f} "
                   f"{row['errors']:>6}{statuses}")
     return {"rps": len(every) / seconds, "p50": pct(every, .5), "p95": pct(every, .95),
-            "errors": errors}
+            "errors": errors, "cpu_ms_per_request": cpu_ms,
+            "cores_used": run["cpu_seconds"] / seconds, "memory_peak_mb": run["memory_peak_mb"]}
 
 
 def main() -> None:
@@ -458,7 +486,8 @@ def main() -> None:
     if "runserver" in figures:
         g, r = figures["gunicorn"], figures["runserver"]
         print(f"\ngunicorn / runserver: {g['rps'] / r['rps']:.1f}x the requests per second; "
-              f"p95 {g['p95']:.0f} ms against {r['p95']:.0f} ms")
+              f"p95 {g['p95']:.0f} ms against {r['p95']:.0f} ms; server CPU per request "
+              f"{g['cpu_ms_per_request']:.0f} ms against {r['cpu_ms_per_request']:.0f} ms")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
 

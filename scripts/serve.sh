@@ -34,6 +34,9 @@ esac
 "$PY" manage.py collectstatic --noinput -v0
 "$PY" manage.py load_reference_data -v0
 cores=$(nproc 2>/dev/null || echo 2)
+# Each worker keeps its database connection between requests (checked before reuse) rather
+# than opening one per request: a new PostgreSQL connection costs a server process.
+export YIRI_DB_CONN_MAX_AGE=${YIRI_DB_CONN_MAX_AGE:-300}
 exec "$PY" -m gunicorn yiri.wsgi:application \
   --bind "${YIRI_BIND:-127.0.0.1:8000}" \
   --workers "${YIRI_WORKERS:-$((2 * cores + 1))}" \

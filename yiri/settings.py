@@ -16,6 +16,7 @@ Environment:
     YIRI_HTTPS        1 when served over HTTPS: redirect, HSTS, cookies on HTTPS only
     YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto, and
                       X-Forwarded-For from YIRI_PROXY_ADDRESSES, default 127.0.0.1,::1)
+    YIRI_DB_CONN_MAX_AGE  seconds a process keeps its database connection (0; serve.sh: 300)
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_ALLOWED_HOSTS comma-separated host names
     YIRI_ATTACHMENT_MAX_MB largest photo or document accepted, in megabytes (default: 8)
@@ -137,6 +138,10 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'yiri.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+# Seconds a database connection is kept for the next request of the same process (0: one per
+# request). scripts/serve.sh sets 300 for gunicorn's workers; checked before each reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("YIRI_DB_CONN_MAX_AGE", "0"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids
