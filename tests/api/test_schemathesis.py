@@ -22,7 +22,9 @@ import re
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -51,7 +53,18 @@ EXAMPLES = 8  # per operation, each sent as three roles
 
 
 @pytest.fixture
-def world(cast):
+def in_process():
+    """Requests served in this process and inside the test's transaction: Django must not
+    close the connection at each request's end (as its own test client arranges)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(cast, in_process):
     """Records in and out of each role's scope; their ids by record type."""
     referred, _, _ = referred_case(cast)
     records = [
