@@ -11,14 +11,15 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.yiri-installed-$(cat pyproject.toml | cksum | cut -d' ' -f1)-${1:-run}
+# Dependencies come from the lock files (every release pinned with the sha256 of its files:
+# an install gets exactly these bytes or stops), then Yiri itself without dependencies.
+# After a change of the dependencies in pyproject.toml, refresh them: scripts/lock.sh.
+lock=requirements.lock
+[ "${1:-run}" = "test" ] && lock=requirements-dev.lock
+stamp=.venv/.yiri-installed-$(cat pyproject.toml "$lock" | cksum | cut -d' ' -f1)-${1:-run}
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  if [ "${1:-run}" = "test" ]; then
-    .venv/bin/python -m pip install -q -e ".[dev]"
-  else
-    .venv/bin/python -m pip install -q -e .
-  fi
+  .venv/bin/python -m pip install -q --require-hashes -r "$lock"
+  .venv/bin/python -m pip install -q --no-deps -e .
   touch "$stamp"
 fi
 # Translations: compiled with Babel (a Python package) so gettext need not be installed.

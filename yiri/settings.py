@@ -16,7 +16,9 @@ Environment:
     YIRI_SYNC_FORWARD 0 to stop a relay passing on at once what its children push (default 1)
     YIRI_DEBUG        1 to enable Django's debug mode (never on a real deployment)
     YIRI_HTTPS        1 when served over HTTPS: redirect, HSTS, cookies on HTTPS only
-    YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto)
+    YIRI_TLS_PROXY    1 behind a reverse proxy ending TLS (trusts X-Forwarded-Proto, and
+                      X-Forwarded-For from YIRI_PROXY_ADDRESSES, default 127.0.0.1,::1)
+    YIRI_DB_CONN_MAX_AGE  seconds a process keeps its database connection (0; serve.sh: 300)
     YIRI_SESSION_SECONDS  idle timeout of a session, in seconds (default 1800)
     YIRI_SESSION_MAX_HOURS  absolute lifetime of a session after sign-in (default 12)
     YIRI_2FA          0 to turn two-factor sign-in off, for a local demo only (default 1)
@@ -150,6 +152,10 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'yiri.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+# Seconds a database connection is kept for the next request of the same process (0: one per
+# request). scripts/serve.sh sets 300 for gunicorn's workers; checked before each reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("YIRI_DB_CONN_MAX_AGE", "0"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids
@@ -224,6 +230,10 @@ if YIRI_HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
     if os.environ.get("YIRI_TLS_PROXY") == "1":
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind that proxy the client's address is the last of X-Forwarded-For, trusted only from
+# the proxy's own addresses (yiri/lib/proxy.py, applied by yiri/wsgi.py).
+YIRI_TLS_PROXY = os.environ.get("YIRI_TLS_PROXY") == "1"
+YIRI_PROXY_ADDRESSES = os.environ.get("YIRI_PROXY_ADDRESSES", "127.0.0.1,::1").split(",")
 YIRI_API_TOKEN_HOURS = int(os.environ.get("YIRI_API_TOKEN_HOURS", "12"))
 # Sign-in throttling (accounts/throttle.py): past this many wrong passwords in a row an
 # account waits 1, 2, 4… minutes before the next attempt is examined, at most

@@ -87,5 +87,7 @@ def test_a_page_past_the_last_and_an_unknown_language_are_documented_refusals(ca
     for path in ("/api/v1/cases/", "/api/v1/locations/", "/api/v1/agencies/"):
         check(openapi, path, "get", client.get(f"{path}?page=9999"), 404)
         check(openapi, path, "get", client.get(f"{path}?page_size=101"), 400)
+    check(openapi, "/api/v1/cases/search/", "post",  # found by Schemathesis: undocumented
+          client.post("/api/v1/cases/search/?page=9999", {"age_max": 17}, format="json"), 404)
     check(openapi, "/api/v1/lookups/", "get", client.get("/api/v1/lookups/?lang=AAA"), 400)
     check(openapi, "/api/v1/users/", "get", client.get("/api/v1/users/"), 403)

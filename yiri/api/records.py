@@ -165,7 +165,8 @@ class CaseViewSet(RecordViewSet):
         description="POST so that names never appear in URLs or server logs. Each name "
         "word must match a name of the case by its beginning or by its sound; the page is "
         "ordered by closeness of the whole name. The search is audited (count only).",
-        request=CaseSearchSerializer, responses={200: CaseRowSerializer(many=True), **errors(400)},
+        request=CaseSearchSerializer,
+        responses={200: CaseRowSerializer(many=True), **errors(400, 404)},  # 404: past the last page
     )
     @action(detail=False, methods=["post"])
     def search(self, request: Request) -> Response:

@@ -63,7 +63,10 @@ class DateOrDateTimeField(serializers.Field):
             self.fail("invalid")
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
-        return value
+        try:  # in UTC: PostgreSQL refuses offsets past ±15:59 that Python accepts (a 500)
+            return value.astimezone(dt.UTC)
+        except OverflowError:  # before year 1 once in UTC
+            self.fail("invalid")
 
     def to_representation(self, value: dt.datetime) -> str:
         return value.isoformat()

@@ -112,7 +112,9 @@ class FormSchema:
 
             parts = sorted(f"{sec.code}/{f.code}:{f.type}" for sec in self.sections.values()
                            for f in sec.fields)
-            cached = hashlib.sha1("|".join(parts).encode()).hexdigest()[:10]
+            # A fingerprint of the form's shape, not a protection: SHA-1 kept so that the
+            # versions already written with changes stay the same.
+            cached = hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:10]
             self._version = cached
         return cached
 
