@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "yiri.workflow",
     "yiri.attachments",
     "yiri.demo",
+    "yiri.dashboards",
     "yiri.web",
 ]
 
