@@ -192,16 +192,23 @@ def by_place(qs: QuerySet, filters: Filters) -> Series:
     one grouped query, folded by the place one level down."""
     depth = len(_segments(filters.region.path)) if filters.region is not None else 1
     counts: dict[str, int] = {}
+    above: dict[str, int] = {}  # recorded at a level above the breakdown (a country, the place chosen)
     for path, k in qs.values_list("location_path").annotate(k=Count("id")):
         seg = _segments(path)
-        code = seg[depth] if len(seg) > depth else (seg[-1] if filters.region is None and seg else "")
-        if filters.region is not None and len(seg) == depth:
-            code = filters.region.code  # recorded at the chosen place itself
-        counts[code] = counts.get(code, 0) + k
-    names = dict(Location.objects.filter(code__in=[c for c in counts if c]).values_list("code", "name"))
+        if len(seg) > depth:
+            counts[seg[depth]] = counts.get(seg[depth], 0) + k
+        elif seg:
+            above[seg[-1]] = above.get(seg[-1], 0) + k
+        else:
+            counts[""] = counts.get("", 0) + k
+    names = dict(Location.objects.filter(code__in=[c for c in (*counts, *above) if c])
+                 .values_list("code", "name"))
     base = filters.list_params()
     out = [Bar(c, names.get(c, c), k, {**base, "location": c})
            for c, k in sorted(counts.items(), key=lambda ck: (-ck[1], names.get(ck[0], ck[0]))) if c]
+    # No link: the list of a place holds everything under it, not only what sits at it.
+    out += [Bar(c, _("%(place)s (sans précision)") % {"place": names.get(c, c)}, k)
+            for c, k in sorted(above.items(), key=lambda ck: (-ck[1], ck[0]))]
     if counts.get(""):
         out.append(Bar("", _("Lieu non renseigné"), counts[""]))
     title = _("Dossiers par région") if filters.region is None else \
