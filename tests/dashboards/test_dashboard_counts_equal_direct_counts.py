@@ -93,7 +93,7 @@ def test_months_delays_referrals_caseload_and_closure_reasons_equal_direct_count
     for kind, series in (("assessment", data["delays"][0]), ("case_plan", data["delays"][1])):
         first: dict = {}
         for a in Approval.objects.filter(kind=kind, status="approved"):
-            d = timezone.localtime(a.decided_at, dt.timezone.utc).date()
+            d = timezone.localtime(a.decided_at, dt.UTC).date()
             first[a.case_id] = min(first.get(a.case_id, d), d)
         want = Counter(_band((d - cases[pk].registration_date).days, queries.DELAY_BANDS) for pk, d in first.items())
         assert [b.count for b in series.bars] == [want.get(i, 0) for i in range(len(queries.DELAY_BANDS) + 1)]

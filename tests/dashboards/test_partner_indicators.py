@@ -66,7 +66,7 @@ def test_the_shown_totals_equal_direct_counts(cast):
     tables = {t.code: t for t in indicators.build(cast.partner, first, last, "month")}
     sex_label = dict(get_schema("case").lookups["sex"].labels())
     by_sex = Counter(sex_label[c.sex] for c in cases)
-    for label, _cells_, total in tables["sex"].rows:
+    for label, _row, total in tables["sex"].rows:
         if total is not None:
             assert total == by_sex.get(label, 0), label
     if tables["sex"].grand is not None:

@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency, Location
-from yiri.workflow.models import Approval, ApprovalKind, ApprovalStatus, Referral, ReferralKind, ReferralStatus
+from yiri.workflow.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+)
 
 # The case list's age groups (web.listing.AGE_GROUPS), so that a bar links to its list.
 AGE_GROUPS = {"0-5": (0, 5), "6-11": (6, 11), "12-14": (12, 14), "15-17": (15, 17), "18+": (18, 150)}
