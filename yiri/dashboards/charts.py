@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 320
-LABEL_W = 120
+LABEL_W = 130
 BAR_H = 18
 GAP = 6
 
@@ -41,7 +41,7 @@ def hbar(chart_id: str, title: str, items: list[tuple[str, int]]) -> SafeString:
     for i, (label, value) in enumerate(items):
         y = GAP + i * (BAR_H + GAP)
         w = _bar_len(value, biggest, room)
-        short = label if len(label) <= 20 else label[:19] + "…"
+        short = label if len(label) <= 19 else label[:18] + "…"
         parts.append(f'<text class="chart-label" x="{LABEL_W - 4}" y="{y + BAR_H - 5}" '
                      f'text-anchor="end">{escape(short)}</text>')
         parts.append(f'<rect class="chart-bar chart-bar-{i % 6}" x="{LABEL_W}" y="{y}" '

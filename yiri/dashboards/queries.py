@@ -254,13 +254,9 @@ def per_month(qs: QuerySet, filters: Filters, today: dt.date) -> list[tuple[dt.d
                .annotate(m=TruncMonth("registration_date")).values_list("m").annotate(k=Count("id")))
     closed = dict(qs.filter(closure_date__gte=first, closure_date__lte=last)
                   .annotate(m=TruncMonth("closure_date")).values_list("m").annotate(k=Count("id")))
-    as_date = {}
-    for d, k in list(new.items()) + [(None, 0)]:
-        if d is not None:
-            as_date[("new", _day(d))] = k
-    for d, k in closed.items():
-        as_date[("closed", _day(d))] = k
-    return [(m, as_date.get(("new", m), 0), as_date.get(("closed", m), 0)) for m in months]
+    new = {_day(d): k for d, k in new.items()}
+    closed = {_day(d): k for d, k in closed.items()}
+    return [(m, new.get(m, 0), closed.get(m, 0)) for m in months]
 
 
 def _day(value) -> dt.date:

@@ -25,6 +25,12 @@ from . import charts, indicators, queries
 from .forms import DashboardForm, IndicatorForm
 
 
+def _charted(bars) -> list[tuple[str, int]]:
+    """A long list (the concerns) draws only its non-zero bars; the table keeps them all."""
+    items = [(b.label, b.count) for b in bars]
+    return [kv for kv in items if kv[1]] if len(items) > 8 else items
+
+
 def may_see_dashboard(user) -> bool:
     return user.can("view_reports", "system") and user.can("view", "case")
 
@@ -50,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return f"{list_url}?{urlencode(params)}" if linked and params is not None else ""
 
     blocks = [{
-        "s": s, "chart": charts.hbar(f"c-{s.code}", s.title, [(b.label, b.count) for b in s.bars]),
+        "s": s, "chart": charts.hbar(f"c-{s.code}", s.title, _charted(s.bars)),
         "rows": [(b, href(b.params)) for b in s.bars],
     } for s in data["series"]]
     months = data["months"]
