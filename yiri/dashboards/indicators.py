@@ -96,22 +96,26 @@ def build(user, date_from: dt.date | None, date_to: dt.date | None, by: str = "m
     for p, path, k in qs.values_list("p", "location_path").annotate(k=Count("id")):
         seg = [s for s in (path or "").split("/") if s]
         put("region", seg[1] if len(seg) > 1 else "", p, k)
+    # Sex and age group: one grouped scan, one conditional count per category.
     sexes = queries.sex_codes()
-    known_sex = {c for c, _l in sexes}
-    for p, sex, k in qs.values_list("p", "sex").annotate(k=Count("id")):
-        put("sex", sex if sex in known_sex else "", p, k)
-    ages = {f"age:{key}": Count("id", filter=queries.age_q(lo, hi, today))
-            for key, (lo, hi) in queries.AGE_GROUPS.items()}
-    ages["age:"] = Count("id", filter=Q(date_of_birth__isnull=True) | Q(date_of_birth__gt=today)
-                         | Q(date_of_birth__lte=queries.years_ago(151, today)))
-    for row in qs.values("p").annotate(**ages):
-        for key in ages:
-            put("age", key[4:], row["p"], row[key])
+    known_sex = [c for c, _l in sexes]
+    agg = {f"sex:{c}": Count("id", filter=Q(sex=c)) for c in known_sex}
+    agg["sex:"] = Count("id", filter=~Q(sex__in=known_sex))
+    for key, (lo, hi) in queries.AGE_GROUPS.items():
+        agg[f"age:{key}"] = Count("id", filter=queries.age_q(lo, hi, today))
+    agg["age:"] = Count("id", filter=Q(date_of_birth__isnull=True) | Q(date_of_birth__gt=today)
+                        | Q(date_of_birth__lte=queries.years_ago(151, today)))
+    for row in qs.values("p").annotate(**agg):
+        for key in agg:
+            table, code = key.split(":", 1)
+            put(table, code, row["p"], row[key])
+    # Concerns: grouped by the "|a|b|" string (see queries.concern_counts).
     concerns = queries.concern_codes()
-    cagg = {f"c:{c}": Count("id", filter=Q(concerns__contains=f"|{c}|")) for c, _l in concerns}
-    for row in qs.values("p").annotate(**cagg):
-        for c, _l in concerns:
-            put("concern", c, row["p"], row[f"c:{c}"])
+    known = {c for c, _l in concerns}
+    for p, combo, k in qs.values_list("p", "concerns").annotate(k=Count("id")):
+        for c in (combo or "").split("|"):
+            if c in known:
+                put("concern", c, p, k)
 
     region_names = dict(Location.objects.filter(code__in=[r for r in raw.get("region", {}) if r])
                         .values_list("code", "name"))
