@@ -158,6 +158,7 @@ def dashboard(user, filters: Filters) -> dict:
     n = qs.alias(closure=ExpressionWrapper(F("closure_date") - F("registration_date"),
                                            output_field=DurationField())).aggregate(**agg)
     n.update(concern_counts(qs, [c for c, _l in concerns]))
+    agencies, loads = by_agency_and_worker(qs, filters)
     base = filters.list_params()
 
     def bars(prefix: str, items, param: str, *, unknown: str | None = None) -> list[Bar]:
@@ -179,7 +180,7 @@ def dashboard(user, filters: Filters) -> dict:
                bars("age", [(k, k.replace("-", " – ") + " " + _("ans")) for k in AGE_GROUPS], "age",
                     unknown=_("Âge inconnu"))),
         by_place(qs, filters),
-        by_agency(qs, filters),
+        agencies,
     ]
     return {
         "counts": n, "series": series,
@@ -191,7 +192,7 @@ def dashboard(user, filters: Filters) -> dict:
                    [Bar(str(i), label, n[key]) for i, (label, key) in enumerate(_band_labels(CLOSURE_BANDS, "closure"))]),
         ],
         "referrals": referrals(qs),
-        "caseload": caseload(qs),
+        "caseload": loads,
         "closure_reasons": closure_reasons(qs),
         "quality": quality(user, n),
     }
@@ -252,17 +253,25 @@ def by_place(qs: QuerySet, filters: Filters) -> Series:
     return Series("place", title, out)
 
 
-def by_agency(qs: QuerySet, filters: Filters) -> Series:
-    rows = qs.values_list("owning_agency", "owning_agency__acronym", "owning_agency__name") \
-        .annotate(k=Count("id")).order_by("-k", "owning_agency__name")
+def by_agency_and_worker(qs: QuerySet, filters: Filters) -> tuple[Series, list[tuple[str, int]]]:
+    """Cases by organisation, and workers by open caseload: one scan grouped by
+    (organisation, owner), folded over those pairs (as many as there are workers)."""
+    per_agency: dict = {}
+    loads: list[int] = []
+    for agency, owner, k, still_open in qs.values_list("owning_agency", "owner").annotate(
+            k=Count("id"), o=Count("id", filter=Q(status=CaseStatus.OPEN))):
+        per_agency[agency] = per_agency.get(agency, 0) + k
+        if owner is not None and still_open:
+            loads.append(still_open)
+    names = {pk: acronym or name for pk, acronym, name in Agency.objects.filter(
+        pk__in=[a for a in per_agency if a is not None]).values_list("pk", "acronym", "name")}
     base = filters.list_params()
-    out = []
-    for pk, acronym, name, k in rows:
-        if pk is None:
-            out.append(Bar("", _("Sans organisation"), k))
-        else:
-            out.append(Bar(str(pk), acronym or name, k, {**base, "agency": str(pk)}))
-    return Series("agency", _("Dossiers par organisation"), out)
+    out = [Bar(str(pk), names.get(pk, str(pk)), k, {**base, "agency": str(pk)})
+           for pk, k in sorted(((a, k) for a, k in per_agency.items() if a is not None),
+                               key=lambda ak: (-ak[1], names.get(ak[0], "")))]
+    if per_agency.get(None):
+        out.append(Bar("", _("Sans organisation"), per_agency[None]))
+    return Series("agency", _("Dossiers par organisation"), out), caseload_bands(loads)
 
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -335,12 +344,10 @@ def referrals(qs: QuerySet) -> list[tuple[str, int, int]]:
     return [(acronym or name, total, accepted) for acronym, name, total, accepted in rows]
 
 
-def caseload(qs: QuerySet) -> list[tuple[str, int]]:
+def caseload_bands(loads: list[int]) -> list[tuple[str, int]]:
     """Workers by number of open cases, in the usual bands (a worker with none is not
-    counted: the bands describe the people carrying cases)."""
-    per_worker = (qs.filter(status=CaseStatus.OPEN, owner__isnull=False)
-                  .values_list("owner").annotate(k=Count("id")))
-    loads = [k for _owner, k in per_worker]
+    counted: the bands describe the people carrying cases). A worker whose open cases
+    belong to two organisations counts once per organisation."""
     out = []
     for low, high in CASELOAD_BANDS:
         label = f"{max(low, 1)}–{high}" if high is not None else _("plus de %(n)s") % {"n": low - 1}
