@@ -205,14 +205,4 @@ def to_csv(tables: list[Table]) -> bytes:
 
 
 def to_xlsx(tables: list[Table]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for t in tables:
-        ws = wb.create_sheet(t.code)
-        for row in as_rows([t]):
-            ws.append([spreadsheet.safe_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return spreadsheet.xlsx((t.code, as_rows([t])) for t in tables)
