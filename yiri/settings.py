@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "yiri.workflow",
     "yiri.attachments",
     "yiri.demo",
+    "yiri.dashboards",
     "yiri.web",
 ]
 

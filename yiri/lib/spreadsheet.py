@@ -6,7 +6,7 @@ export is opened in Excel or LibreOffice, send the row to a stranger's server; `
 cell starting with one of these is written behind a quote (``'``), which the spreadsheet
 shows as text (OWASP "CSV injection"). A plain number (``-2``, ``-2,5``) is left as it is.
 
-Every CSV or XLSX that Yiri writes goes through ``writer`` (or ``safe_cell``); a test in
+Every CSV or XLSX that Yiri writes goes through ``writer`` or ``xlsx`` (or ``safe_cell``); a test in
 tests/platform checks that no module calls ``csv.writer`` by itself.
 """
 
@@ -45,3 +45,20 @@ class _SafeWriter:
 def writer(stream, *args, **kwargs) -> _SafeWriter:
     """``csv.writer`` whose every cell goes through ``safe_cell``."""
     return _SafeWriter(csv.writer(stream, *args, **kwargs))  # the one call allowed (tests/platform)
+
+
+def xlsx(sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
+    """An XLSX workbook (openpyxl) of ``(sheet name, rows)``, every cell through ``safe_cell``."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets:
+        ws = wb.create_sheet(name[:31])  # the longest name a sheet may have
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,378 @@
+"""The dashboard's indicators: aggregate queries over the cases a user may count.
+
+Every figure is computed by the database (``values().annotate(Count)`` or one conditional
+``Count`` per category inside a single ``aggregate``), never by a loop over records: the
+counts by stage, risk, concern, sex, age, consent and status come out of one scan of the
+filtered cases. Python loops only over the groups the database returned (places,
+organisations, workers), never over cases.
+
+Who counts what (as ``cases.stats``): a user who may view cases counts the cases they see
+(``Case.objects.visible_to``); a user with ``view_reports`` but no case right (the
+partner) does not come here (``indicators`` is their page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
+from yiri.formconfig.schema import get_schema
+from yiri.network.models import Agency, Location
+from yiri.workflow.models import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+)
+
+# The case list's age groups (web.listing.AGE_GROUPS), so that a bar links to its list.
+AGE_GROUPS = {"0-5": (0, 5), "6-11": (6, 11), "12-14": (12, 14), "15-17": (15, 17), "18+": (18, 150)}
+# Days from registration to a decision or to closure: "within N days" bands, then "more".
+DELAY_BANDS = (7, 30, 90, 180)
+CLOSURE_BANDS = (30, 90, 180, 365)
+# Open cases per worker, the usual CPIMS+ bands.
+CASELOAD_BANDS = ((0, 10), (11, 20), (21, 30), (31, None))
+QUIET_DAYS = 7  # an office not heard from for longer is shown in data quality
+
+
+@dataclass
+class Filters:
+    date_from: dt.date | None = None  # registration date, inclusive
+    date_to: dt.date | None = None
+    region: Location | None = None  # the place and everything under it
+    agency: Agency | None = None
+
+    @property
+    def has_period(self) -> bool:
+        return bool(self.date_from or self.date_to)
+
+    def list_params(self) -> dict[str, str]:
+        """The case-list filters matching these (the list has no period filter)."""
+        out = {}
+        if self.region is not None:
+            out["location"] = self.region.code
+        if self.agency is not None:
+            out["agency"] = str(self.agency.pk)
+        return out
+
+
+@dataclass
+class Bar:
+    key: str
+    label: str
+    count: int
+    params: dict[str, str] | None = None  # case-list filters behind the number, if any
+
+
+@dataclass
+class Series:
+    code: str
+    title: str
+    bars: list[Bar] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.bars)
+
+
+def years_ago(years: int, today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_q(low: int, high: int, today: dt.date) -> Q:
+    """Aged ``low`` to ``high`` completed years today (as ``cases.search.filter_records``)."""
+    return Q(date_of_birth__lte=years_ago(low, today), date_of_birth__gt=years_ago(high + 1, today))
+
+
+def scoped_cases(user, filters: Filters) -> QuerySet:
+    qs = Case.objects.visible_to(user)
+    if filters.date_from:
+        qs = qs.filter(registration_date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(registration_date__lte=filters.date_to)
+    if filters.region is not None:
+        qs = qs.filter(location_path__startswith=filters.region.path)
+    if filters.agency is not None:
+        qs = qs.filter(owning_agency=filters.agency)
+    return qs.order_by()
+
+
+def _lookup(code: str):
+    return get_schema("case").lookups.get(code)
+
+
+def concern_codes() -> list[tuple[str, str]]:
+    """The form's protection concerns, trafficking first (then the lookup's order)."""
+    lookup = _lookup("protection_concern")
+    labels = lookup.labels() if lookup else []
+    return sorted(labels, key=lambda kv: kv[0] != "trafficked")
+
+
+def sex_codes() -> list[tuple[str, str]]:
+    lookup = _lookup("sex")
+    return lookup.labels() if lookup else []
+
+
+def dashboard(user, filters: Filters) -> dict:
+    """Every indicator of the dashboard for ``user`` under ``filters``."""
+    qs = scoped_cases(user, filters)
+    today = timezone.localdate()
+    concerns = concern_codes()
+    sexes = sex_codes()
+    # One scan: the categorical counts, each a conditional Count.
+    agg = {"total": Count("id"),
+           "open": Count("id", filter=Q(status=CaseStatus.OPEN)),
+           "closed": Count("id", filter=Q(status=CaseStatus.CLOSED)),
+           "no_consent": Count("id", filter=Q(consent_for_services=False))}
+    for code, _label in WorkflowStage.choices:
+        agg[f"stage:{code}"] = Count("id", filter=Q(workflow_stage=code))
+    for code, _label in RiskLevel.choices:
+        agg[f"risk:{code}"] = Count("id", filter=Q(risk_level=code))
+    agg["risk:"] = Count("id", filter=Q(risk_level=""))
+    for code, _label in sexes:
+        agg[f"sex:{code}"] = Count("id", filter=Q(sex=code))
+    agg["sex:"] = Count("id", filter=~Q(sex__in=[c for c, _l in sexes]))
+    for key, (low, high) in AGE_GROUPS.items():
+        agg[f"age:{key}"] = Count("id", filter=age_q(low, high, today))
+    agg["age:"] = Count("id", filter=Q(date_of_birth__isnull=True) | Q(date_of_birth__gt=today)
+                       | Q(date_of_birth__lte=years_ago(151, today)))
+    months = month_range(*month_window(filters, today))
+    for m in months:
+        nxt = month_range(m, m + dt.timedelta(days=31))[1]
+        agg[f"new:{m}"] = Count("id", filter=Q(registration_date__gte=m, registration_date__lt=nxt))
+        agg[f"closed:{m}"] = Count("id", filter=Q(closure_date__gte=m, closure_date__lt=nxt))
+    closure = _band_aggregates(CLOSURE_BANDS, "closure")
+    agg.update(closure)
+    n = qs.alias(closure=ExpressionWrapper(F("closure_date") - F("registration_date"),
+                                           output_field=DurationField())).aggregate(**agg)
+    n.update(concern_counts(qs, [c for c, _l in concerns]))
+    agencies, loads = by_agency_and_worker(qs, filters)
+    base = filters.list_params()
+
+    def bars(prefix: str, items, param: str, *, unknown: str | None = None) -> list[Bar]:
+        out = [Bar(code, str(label), n[f"{prefix}:{code}"], {**base, param: code})
+               for code, label in items]
+        if unknown is not None and n.get(f"{prefix}:"):
+            out.append(Bar("", unknown, n[f"{prefix}:"]))
+        return out
+
+    series = [
+        Series("stage", _("Dossiers par étape"), bars("stage", WorkflowStage.choices, "stage")),
+        Series("risk", _("Dossiers par niveau de risque"),
+               bars("risk", RiskLevel.choices, "risk", unknown=_("Non évalué"))),
+        Series("concern", _("Dossiers par préoccupation de protection"),
+               bars("concern", concerns, "concern", unknown=_("Aucune préoccupation indiquée")),
+               _("Un dossier peut avoir plusieurs préoccupations : le total dépasse le nombre de dossiers.")),
+        Series("sex", _("Dossiers par sexe"), bars("sex", sexes, "sex", unknown=_("Non renseigné"))),
+        Series("age", _("Dossiers par tranche d'âge"),
+               bars("age", [(k, k.replace("-", " – ") + " " + _("ans")) for k in AGE_GROUPS], "age",
+                    unknown=_("Âge inconnu"))),
+        by_place(qs, filters),
+        agencies,
+    ]
+    return {
+        "counts": n, "series": series,
+        "months": [(m, n[f"new:{m}"], n[f"closed:{m}"]) for m in months],
+        "delays": [
+            delay_series(qs, ApprovalKind.ASSESSMENT, _("Délai entre l'enregistrement et l'évaluation approuvée")),
+            delay_series(qs, ApprovalKind.CASE_PLAN, _("Délai entre l'enregistrement et le plan approuvé")),
+            Series("closure_delay", _("Délai entre l'enregistrement et la clôture"),
+                   [Bar(str(i), label, n[key]) for i, (label, key) in enumerate(_band_labels(CLOSURE_BANDS, "closure"))]),
+        ],
+        "referrals": referrals(qs),
+        "caseload": loads,
+        "closure_reasons": closure_reasons(qs),
+        "quality": quality(user, n),
+    }
+
+
+def concern_counts(qs: QuerySet, codes: list[str]) -> dict[str, int]:
+    """Cases per protection concern (``concern:<code>``; ``concern:`` for none given).
+
+    Grouped by the ``|a|b|`` string, then each group's count added to each of its concerns:
+    the loop runs over the distinct combinations the database returns (a few dozen to a
+    few thousand), not over cases. One conditional ``COUNT`` per concern would test each
+    case's string once per concern of the form (23 substring searches a case: 174 ms of a
+    290 ms scan at 100,000 cases on PostgreSQL, against 29 ms grouped; bench/README.md).
+    """
+    out = {f"concern:{c}": 0 for c in codes}
+    out["concern:"] = 0
+    known = set(codes)
+    for combo, k in qs.values_list("concerns").annotate(k=Count("id")):
+        given = [c for c in (combo or "").split("|") if c]
+        if not given:
+            out["concern:"] += k
+        for c in given:
+            if c in known:
+                out[f"concern:{c}"] += k
+    return out
+
+
+def _segments(path: str) -> list[str]:
+    return [p for p in (path or "").split("/") if p]
+
+
+def by_place(qs: QuerySet, filters: Filters) -> Series:
+    """Cases by region (or by the level under the chosen place), through the path column:
+    one grouped query, folded by the place one level down."""
+    depth = len(_segments(filters.region.path)) if filters.region is not None else 1
+    counts: dict[str, int] = {}
+    above: dict[str, int] = {}  # recorded at a level above the breakdown (a country, the place chosen)
+    for path, k in qs.values_list("location_path").annotate(k=Count("id")):
+        seg = _segments(path)
+        if len(seg) > depth:
+            counts[seg[depth]] = counts.get(seg[depth], 0) + k
+        elif seg:
+            above[seg[-1]] = above.get(seg[-1], 0) + k
+        else:
+            counts[""] = counts.get("", 0) + k
+    names = dict(Location.objects.filter(code__in=[c for c in (*counts, *above) if c])
+                 .values_list("code", "name"))
+    base = filters.list_params()
+    out = [Bar(c, names.get(c, c), k, {**base, "location": c})
+           for c, k in sorted(counts.items(), key=lambda ck: (-ck[1], names.get(ck[0], ck[0]))) if c]
+    # No link: the list of a place holds everything under it, not only what sits at it.
+    out += [Bar(c, _("%(place)s (sans précision)") % {"place": names.get(c, c)}, k)
+            for c, k in sorted(above.items(), key=lambda ck: (-ck[1], ck[0]))]
+    if counts.get(""):
+        out.append(Bar("", _("Lieu non renseigné"), counts[""]))
+    title = _("Dossiers par région") if filters.region is None else \
+        _("Dossiers par lieu dans : %(place)s") % {"place": filters.region.name}
+    return Series("place", title, out)
+
+
+def by_agency_and_worker(qs: QuerySet, filters: Filters) -> tuple[Series, list[tuple[str, int]]]:
+    """Cases by organisation, and workers by open caseload: one scan grouped by
+    (organisation, owner), folded over those pairs (as many as there are workers)."""
+    per_agency: dict = {}
+    loads: list[int] = []
+    for agency, owner, k, still_open in qs.values_list("owning_agency", "owner").annotate(
+            k=Count("id"), o=Count("id", filter=Q(status=CaseStatus.OPEN))):
+        per_agency[agency] = per_agency.get(agency, 0) + k
+        if owner is not None and still_open:
+            loads.append(still_open)
+    names = {pk: acronym or name for pk, acronym, name in Agency.objects.filter(
+        pk__in=[a for a in per_agency if a is not None]).values_list("pk", "acronym", "name")}
+    base = filters.list_params()
+    out = [Bar(str(pk), names.get(pk, str(pk)), k, {**base, "agency": str(pk)})
+           for pk, k in sorted(((a, k) for a, k in per_agency.items() if a is not None),
+                               key=lambda ak: (-ak[1], names.get(ak[0], "")))]
+    if per_agency.get(None):
+        out.append(Bar("", _("Sans organisation"), per_agency[None]))
+    return Series("agency", _("Dossiers par organisation"), out), caseload_bands(loads)
+
+
+def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, d = [], first.replace(day=1)
+    while d <= last:
+        out.append(d)
+        d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def month_window(filters: Filters, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The months shown: those of the period asked, or the last twelve. New cases are
+    counted by registration date, closed ones by closure date (among the cases counted)."""
+    last = filters.date_to or today
+    first = filters.date_from or (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    return first.replace(day=1), last
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _band_aggregates(bands, alias: str, key: str = "id") -> dict:
+    """Conditional counts of rows whose duration ``alias`` falls in each band of days."""
+    agg, low = {}, None
+    for high in bands:
+        q = Q(**{f"{alias}__lte": dt.timedelta(days=high)})
+        if low is not None:
+            q &= Q(**{f"{alias}__gt": dt.timedelta(days=low)})
+        agg[f"{alias}:{high}"] = Count(key, filter=q)
+        low = high
+    agg[f"{alias}:more"] = Count(key, filter=Q(**{f"{alias}__gt": dt.timedelta(days=bands[-1])}))
+    return agg
+
+
+def _band_labels(bands, alias: str) -> list[tuple[str, str]]:
+    out, low = [], None
+    for high in bands:
+        label = _("%(n)s jours ou moins") % {"n": high} if low is None else \
+            _("%(a)s à %(b)s jours") % {"a": low + 1, "b": high}
+        out.append((label, f"{alias}:{high}"))
+        low = high
+    out.append((_("plus de %(n)s jours") % {"n": bands[-1]}, f"{alias}:more"))
+    return out
+
+
+def delay_series(qs: QuerySet, kind: str, title: str) -> Series:
+    """Days from registration to the first approval of ``kind`` granted, per case."""
+    firsts = (Approval.objects.filter(case__in=qs.values("pk"), kind=kind,
+                                      status=ApprovalStatus.APPROVED, decided_at__isnull=False,
+                                      case__registration_date__isnull=False)
+              .values("case").annotate(first=Min(TruncDate("decided_at")))
+              .order_by())
+    n = firsts.alias(delay=ExpressionWrapper(F("first") - F("case__registration_date"),
+                                             output_field=DurationField())) \
+        .aggregate(**_band_aggregates(DELAY_BANDS, "delay", key="case"))
+    return Series(f"delay_{kind}", title,
+                  [Bar(str(i), label, n[key]) for i, (label, key) in enumerate(_band_labels(DELAY_BANDS, "delay"))])
+
+
+def referrals(qs: QuerySet) -> list[tuple[str, int, int]]:
+    """Referrals of the counted cases by receiving organisation: made and accepted
+    (accepted or done). The service type lives in the case's answers (the services
+    subform), not in a column, so referrals are counted by organisation."""
+    rows = (Referral.objects.filter(case__in=qs.values("pk"), kind=ReferralKind.REFERRAL)
+            .values_list("to_agency__acronym", "to_agency__name")
+            .annotate(total=Count("id"), accepted=Count("id", filter=Q(
+                status__in=[ReferralStatus.ACCEPTED, ReferralStatus.DONE])))
+            .order_by("-total", "to_agency__name"))
+    return [(acronym or name, total, accepted) for acronym, name, total, accepted in rows]
+
+
+def caseload_bands(loads: list[int]) -> list[tuple[str, int]]:
+    """Workers by number of open cases, in the usual bands (a worker with none is not
+    counted: the bands describe the people carrying cases). A worker whose open cases
+    belong to two organisations counts once per organisation."""
+    out = []
+    for low, high in CASELOAD_BANDS:
+        label = f"{max(low, 1)}–{high}" if high is not None else _("plus de %(n)s") % {"n": low - 1}
+        out.append((label, sum(1 for k in loads if k >= max(low, 1) and (high is None or k <= high))))
+    return out
+
+
+def closure_reasons(qs: QuerySet) -> list[tuple[str, int]]:
+    """Closed cases by the reason given in their approved closure request."""
+    lookup = _lookup("closure_reason")
+    rows = (Approval.objects.filter(case__in=qs.filter(status=CaseStatus.CLOSED).values("pk"),
+                                    kind=ApprovalKind.CLOSURE, status=ApprovalStatus.APPROVED)
+            .values_list("closure_reason").annotate(k=Count("case", distinct=True)).order_by("-k"))
+    return [((lookup.label(r) if lookup and r else r) or _("Non indiqué"), k) for r, k in rows]
+
+
+def quality(user, n: dict) -> dict:
+    from yiri.sync.conflicts import count_visible_conflicts
+    from yiri.sync.models import Peer
+
+    out = {"no_consent": n["no_consent"], "conflicts": None, "quiet_offices": None}
+    if user.can("resolve_conflicts", "system") or user.can("view", "case"):
+        out["conflicts"] = count_visible_conflicts(user)
+    if user.can("view_sync", "system"):
+        since = timezone.now() - dt.timedelta(days=QUIET_DAYS)
+        out["quiet_offices"] = Peer.objects.filter(revoked=False).filter(
+            Q(last_contact__lt=since) | Q(last_contact__isnull=True)).count()
+    return out
