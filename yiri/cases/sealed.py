@@ -43,6 +43,12 @@ def open_stored(instance, field, value):
 
 
 class _SealedAttribute(DeferredAttribute):
+    """A data descriptor (it has ``__set__``), so that reads go through ``__get__`` even
+    when the instance holds the value."""
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
