@@ -219,6 +219,9 @@ USE_TZ = True
 # database; the largest accepted upload in megabytes. Uploads too big to be held in memory
 # are spooled inside the data folder (owner-only), not in the machine's shared /tmp.
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+# The keys of encryption at rest (master key file, key store): never in the database
+# (yiri/cases/keys.py). YIRI_KEY_FILE may name the master key file elsewhere.
+YIRI_KEYS_DIR = DATA_DIR / "keys"
 YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(mode=0o700, exist_ok=True)

@@ -57,7 +57,7 @@ class RecordKeyForgotten(KeyMissing):
 
 
 def folder() -> Path:
-    path = Path(settings.DATA_DIR) / "keys"
+    path = Path(getattr(settings, "YIRI_KEYS_DIR", None) or Path(settings.DATA_DIR) / "keys")
     if not path.exists():
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
@@ -236,7 +236,7 @@ def _generation_path() -> Path:
 
 
 def _cache() -> _Cache:
-    key = str(Path(settings.DATA_DIR))
+    key = str(folder())
     cache = _CACHES.get(key)
     if cache is None:
         cache = _CACHES[key] = _Cache()
@@ -355,7 +355,7 @@ def forget(record_id) -> int:
         _touch_generation()
     from . import keycopy
 
-    keycopy.drop_forgotten()
+    keycopy.refresh_copies()
     return count
 
 
@@ -424,6 +424,9 @@ def rotate(batch: int = 1000, progress=None, new: bool = True) -> Iterator[tuple
         yield done, total
     # Forgotten keys hold no key: they follow the current master id.
     conn.execute("UPDATE data_key SET master_id=? WHERE wrapped IS NULL", (m.current,))
+    from . import keycopy
+
+    keycopy.refresh_copies()  # resealed under the new key before the old one goes
     retire_unused()
 
 
