@@ -66,10 +66,10 @@ def test_a_note_text_moved_to_another_note_or_column_does_not_decrypt(cast):
     two = add_note(cast.worker, case, body="Rien à signaler")
     raw_set("cases_note", "body_blob", two.pk, raw_get("cases_note", "body_blob", one.pk))
     with pytest.raises(identity.Unreadable):
-        Note.objects.get(pk=two.pk).body
+        _ = Note.objects.get(pk=two.pk).body
     raw_set("cases_note", "subject_blob", one.pk, raw_get("cases_note", "body_blob", one.pk))
     with pytest.raises(identity.Unreadable):
-        Note.objects.get(pk=one.pk).subject
+        _ = Note.objects.get(pk=one.pk).subject
     assert Note.objects.get(pk=one.pk).body == SECRET
 
 
