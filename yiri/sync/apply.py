@@ -73,6 +73,15 @@ def to_wire(op: Operation) -> dict:
     return out
 
 
+def _kept_wire(op: Operation) -> dict:
+    """``to_wire`` for keeping in this node's database (quarantine): the sealed values stay
+    sealed under this node's keys (``from_wire`` takes them back as they are)."""
+    out = to_wire(op)
+    if op.sealed_changes:
+        out["s"] = op.sealed_changes
+    return out
+
+
 def _packed(changes: dict[str, list]) -> dict[str, dict]:
     """``changes`` as they travel. A first write (no old value, no stamp replaced: every
     field of a new case) goes without its two nulls, in ``n`` (``{path: value}``), or in
@@ -145,6 +154,19 @@ def from_wire(data: Any, *, received_from: str) -> Operation:
         raise BadOperation("identifiant illisible") from exc
     meta = data.get("m") or {}
     sealed = data.get("s") or {}
+    from yiri.cases import identity
+
+    op_id = operation_id(origin, counter)
+    if identity.is_sealed(sealed):  # kept here sealed (a quarantined operation released)
+        try:
+            identity.unseal(sealed, identity.op_binding(op_id, record_id))
+        except identity.Unreadable as exc:
+            raise BadOperation("valeurs scellées illisibles") from exc
+        return Operation(
+            id=op_id, origin_node=origin, counter=counter, hlc=stamp, entity=entity,
+            entity_id=entity_id, kind=kind, author_id=author, changes=changes,
+            sealed_changes=sealed, record_type=record_type, record_id=record_id,
+            meta=meta if isinstance(meta, dict) else {}, received_from=received_from)
     if isinstance(sealed, str):  # a node from before encryption at rest: plain JSON
         try:
             sealed = json.loads(sealed) if sealed else {}
@@ -153,9 +175,6 @@ def from_wire(data: Any, *, received_from: str) -> Operation:
     if not isinstance(meta, dict) or not isinstance(sealed, dict) or any(
             not isinstance(v, list) or len(v) != 3 for v in sealed.values()):
         raise BadOperation("métadonnées illisibles")
-    from yiri.cases import identity
-
-    op_id = operation_id(origin, counter)
     return Operation(
         id=op_id, origin_node=origin, counter=counter, hlc=stamp,
         entity=entity, entity_id=entity_id, kind=kind, author_id=author, changes=changes,
@@ -551,7 +570,7 @@ def apply_operations(ops: list[Operation], *, received_from: str,
             except node_clock.ClockAhead as exc:
                 Quarantine.objects.get_or_create(id=op.id, defaults={
                     "origin_node": op.origin_node, "received_from": received_from,
-                    "payload": to_wire(op), "reason": str(exc)})
+                    "payload": _kept_wire(op), "reason": str(exc)})
                 report.quarantined += 1
                 continue
             fresh.append(op)
