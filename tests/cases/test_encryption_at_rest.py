@@ -144,3 +144,13 @@ def test_the_keys_are_owner_only_files_of_the_data_folder(cast):
         assert path.exists()
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
     assert stat.S_IMODE(keys.folder().stat().st_mode) == 0o700
+
+
+def test_values_written_before_encryption_are_read_as_they_are(cast):
+    case = make_case(cast.worker, name_first="Awa")
+    raw_set("cases_case", "identity_blob", case.pk, '{"fields":{"name_first":"Ancienne"}}')
+    assert identity.read_identity(Case.objects.get(pk=case.pk)) == {
+        "fields": {"name_first": "Ancienne"}}
+    att = add_attachment(cast.worker, case, "supporting_documents", upload("acte.pdf", PDF))
+    storage.path_of(att.pk).write_bytes(PDF)  # a file kept by a version before this one
+    assert storage.read(att.pk) == PDF

@@ -271,8 +271,13 @@ def seal_bytes(data: bytes, *, attachment_id, part: str, record_id=None) -> byte
 
 
 def unseal_bytes(blob: bytes, *, attachment_id, part: str) -> bytes:
-    """The bytes of a stored file; ``RecordKeyForgotten`` if its record was erased."""
-    return CODEC.decrypt(bytes(blob), attachment_binding(attachment_id, part, None))
+    """The bytes of a stored file; ``RecordKeyForgotten`` if its record was erased. A file
+    written before encryption (its first byte is not the version: no image or PDF starts
+    with 0x01) is read as it is."""
+    blob = bytes(blob)
+    if blob[:1] != bytes([VERSION]):
+        return blob
+    return CODEC.decrypt(blob, attachment_binding(attachment_id, part, None))
 
 
 # The fields ``display_name`` reads: who may see the name must read their sections.
