@@ -259,6 +259,9 @@ USE_TZ = True
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
 # The key of the blind search index (yiri/cases/blind_index.py); None: DATA_DIR/search_index_key.
 YIRI_INDEX_KEY_FILE = os.environ.get("YIRI_INDEX_KEY_FILE") or None
+# The keys of encryption at rest (master key file, key store): never in the database
+# (yiri/cases/keys.py). YIRI_KEY_FILE may name the master key file elsewhere.
+YIRI_KEYS_DIR = DATA_DIR / "keys"
 YIRI_ATTACHMENT_MAX_MB = int(os.environ.get("YIRI_ATTACHMENT_MAX_MB", "8"))
 # Retention of closed cases (``cases/erasure.py``): a case closed this many years ago is
 # past retention, and ``manage.py retention --propose`` asks for its erasure (which a

@@ -24,7 +24,7 @@ def test_attaching_writes_one_operation_with_the_file_name_sealed(cast):
     assert op.kind == "create" and op.author_id == cast.worker.pk
     assert op.changes["sha256"][0] == att.sha256 and op.changes["record_id"][0] == str(case.pk)
     assert "Awa" not in json.dumps(op.changes)
-    assert identity.unseal(op.sealed_changes)["name_blob"][0]
+    assert identity.changes_of(op)["name_blob"][0]
     assert Attachment.objects.get(pk=att.pk).name == NAME
 
 

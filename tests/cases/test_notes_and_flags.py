@@ -63,11 +63,11 @@ def test_the_note_text_is_reachable_only_through_its_accessors(cast):
     row = Note.objects.filter(pk=note.pk).values().get()
     plain = {k: v for k, v in row.items() if k not in ("subject_blob", "body_blob")}
     assert SECRET not in json.dumps(plain, default=str)
-    assert identity.unseal(row["body_blob"]) == {"text": SECRET}  # the codec's business
+    assert identity.is_sealed(row["body_blob"]) and SECRET not in row["body_blob"]
     assert Note.objects.get(pk=note.pk).body == SECRET
     (op,) = note_ops()
     assert SECRET not in json.dumps(op.changes) and "Menace" not in json.dumps(op.changes)
-    assert set(identity.unseal(op.sealed_changes)) == {"subject_blob", "body_blob"}
+    assert set(identity.changes_of(op)) == {"subject_blob", "body_blob"}
 
 
 def test_writing_a_note_appends_one_create_operation_to_the_change_log(cast):
@@ -92,7 +92,7 @@ def test_flags_are_raised_and_lifted_with_a_reason_and_logged(cast):
     assert (create.kind, update.kind) == (OpKind.CREATE, OpKind.UPDATE)
     assert update.changes["removed"][:2] == [True, False]
     assert "Famille" not in json.dumps(update.changes)
-    assert "removal_reason_blob" in identity.unseal(update.sealed_changes)
+    assert "removal_reason_blob" in identity.changes_of(update)
 
 
 def test_a_flag_cannot_be_lifted_without_a_reason_or_twice(cast):

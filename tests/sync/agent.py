@@ -279,8 +279,7 @@ class Agent:
         ops = []
         for op in Operation.objects.order_by("seq"):
             changes = dict(op.changes or {})
-            if op.sealed_changes:
-                changes.update(identity.unseal(op.sealed_changes))
+            changes.update(identity.changes_of(op))
             ops.append({"id": str(op.id), "origin": op.origin_node, "hlc": op.hlc,
                         "entity": op.entity, "entity_id": str(op.entity_id),
                         "record_id": str(op.record_id) if op.record_id else None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Max
 
-from yiri.cases import identity
 from yiri.cases.services import update_record
 from yiri.sync import clock as node_clock
 from yiri.sync.apply import apply_operations, from_wire
@@ -19,11 +18,12 @@ REMOTE = "noeud-bobo"
 def remote_op(entity: str, entity_id, changes: dict, *, stamp: int, record=None, author=None,
               origin: str = REMOTE, meta: dict | None = None, sealed: bool = False) -> Operation:
     """An operation of node ``origin``, read back from its wire form (``sealed``: its
-    values are identifying, carried sealed as that node would send them)."""
+    values are identifying, carried as that node would send them: in the clear inside the
+    sealed transport, sealed here under this node's keys)."""
     last = Operation.objects.filter(origin_node=origin).aggregate(n=Max("counter"))["n"] or 0
     wire = {"o": origin, "c": last + 1, "h": stamp, "e": entity, "i": str(entity_id), "k": "u"}
     if sealed:
-        wire["s"] = identity.seal(changes)
+        wire["s"] = changes
     else:
         wire["x"] = changes
     if record is not None:

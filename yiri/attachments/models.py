@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiri.cases.models import _text
+from yiri.cases.sealed import SealedTextField
 from yiri.sync.models import SyncedModel, SyncedQuerySet
 
 from .content import EXTENSIONS, IMAGE_TYPES
@@ -35,7 +36,7 @@ class Attachment(SyncedModel):
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
     field_code = models.CharField(max_length=60)
-    name_blob = models.TextField(default="", blank=True, editable=False)
+    name_blob = SealedTextField(default="", blank=True, editable=False)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

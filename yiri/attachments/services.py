@@ -186,9 +186,10 @@ def add_attachment(user, record: Record, field_code: str, upload, *, skipped_siz
     )
     try:
         with transaction.atomic():
-            storage.write(att.pk, cleaned.data)
+            storage.write(att.pk, cleaned.data, record_id=att.record_id)
             if cleaned.thumbnail:
-                storage.write(att.pk, cleaned.thumbnail, storage.THUMBNAIL)
+                storage.write(att.pk, cleaned.thumbnail, storage.THUMBNAIL,
+                              record_id=att.record_id)
             save_logged(user, att, created=True)
             record_event(AuditAction.UPDATE, user=user, request=request,
                          record_type=record.RECORD_TYPE, record_id=record.pk,

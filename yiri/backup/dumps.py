@@ -71,7 +71,12 @@ def facts_here(snapshot: str = "") -> dict:
                     clock = {"counter": row[0], "seq": row[1], "stamp": row[2]}
             cur.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
             migrations = [f"{a}.{n}" for a, n in cur.fetchall()]
-        digest, rows = scope.digest()
+        # Over the stored ciphertexts (``identity.opaque``): the digest of a backup does not
+        # change when a record's key is later forgotten, and needs no key to check.
+        from yiri.cases import identity
+
+        with identity.opaque():
+            digest, rows = scope.digest()
     return {"counts": counts, "digest": digest, "rows": rows, "clock": clock,
             "migrations": migrations}
 

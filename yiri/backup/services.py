@@ -4,7 +4,17 @@
 the database copied online (``dumps.dump``), the attached files, and a manifest — record
 counts per table, the sync digest, the clock (highest counter and seq), the migrations,
 sha256 of the dump and of the attached files. The data folder's keys, secret key and node
-id are never in it: they are the data folder's, not the database's.
+id are never in it: they are the data folder's, not the database's. Identifying values in
+the dump and the attached files are ciphertexts (``cases.identity``) whose data keys live in
+the data folder's ``keys/``; ``make`` also writes (overwrites) one current copy of that key
+store, ``keys.ykeys``, sealed like the archive to this node and its parent, beside the
+archives (``cases.keycopy``).
+
+Restoring on the same data folder uses its live key store: a record whose key was forgotten
+since the backup (an erasure) stays unreadable. Restoring elsewhere (a new computer, or the
+relay cell restoring an office) imports ``keys.ykeys`` found beside the archive (or named
+by ``--keys``) with the same node keys that open the archive; that copy is rewritten without
+a record's key when the key is forgotten, so an older archive never brings a child back.
 
 ``verify`` decrypts a backup, restores it into a scratch database and compares its counts
 and digest with the manifest. ``restore`` does the same, then puts the database and the
@@ -215,6 +225,9 @@ def make(folder: Path | None = None, progress=None) -> Made:
     finally:
         temp.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
+    from yiri.cases import keycopy
+
+    keycopy.write(folder, who)  # the one current copy of the key store, beside the archives
     return Made(path, header, path.stat().st_size)
 
 
@@ -388,9 +401,12 @@ class Restored:
     same_keys: bool
 
 
-def restore(path: Path, keys: identity.Identity | None = None) -> Restored:
+def restore(path: Path, keys: identity.Identity | None = None,
+            key_copy: Path | None = None) -> Restored:
     """Put a backup into this installation, whose database must hold no record and no
-    operation. Checked first in full (a scratch database); nothing changes on refusal."""
+    operation. Checked first in full (a scratch database); nothing changes on refusal.
+    The copy of the key store (``key_copy``, by default ``keys.ykeys`` beside the archive)
+    is imported if there is one: its keys this key store lacks are added."""
     from django.db.migrations.loader import MigrationLoader
 
     empty, records, operations = dumps.is_empty()
@@ -403,7 +419,8 @@ def restore(path: Path, keys: identity.Identity | None = None) -> Restored:
     env_id = os.environ.get("YIRI_NODE_ID")
     work = work_folder("restore")
     try:
-        checked = check(path, work, keys or identity.load())
+        node_keys = keys or identity.load()
+        checked = check(path, work, node_keys)
         header, manifest = checked.unpacked.header, checked.unpacked.manifest
         if checked.differences:
             raise BackupError("Sauvegarde refusée : la base restaurée ne correspond pas à son "
@@ -424,6 +441,15 @@ def restore(path: Path, keys: identity.Identity | None = None) -> Restored:
             raise BackupError("Restauration refusée : des données ont été écrites dans cette "
                               "installation pendant la vérification. Arrêtez son serveur et "
                               "recommencez dans une installation neuve.")
+        from yiri.cases import keycopy
+        from yiri.cases.keys import KeyMissing
+
+        copy_file = Path(key_copy) if key_copy else Path(path).with_name(keycopy.COPY_NAME)
+        if key_copy or copy_file.exists():
+            try:
+                keycopy.import_copy(copy_file, node_keys)
+            except KeyMissing as exc:
+                raise BackupError(str(exc)) from exc
         dumps.put_back(checked.unpacked.database)
         target = private_folder(Path(settings.YIRI_ATTACHMENTS_DIR))
         source = checked.unpacked.attachments

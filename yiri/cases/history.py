@@ -86,8 +86,7 @@ def readable_history(user, schema: FormSchema, operations: Iterable[Operation],
     entries = []
     for op in operations:
         merged = dict(op.changes)
-        if op.sealed_changes:
-            merged.update(identity.unseal(op.sealed_changes))
+        merged.update(identity.changes_of(op))
         shown = []
         for path in sorted(merged):
             new, old = (list(merged[path]) + [None, None])[:2]

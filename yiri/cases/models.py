@@ -8,10 +8,13 @@ service functions in ``cases.services``. Identifying answers are kept apart in
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiri.cases.sealed import SealedTextField
 from yiri.sync.models import RawWriteRefused, SyncedModel, SyncedQuerySet, raw_writes
 
 __all__ = ["RawWriteRefused", "raw_writes"]
@@ -255,16 +258,19 @@ class NameToken(models.Model):
 
 
 def _text(blob: str) -> str:
-    from . import identity  # the one codec for sealed text
-
-    return identity.unseal(blob).get("text", "") if blob else ""
+    """The text of a ``*_blob`` column (``{"text": ...}``, encrypted at rest by its field)."""
+    if not blob:
+        return ""
+    try:
+        return json.loads(blob).get("text", "")
+    except (ValueError, AttributeError):
+        return ""
 
 
 def sealed_text(value: str) -> str:
-    """``value`` sealed for a ``*_blob`` column (empty stays empty)."""
-    from . import identity
-
-    return identity.seal({"text": value}) if value else ""
+    """``value`` for a ``*_blob`` column (a ``SealedTextField``: encrypted when saved;
+    empty stays empty)."""
+    return json.dumps({"text": value}, ensure_ascii=False) if value else ""
 
 
 class LoggedRowQuerySet(SyncedQuerySet):
@@ -286,8 +292,8 @@ class Note(SyncedModel):
 
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
-    subject_blob = models.TextField(default="", blank=True, editable=False)
-    body_blob = models.TextField(default="", blank=True, editable=False)
+    subject_blob = SealedTextField(default="", blank=True, editable=False)
+    body_blob = SealedTextField(default="", blank=True, editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -322,13 +328,13 @@ class Flag(SyncedModel):
 
     record_type = models.CharField(max_length=20)
     record_id = models.UUIDField()
-    reason_blob = models.TextField(default="", blank=True, editable=False)
+    reason_blob = SealedTextField(default="", blank=True, editable=False)
     flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     flagged_at = models.DateTimeField()
     removed = models.BooleanField(default=False)
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     removed_at = models.DateTimeField(null=True, blank=True)
-    removal_reason_blob = models.TextField(default="", blank=True, editable=False)
+    removal_reason_blob = SealedTextField(default="", blank=True, editable=False)
 
     objects = LoggedRowQuerySet.as_manager()
 

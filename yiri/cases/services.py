@@ -154,8 +154,7 @@ def _values_at(record: Record, schema: FormSchema, wanted: dict[str, int | None]
         ops = Operation.objects.filter(entity_id=record.pk, hlc__in=list(by_stamp))
         for op in ops:
             changes = dict(op.changes)
-            if op.sealed_changes:
-                changes.update(identity.unseal(op.sealed_changes))
+            changes.update(identity.changes_of(op))
             for path in by_stamp.get(op.hlc, []):
                 if path in changes:
                     out[path] = changes[path][0]
@@ -285,7 +284,7 @@ def _prepare(
     op = sync_log.build(
         counter=counter, stamp=stamp, seq=seq, entity=record.RECORD_TYPE, entity_id=record.pk,
         kind=kind, author_id=user.pk if user else None, changes=changes,
-        sealed_changes=identity.seal(sealed) if sealed else "",
+        sealed=sealed,
         record=(record.RECORD_TYPE, record.pk), meta=meta,
     )
     fields = sorted({p.split("/")[0] for p in list(changes) + list(sealed)})

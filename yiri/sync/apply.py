@@ -18,6 +18,7 @@ search tokens locally. A stamp too far in the future is quarantined, not applied
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import uuid
 from collections.abc import Iterable
@@ -61,9 +62,23 @@ def to_wire(op: Operation) -> dict:
     if op.changes:
         out.update(_packed(op.changes))
     if op.sealed_changes:
-        out["s"] = op.sealed_changes
+        # In the clear inside the sealed transport; the receiver seals with its own keys.
+        from yiri.cases import identity
+
+        sealed = identity.changes_of(op)
+        if sealed:
+            out["s"] = sealed
     if op.meta:
         out["m"] = op.meta
+    return out
+
+
+def _kept_wire(op: Operation) -> dict:
+    """``to_wire`` for keeping in this node's database (quarantine): the sealed values stay
+    sealed under this node's keys (``from_wire`` takes them back as they are)."""
+    out = to_wire(op)
+    if op.sealed_changes:
+        out["s"] = op.sealed_changes
     return out
 
 
@@ -138,15 +153,52 @@ def from_wire(data: Any, *, received_from: str) -> Operation:
     except ValueError as exc:
         raise BadOperation("identifiant illisible") from exc
     meta = data.get("m") or {}
-    sealed = data.get("s") or ""
-    if not isinstance(meta, dict) or not isinstance(sealed, str):
+    sealed = data.get("s") or {}
+    from yiri.cases import identity
+
+    op_id = operation_id(origin, counter)
+    if identity.is_sealed(sealed):  # kept here sealed (a quarantined operation released)
+        try:
+            identity.unseal(sealed, identity.op_binding(op_id, record_id))
+        except identity.Unreadable as exc:
+            raise BadOperation("valeurs scellées illisibles") from exc
+        return Operation(
+            id=op_id, origin_node=origin, counter=counter, hlc=stamp, entity=entity,
+            entity_id=entity_id, kind=kind, author_id=author, changes=changes,
+            sealed_changes=sealed, record_type=record_type, record_id=record_id,
+            meta=meta if isinstance(meta, dict) else {}, received_from=received_from)
+    if isinstance(sealed, str):  # a node from before encryption at rest: plain JSON
+        try:
+            sealed = json.loads(sealed) if sealed else {}
+        except ValueError:
+            raise BadOperation("valeurs scellées illisibles") from None
+    if not isinstance(meta, dict) or not isinstance(sealed, dict) or any(
+            not isinstance(v, list) or len(v) != 3 for v in sealed.values()):
         raise BadOperation("métadonnées illisibles")
     return Operation(
-        id=operation_id(origin, counter), origin_node=origin, counter=counter, hlc=stamp,
+        id=op_id, origin_node=origin, counter=counter, hlc=stamp,
         entity=entity, entity_id=entity_id, kind=kind, author_id=author, changes=changes,
-        sealed_changes=sealed, record_type=record_type, record_id=record_id, meta=meta,
+        sealed_changes=identity.seal_changes(op_id, record_id, sealed), record_type=record_type,
+        record_id=record_id, meta=meta,
         received_from=received_from,
     )
+
+
+def from_wire_many(items: Any, *, received_from: str) -> list[Operation]:
+    """``from_wire`` for a chunk: the data keys of its new records are made at once (one
+    write to the key store rather than one per record)."""
+    from yiri.cases import keys
+
+    items = list(items or [])
+    wanted = set()
+    for o in items:
+        if isinstance(o, dict) and o.get("s") and (o.get("r") or o.get("t")):
+            wanted.add(o.get("r") or o.get("i"))
+    try:
+        keys.ensure_many(uuid.UUID(str(r)) for r in wanted if r)
+    except ValueError:
+        pass  # an unreadable id: ``from_wire`` names it
+    return [from_wire(o, received_from=received_from) for o in items]
 
 
 # ---------------------------------------------------------------- entity lookup
@@ -224,7 +276,8 @@ def merge_fields(op: Operation, changes: dict[str, list], clock: FieldClock,
         out.conflicts.append(Conflict(
             entity=op.entity, entity_id=op.entity_id, record_type=op.record_type,
             record_id=op.record_id, path=path,
-            values_blob=identity.seal({"winner": winner, "loser": loser}),
+            values_blob=identity.seal({"winner": winner, "loser": loser}, identity.conflict_binding(
+                op.entity_id, path, lo[0], op.record_id)),
             winner_stamp=w[0], winner_origin=w[1], winner_author_id=w[2],
             loser_stamp=lo[0], loser_origin=lo[1], loser_author_id=lo[2],
             dormant=same(here, new),
@@ -236,8 +289,7 @@ def _all_changes(op: Operation) -> dict[str, list]:
     from yiri.cases import identity
 
     changes = dict(op.changes or {})
-    if op.sealed_changes:
-        changes.update(identity.unseal(op.sealed_changes))
+    changes.update(identity.changes_of(op))
     return changes
 
 
@@ -266,7 +318,8 @@ def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None
         from yiri.cases import identity
 
         for c in Conflict.objects.filter(entity_id=entity_id, path__in=list(taken), resolved=False):
-            values = identity.unseal(c.values_blob)
+            where = identity.conflict_binding(c.entity_id, c.path, c.loser_stamp, c.record_id)
+            values = identity.unseal(c.values_blob, where)
             dormant = same(values.get("loser"), taken[c.path])
             newer = op is not None and op.hlc > c.winner_stamp
             if dormant != c.dormant or newer or not same(values.get("winner"), taken[c.path]):
@@ -274,7 +327,7 @@ def _store_conflicts(conflicts: Iterable[Conflict], taken: dict[str, Any] | None
                 # the loser's.
                 c.dormant = dormant
                 c.values_blob = identity.seal({"winner": taken[c.path],
-                                               "loser": values.get("loser")})
+                                               "loser": values.get("loser")}, where)
                 if newer:
                     c.winner_stamp, c.winner_origin = op.hlc, op.origin_node
                     c.winner_author_id = op.author_id
@@ -517,7 +570,7 @@ def apply_operations(ops: list[Operation], *, received_from: str,
             except node_clock.ClockAhead as exc:
                 Quarantine.objects.get_or_create(id=op.id, defaults={
                     "origin_node": op.origin_node, "received_from": received_from,
-                    "payload": to_wire(op), "reason": str(exc)})
+                    "payload": _kept_wire(op), "reason": str(exc)})
                 report.quarantined += 1
                 continue
             fresh.append(op)

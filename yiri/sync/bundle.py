@@ -84,7 +84,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from . import identity, scope
-from .apply import BadOperation, apply_operations, from_wire
+from .apply import BadOperation, apply_operations, from_wire_many
 from .models import BundleReceipt, ContactWay, Operation, Peer, PeerRole
 
 MAGIC = b"\x89YIRI\r\n\x1a"
@@ -525,7 +525,7 @@ def _apply_frame(peer: Peer, data: dict, result: Imported) -> None:
     """Apply one data frame. Mirrors what one HTTP exchange does with a chunk
     (``transport.serve_exchange`` on a parent, ``transport.take_response`` on a child):
     keep the two in step."""
-    ops = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
+    ops = from_wire_many(data.get("ops"), received_from=peer.node_id)
     report = apply_operations(ops, received_from=peer.node_id)
     result.applied += report.applied
     result.duplicates += report.duplicates

@@ -72,35 +72,41 @@ def _author(obj) -> uuid.UUID | None:
 
 
 def _stored(obj: models.Model) -> dict[str, Any]:
+    from yiri.cases.sealed import open_stored
+
     model = type(obj)
     fields = logged_fields(model)
     row = model._base_manager.filter(pk=obj.pk).values(*[f.attname for f in fields]).first()
     if row is None:
         return {}
-    return {f.name: plain(row[f.attname]) for f in fields}
+    return {f.name: plain(open_stored(obj, f, row[f.attname])) for f in fields}
 
 
 def append(*, entity: str, entity_id, kind: str, author_id, changes: dict, sealed: dict,
            record: tuple[str, Any] | None, meta: dict | None = None,
            allocated: tuple[int, int, int] | None = None) -> Operation:
     """Build and store one operation of this node (inside the caller's transaction)."""
-    from yiri.cases import identity  # the one codec for sealed values
-
     counter, stamp, seq = allocated or node_clock.allocate(1)[0]
     op = build(counter=counter, stamp=stamp, seq=seq, entity=entity, entity_id=entity_id,
-               kind=kind, author_id=author_id, changes=changes,
-               sealed_changes=identity.seal(sealed) if sealed else "", record=record, meta=meta)
+               kind=kind, author_id=author_id, changes=changes, sealed=sealed, record=record,
+               meta=meta)
     op.save(force_insert=True)
     return op
 
 
 def build(*, counter: int, stamp: int, seq: int, entity: str, entity_id, kind: str, author_id,
-          changes: dict, sealed_changes: str, record, meta) -> Operation:
+          changes: dict, sealed: dict, record, meta) -> Operation:
+    """An operation of this node; ``sealed`` (values a person typed) is encrypted under
+    its record's key, bound to the operation (``identity.seal_changes``)."""
+    from yiri.cases import identity  # the one codec for sealed values
+
     node = settings.YIRI_NODE_ID
+    op_id = operation_id(node, counter)
     return Operation(
-        id=operation_id(node, counter), origin_node=node, counter=counter, hlc=stamp, seq=seq,
+        id=op_id, origin_node=node, counter=counter, hlc=stamp, seq=seq,
         entity=entity, entity_id=entity_id, kind=kind, author_id=author_id, changes=changes,
-        sealed_changes=sealed_changes, record_type=record[0] if record else "",
+        sealed_changes=identity.seal_changes(op_id, record[1] if record else None, sealed),
+        record_type=record[0] if record else "",
         record_id=record[1] if record else None, meta=meta or {},
     )
 

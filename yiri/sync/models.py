@@ -491,4 +491,5 @@ class Conflict(models.Model):
     def values(self) -> dict:
         from yiri.cases import identity
 
-        return identity.unseal(self.values_blob)
+        return identity.unseal(self.values_blob, identity.conflict_binding(
+            self.entity_id, self.path, self.loser_stamp, self.record_id))

@@ -222,12 +222,19 @@ def reoriginate(peer: Peer, ids, counter: int) -> tuple[int, int]:
     by the rule of every new operation), keeping their stamp, content and author: their
     numbers were taken already by other operations the parent holds. Returns (how many,
     the last counter given)."""
+    from yiri.cases import identity
+
     me = settings.YIRI_NODE_ID
     done = 0
-    for pk in (Operation.objects.filter(id__in=list(ids), origin_node=me)
-               .exclude(received_from=peer.node_id).order_by("seq").values_list("pk", flat=True)):
+    for op in (Operation.objects.filter(id__in=list(ids), origin_node=me)
+               .exclude(received_from=peer.node_id).order_by("seq")
+               .only("pk", "record_id", "sealed_changes")):
         counter += 1
-        Operation.objects.filter(pk=pk).update(id=operation_id(me, counter), counter=counter)
+        new_id = operation_id(me, counter)
+        # Sealed values are bound to their operation's id: sealed again for the new one.
+        sealed = identity.seal_changes(new_id, op.record_id, identity.changes_of(op))
+        Operation.objects.filter(pk=op.pk).update(id=new_id, counter=counter,
+                                                  sealed_changes=sealed)
         done += 1
     return done, counter
 

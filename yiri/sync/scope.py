@@ -104,14 +104,12 @@ def _user_visible(user_id, orgs: set | None) -> bool:
 
 def _redacted(op: Operation, orgs: set | None) -> dict:
     """A user's password hash, e-mail and phone stay off nodes outside their organisation."""
-    from yiri.cases import identity
 
     wire = to_wire(op)
-    if op.entity == "user" and op.sealed_changes and not _user_visible(op.entity_id, orgs):
-        kept = {k: v for k, v in identity.unseal(op.sealed_changes).items()
-                if k not in USER_PRIVATE}
+    if op.entity == "user" and wire.get("s") and not _user_visible(op.entity_id, orgs):
+        kept = {k: v for k, v in wire["s"].items() if k not in USER_PRIVATE}
         if kept:
-            wire["s"] = identity.seal(kept)
+            wire["s"] = kept
         else:
             wire.pop("s", None)
     return wire

@@ -41,7 +41,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import identity, restore, scope
-from .apply import BadOperation, apply_operations, from_wire
+from .apply import BadOperation, apply_operations, from_wire_many
 from .enrol import is_revoked
 from .models import ContactWay, Nonce, Peer, PeerRole
 
@@ -191,7 +191,7 @@ def serve_exchange(peer: Peer, data: dict) -> dict:
         pass  # a gap (this node lost state): refuse the chunk, the ack says where to resume
     else:
         try:
-            ops = [from_wire(o, received_from=peer.node_id) for o in pushed]
+            ops = from_wire_many(pushed, received_from=peer.node_id)
         except BadOperation as exc:
             raise Refusal(400, f"Opération refusée : {exc}.") from exc
         try:
@@ -361,7 +361,7 @@ def take_response(peer: Peer, data: dict) -> tuple[int, int]:
     a record this node no longer holds."""
     ack = data.get("ack", 0)
     try:
-        pulled = [from_wire(o, received_from=peer.node_id) for o in data.get("ops") or []]
+        pulled = from_wire_many(data.get("ops"), received_from=peer.node_id)
     except BadOperation as exc:
         raise SyncError(f"Opération reçue refusée : {exc}.") from exc
     upto = data.get("upto", 0)

@@ -140,7 +140,7 @@ def _workflow_entries(user, case: Case, schema: FormSchema, operations: list[Ope
             continue
         comment = None
         if section in readable and op.sealed_changes:
-            typed = identity.unseal(op.sealed_changes).get(text_field)
+            typed = identity.changes_of(op).get(text_field)
             comment = (typed or [None])[0] or None
         out[op.pk] = HistoryEntry(op, operation_time(op), authors.get(op.author_id), [],
                                   Event(code, label, comment))

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiri.cases.sealed import SealedTextField
 from yiri.network.models import SyncedModel
 
 
@@ -45,8 +46,8 @@ class Approval(SyncedModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    comment = models.TextField(_("commentaire de la demande"), blank=True, default="")
-    decision_comment = models.TextField(_("commentaire de la décision"), blank=True, default="")
+    comment = SealedTextField(_("commentaire de la demande"), blank=True, default="")
+    decision_comment = SealedTextField(_("commentaire de la décision"), blank=True, default="")
     # Lookup ``closure_reason`` code, for closure requests only.
     closure_reason = models.CharField(max_length=40, blank=True, default="")
 
@@ -108,8 +109,8 @@ class Referral(SyncedModel):
     # The case sections shared with the recipient (the referrer's choice; see
     # workflow.services.refer for what each state of the referral lets them do).
     sections = models.JSONField(default=list, blank=True)
-    reason = models.TextField(_("motif"), blank=True, default="")
-    response_comment = models.TextField(_("commentaire de la réponse"), blank=True, default="")
+    reason = SealedTextField(_("motif"), blank=True, default="")
+    response_comment = SealedTextField(_("commentaire de la réponse"), blank=True, default="")
     created_at = models.DateTimeField()
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")

@@ -1,4 +1,4 @@
-"""``manage.py restore FILE [--key-file node_keys]``: put a backup into this installation,
+"""``manage.py restore FILE [--key-file node_keys] [--keys keys.ykeys]``: put a backup into this installation,
 which must be empty (no record, no operation)."""
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Le fichier de sauvegarde (.ybk).")
+        parser.add_argument("--keys", help="Copie du magasin de clés (keys.ykeys) à importer "
+                                           "(par défaut : celle posée à côté de la sauvegarde ; "
+                                           "elle s'ouvre avec les mêmes clés de nœud que la "
+                                           "sauvegarde).")
         parser.add_argument("--key-file", help="Fichier node_keys à utiliser pour la lire (par "
                                                "défaut : les clés de ce nœud ; celui du nœud "
                                                "parent pour la sauvegarde d'un de ses bureaux).")
@@ -25,7 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             keys = services.load_keys(Path(options["key_file"])) if options["key_file"] else None
-            done = services.restore(Path(options["file"]), keys)
+            done = services.restore(Path(options["file"]), keys,
+                                    Path(options["keys"]) if options["keys"] else None)
         except (BackupError, IdentityError) as exc:
             raise CommandError(str(exc)) from exc
         m = done.manifest

@@ -1,0 +1,70 @@
+"""``manage.py keys status`` / ``manage.py keys rotate``: the keys of encryption at rest.
+
+``status`` lists the master key ids (the current one first) and how many record keys each
+wraps (and how many were forgotten). ``rotate`` makes a new master key, then re-wraps
+every record key under it, in batches, printing its progress; interrupted, it can be run
+again and finishes the same rotation (``cases.keys.rotate``). The old master key is removed
+from the master file once no record key uses it any more.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from yiri.cases import keys
+
+
+class Command(BaseCommand):
+    help = "Clés du chiffrement au repos : état (status) ou rotation de la clé maîtresse (rotate)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["status", "rotate"])
+        parser.add_argument("--batch", type=int, default=1000,
+                            help="rotate : clés de dossier réemballées par transaction.")
+
+    def handle(self, *args, **options):
+        try:
+            if options["action"] == "status":
+                self.status()
+            else:
+                self.rotate(options["batch"])
+        except keys.KeyMissing as exc:
+            raise CommandError(str(exc)) from exc
+
+    def status(self) -> None:
+        info = keys.status()
+        self.stdout.write(f"Fichier de clé maîtresse : {keys.master_path().name} ; clé courante "
+                          f"{info['current']}.")
+        for m in info["masters"]:
+            where = "" if m["present"] else " (ABSENTE du fichier : restaurez-le)"
+            mark = " (courante)" if m["id"] == info["current"] else ""
+            self.stdout.write(f"  {m['id']}{mark}{where} : {m['live']} clé(s) de dossier, "
+                              f"{m['forgotten']} détruite(s)")
+
+    def rotate(self, batch: int) -> None:
+        start = time.monotonic()
+        before = keys.masters().current
+        steps = keys.rotate(batch=max(1, batch))
+        done, total = next(steps)
+        now = keys.masters().current
+        if now == before:
+            self.stdout.write(f"Reprise de la rotation interrompue vers la clé {now}.")
+        else:
+            self.stdout.write(f"Nouvelle clé maîtresse {now} (la précédente : {before}).")
+        self.stdout.write(f"{total} clé(s) de dossier à réemballer.")
+        last = 0.0
+        for done, total in steps:
+            if time.monotonic() - last > 1 or done == total:
+                pct = 100 * done // total if total else 100
+                self.stdout.write(f"  {done}/{total} ({pct} %)")
+                last = time.monotonic()
+        left = [m["id"] for m in keys.status()["masters"] if m["id"] != now]
+        self.stdout.write(f"Rotation terminée en {time.monotonic() - start:.1f} s : toutes les "
+                          f"clés de dossier sont sous la clé {now}."
+                          + (f" Clés encore présentes : {', '.join(left)}." if left else
+                             " L'ancienne clé a été retirée du fichier."))
+        self.stdout.write("Faites une nouvelle sauvegarde : sa copie du magasin de clés "
+                          "(keys.ykeys) sera scellée par la nouvelle clé ; gardez une copie du "
+                          "fichier de clé maîtresse à jour hors de cet ordinateur.")
