@@ -3,11 +3,8 @@ through the services of a real node is in none of the bytes at rest: the SQLite 
 file and its WAL (or ``pg_dump``'s output on PostgreSQL), and a backup archive opened with
 the node's key. Its key forgotten, an older backup restored — on the same data folder or
 on another machine with the key copy beside the archives — does not reveal it.
-
-The name tokens and ``sort_name`` are made keyed blind indexes by another change (issue 9,
-item 9, search): until it lands, this test clears those two before reading the name in the
-raw bytes; the other canary (``TEXT``), typed where no search index reads, is checked
-with nothing cleared.
+The name search index holds keyed HMACs (``cases/blind_index.py``), and no column holds
+a sort name: nothing is cleared before the bytes are read.
 """
 
 from __future__ import annotations
@@ -46,16 +43,6 @@ witness = create_record(worker, "case", {{
     "name_first": "Mariam", "name_last": "Témoin", "sex": "female", "age": 11,
     "registration_date": "2026-01-15", "location_current": "BF-KAD"}})
 result = [str(case.pk), str(witness.pk)]
-"""
-
-CLEAR_BLIND_INDEXES = """
-from django.db import connection
-from yiri.cases.models import Case, NameToken
-with connection.cursor() as cur:
-    cur.execute(f"UPDATE {Case._meta.db_table} SET sort_name = ''")
-    cur.execute(f"DELETE FROM {NameToken._meta.db_table}")
-    if connection.vendor == "sqlite":
-        cur.execute("VACUUM")
 """
 
 READ = """
@@ -105,7 +92,6 @@ def test_the_canary_is_in_no_byte_at_rest_nor_in_a_backup(office, tmp_path):
     assert not found(TEXT, opened_backup(office, tmp_path / "one"))
     assert not found(TEXT, b"".join(p.read_bytes() for p in (office.dir / "attachments").rglob("*")
                                     if p.is_file()))
-    office.script(CLEAR_BLIND_INDEXES)
     data = at_rest(office)
     for word in (FIRST, LAST, TEXT):
         assert not found(word, data), word

@@ -83,9 +83,15 @@ def second_manager(cast):
     return other
 
 
-def test_the_name_is_everywhere_before_an_erasure(cast):
-    canary_case(cast)
-    assert names_in(database_text())  # the detector would see a leak
+def test_the_detector_sees_a_name_written_in_clear_in_any_table(cast):
+    from django.db import connection
+
+    case = canary_case(cast)
+    assert FIRST in identity.display_name(case)  # there, readable through the codec
+    assert not names_in(database_text())  # encrypted at rest: no clear copy
+    with connection.cursor() as cursor:  # a leak, planted where no codec reads
+        cursor.execute("UPDATE network_agency SET name = %s WHERE code = 'ACE'", [LAST])
+    assert names_in(database_text())
 
 
 def test_an_approved_erasure_leaves_no_trace_of_the_child_on_this_node(cast, second_manager):
@@ -234,10 +240,10 @@ def test_a_late_operation_on_an_erased_record_arrives_without_its_identifying_va
     late = Operation(
         id=None, origin_node="office-late", counter=1, hlc=Operation.objects.order_by(
             "-hlc").first().hlc + 1, seq=0, entity="case", entity_id=case.pk, kind="update",
-        author_id=cast.worker.pk, changes={"age": [13, 12, None]},
-        sealed_changes=identity.seal({"name_nickname": ["Zéphyrine-la-petite", None, None]}),
+        author_id=cast.worker.pk, changes={"age": [13, 12, None]}, sealed_changes="",
         record_type="case", record_id=case.pk, meta={})
-    wire = to_wire(late)
+    # Identifying values travel in the clear inside the sealed transport (``to_wire``).
+    wire = {**to_wire(late), "s": {"name_nickname": ["Zéphyrine-la-petite", None, None]}}
     assert erasure.scrub_incoming([from_wire(wire, received_from="x")]) == 1
     apply_operations([from_wire(wire, received_from="office-late")], received_from="office-late")
     stored = Operation.objects.get(origin_node="office-late")
