@@ -171,6 +171,7 @@ def test_a_damaged_backup_or_one_from_a_stranger_is_refused_and_nothing_is_kept(
     refused = relay.refused("backup", "receive", str(stranger))
     assert "nœud enfant" in refused
     assert relay.script(HELD % {"node": relay.node_id}) == []
+    assert relay.script(HELD % {"node": office.node_id}) == before
 
 
 def test_an_unsigned_upload_is_refused(cell):

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from yiri.sync import identity
 
-from . import archive, services
+from . import archive, dumps, services
 from .archive import BackupError
 
 FOLDER = "child_backups"
@@ -88,6 +88,23 @@ def receive(data: Path, keys_copy: bytes | None = None, *, sender: str | None = 
     temp = folder / f".{name}.part"
     shutil.copyfile(data, temp)
     os.chmod(temp, 0o600)
+    # Checked before it takes its place: a damaged copy never replaces a good one.
+    # A backup made on another kind of database (an office on SQLite, a relay on
+    # PostgreSQL) is checked whole — every block's authentication, the manifest and the
+    # files' checksums — but cannot be restored into a scratch database here.
+    work = services.work_folder("verify")
+    try:
+        if header.get("vendor") == dumps.vendor():
+            checked = services.check(temp, work, mine)
+            differences, restored = checked.differences, True
+        else:
+            services.unpack(temp, work, mine)
+            differences, restored = [], False
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     os.replace(temp, target)
     if keys_copy:
         from yiri.cases import keycopy
@@ -97,19 +114,15 @@ def receive(data: Path, keys_copy: bytes | None = None, *, sender: str | None = 
         temp.write_bytes(keys_copy)
         os.chmod(temp, 0o600)
         os.replace(temp, copy)
-    work = services.work_folder("verify")
-    try:
-        checked = services.check(target, work, mine)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     verdict = {"backup_id": header["backup_id"], "node_id": node_id, "created": header["created"],
-               "verified_at": timezone.now().isoformat(), "ok": not checked.differences,
-               "differences": checked.differences, "size": target.stat().st_size}
+               "verified_at": timezone.now().isoformat(), "ok": not differences,
+               "restored": restored, "differences": differences,
+               "size": target.stat().st_size}
     check_file = folder / (name + CHECK_SUFFIX)
     check_file.write_text(json.dumps(verdict, sort_keys=True))
     os.chmod(check_file, 0o600)
     _rotate(folder)
-    return Received(node_id, target, verdict["ok"], checked.differences, header["created"])
+    return Received(node_id, target, verdict["ok"], differences, header["created"])
 
 
 def _safe(node_id: str) -> str:
