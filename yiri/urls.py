@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("yiri.api.urls")),
     path("sync/v1/exchange", sync_views.exchange, name="sync-exchange"),
+    path("sync/v1/backup", sync_views.backup_upload, name="sync-backup"),
     path("", include("yiri.dashboards.urls")),
     path("", include("yiri.web.urls")),
 ]

@@ -122,3 +122,65 @@ def test_the_relay_status_page_shows_the_offices_last_verified_backup(cell):
     assert status == 200
     assert "kaya</strong> — dernière sauvegarde vérifiée : <span>aujourd&#x27;hui</span>" in html
     assert "Ce nœud</strong> — dernière sauvegarde vérifiée : <span class=\"field-error\">aucune" in html
+
+
+HELD = """
+import json
+from pathlib import Path
+from django.conf import settings
+folder = Path(settings.DATA_DIR) / "child_backups" / %(node)r
+result = sorted([p.name, json.loads(p.read_text())["ok"]] for p in folder.glob("*.check.json"))
+"""
+
+
+def test_an_office_sends_its_backup_to_its_relay_which_verifies_and_keeps_it(cell):
+    relay, office, path, _digest = cell
+    out = office.manage("backup", "send", str(path))
+    assert "vérifiée et la garde" in out
+    held = relay.script(HELD % {"node": office.node_id})
+    assert held == [[path.name + ".check.json", True]]
+    kept = relay.dir / "child_backups" / office.node_id
+    assert (kept / path.name).read_bytes() == path.read_bytes()
+    assert (kept / "keys.ykeys").read_bytes() == (path.parent / "keys.ykeys").read_bytes()
+    assert oct((kept / path.name).stat().st_mode & 0o777) == "0o600"
+    page = relay.script(STATUS_PAGE)
+    assert "copie gardée ici" in page["relay"][1]
+
+
+def test_a_backup_carried_on_a_stick_is_received_by_the_relay(cell, tmp_path):
+    relay, office, path, _digest = cell
+    stick = tmp_path / path.name
+    stick.write_bytes(path.read_bytes())
+    out = relay.manage("backup", "receive", str(stick))
+    assert "vérifiée et gardée" in out
+
+
+def test_a_damaged_backup_or_one_from_a_stranger_is_refused_and_nothing_is_kept(cell, tmp_path):
+    relay, office, path, _digest = cell
+    before = relay.script(HELD % {"node": office.node_id})
+    damaged = tmp_path / path.name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    refused = relay.refused("backup", "receive", str(damaged))
+    assert "abîm" in refused or "modifi" in refused or "NON conforme" in refused, refused
+    # The relay's own backup is not that of a child of the relay.
+    own = tmp_path / "own"
+    relay.manage("backup", "--out", str(own), "--no-verify")
+    stranger = next(own.glob("*.ybk"))
+    refused = relay.refused("backup", "receive", str(stranger))
+    assert "nœud enfant" in refused
+    assert relay.script(HELD % {"node": relay.node_id}) == []
+    assert relay.script(HELD % {"node": office.node_id}) == before
+
+
+def test_an_unsigned_upload_is_refused(cell):
+    import urllib.error
+    import urllib.request
+
+    relay, _office, path, _digest = cell
+    request = urllib.request.Request(relay.url + "/sync/v1/backup", data=path.read_bytes(),
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 403

@@ -36,11 +36,14 @@ def rows(peers, names: dict[str, str]) -> list[dict]:
         (p.node_id, p.name or names.get(p.node_id) or p.node_id)
         for p in peers if p.role == PeerRole.CHILD]
     found = last_verified(n for n, _name in nodes)
+    from .children import held
+
+    kept = held(n for n, _name in nodes[1:])  # copies of the children's backups kept here
     now = timezone.now()
     out = []
     for node_id, name in nodes:
         report = found.get(node_id)
         days = (now - report.made_at).days if report else None
         out.append({"name": name, "report": report, "age": age(days) if report else "",
-                    "stale": report is None or days > STALE_DAYS})
+                    "stale": report is None or days > STALE_DAYS, "held": kept.get(node_id)})
     return out

@@ -123,8 +123,8 @@ class Refusal(Exception):
     message: str
 
 
-def check_request(headers, body: bytes) -> Peer:
-    """The peer that signed this request, or ``Refusal``."""
+def check_request(headers, body: bytes, path: str = PATH) -> Peer:
+    """The peer that signed this request (to ``path``), or ``Refusal``."""
     node = headers.get("X-Yiri-Node", "")
     stamp = headers.get("X-Yiri-Time", "")
     nonce = headers.get("X-Yiri-Nonce", "")
@@ -139,7 +139,7 @@ def check_request(headers, body: bytes) -> Peer:
         raise Refusal(403, "Ce nœud n'a pas de clé enregistrée ici : enrôlez-le à nouveau "
                            "(manage.py node enrol).")
     if not identity.verify(peer.sign_key, request_message(node, settings.YIRI_NODE_ID, stamp,
-                                                          nonce, body), signature):
+                                                          nonce, body, path=path), signature):
         raise Refusal(403, "Signature invalide : ce nœud n'est pas celui qui a été enrôlé.")
     try:
         skew = abs(time.time() - int(stamp))
@@ -257,8 +257,12 @@ class Progress:
 
 
 def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
-    """Send ``body`` (packed) to the parent ``peer``, sealed to it and signed; return its
-    answer, checked and opened (packed)."""
+    return post(peer, body, timeout)
+
+
+def post(peer: Peer, body: bytes, timeout: float, path: str = PATH) -> bytes:
+    """Send ``body`` (packed, or a backup upload) to the parent ``peer`` at ``path``, sealed
+    to it and signed; return its answer, checked and opened (packed)."""
     me = _identity()
     if not peer.sign_key or not peer.box_key:
         raise SyncError("Les clés du nœud parent ne sont pas connues ici : rattachez ce nœud "
@@ -267,9 +271,10 @@ def _post(peer: Peer, body: bytes, timeout: float) -> bytes:
         raise SyncError("L'adresse du nœud parent doit commencer par https:// (ou http://).")
     body = seal_body(peer.box_key, body)
     stamp, nonce = str(int(time.time())), secrets.token_urlsafe(16)
-    signature = me.sign(request_message(settings.YIRI_NODE_ID, peer.node_id, stamp, nonce, body))
+    signature = me.sign(request_message(settings.YIRI_NODE_ID, peer.node_id, stamp, nonce, body,
+                                        path=path))
     req = urllib.request.Request(
-        peer.url.rstrip("/") + PATH, data=body, method="POST",
+        peer.url.rstrip("/") + path, data=body, method="POST",
         headers={"Content-Type": "application/octet-stream", "User-Agent": "Yiri",
                  "X-Yiri-Node": settings.YIRI_NODE_ID, "X-Yiri-Time": stamp,
                  "X-Yiri-Nonce": nonce, "X-Yiri-Signature": signature})

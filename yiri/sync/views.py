@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from . import identity, runs
 from .transport import (
     MAX_BODY,
+    PROTOCOL,
     Refusal,
     SyncError,
     check_request,
@@ -53,6 +54,62 @@ def exchange(request):
     response = HttpResponse(out, content_type=CONTENT_TYPE)
     response["X-Yiri-Signature"] = signature
     return response
+
+
+@csrf_exempt  # nodes authenticate by signature, not by session
+@require_POST
+def backup_upload(request):
+    """A child node's backup (``manage.py backup send``), kept here verified
+    (``backup.children``). The archive travels as it was written: encrypted to the child
+    and to this node, sealed once more to this node and signed like every request."""
+    from django.utils.translation import gettext as _
+
+    from yiri.backup import children
+    from yiri.backup.archive import BackupError
+
+    limit = children.upload_limit() + 64 * 1024
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return JsonResponse({"error": "Sauvegarde trop volumineuse pour l'envoi par le réseau : "
+                                      "portez le fichier à la cellule de relais."}, status=413)
+    if not identity.has_keys():
+        return JsonResponse({"error": "Le nœud parent n'a pas encore de clés : son opérateur "
+                                      "lance « manage.py node init »."}, status=503)
+    try:
+        peer = check_request(request.headers, body, path=children.UPLOAD_PATH)
+        data, keys_copy = children.unframe(open_body(body))
+        received = _receive(peer, data, keys_copy)
+        result = {"v": PROTOCOL, "ok": received.ok, "created": received.created,
+                  "differences": received.differences}
+        out = seal_body(peer.box_key, pack(result))
+        signature = response_signature(peer, request.headers["X-Yiri-Nonce"], out)
+    except Refusal as exc:
+        log.warning("backup upload refused: %s", exc.status)
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    except (SyncError, BackupError) as exc:
+        return JsonResponse({"error": str(exc) or _("Sauvegarde refusée.")}, status=400)
+    response = HttpResponse(out, content_type=CONTENT_TYPE)
+    response["X-Yiri-Signature"] = signature
+    return response
+
+
+def _receive(peer, data: bytes, keys_copy: bytes):
+    """Write the uploaded archive to a private temporary file and take it in."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from yiri.backup import children
+
+    fd, name = tempfile.mkstemp(prefix=".upload-", suffix=".ybk", dir=settings.DATA_DIR)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return children.receive(Path(name), keys_copy or None, sender=peer.node_id)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 # Headers that tell a browser how to show a page: an answer between two nodes is sealed,

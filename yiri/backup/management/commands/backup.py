@@ -2,6 +2,8 @@
 
     manage.py backup [--out DIR] [--keep N] [--every 24h] [--no-verify]
     manage.py backup verify FILE [--key-file node_keys]
+    manage.py backup send [FILE]          (to the parent node, over the network)
+    manage.py backup receive FILE [--keys keys.ykeys]   (a child's backup, carried here)
     manage.py backup facts [--snapshot ID]   (internal: counts and digest of this database)
 """
 
@@ -28,9 +30,15 @@ class Command(BaseCommand):
             "avec rotation ; « backup verify FICHIER » vérifie une sauvegarde.")
 
     def add_arguments(self, parser):
-        parser.add_argument("action", nargs="?", choices=["verify", "facts"],
-                            help="verify FICHIER : vérifier une sauvegarde.")
-        parser.add_argument("file", nargs="?", help="La sauvegarde à vérifier.")
+        parser.add_argument("action", nargs="?", choices=["verify", "send", "receive", "facts"],
+                            help="verify FICHIER : vérifier une sauvegarde ; send [FICHIER] : "
+                                 "l'envoyer au nœud parent ; receive FICHIER : garder ici la "
+                                 "sauvegarde d'un nœud enfant, apportée sur une clé USB.")
+        parser.add_argument("file", nargs="?", help="La sauvegarde à vérifier, envoyer ou "
+                                                    "recevoir.")
+        parser.add_argument("--keys", help="receive : la copie des clés (keys.ykeys) apportée "
+                                           "avec la sauvegarde (par défaut : celle qui est à "
+                                           "côté du fichier).")
         parser.add_argument("--out", help="Dossier des sauvegardes (par défaut : "
                                           "<dossier de données>/backups).")
         parser.add_argument("--keep", type=int, default=0,
@@ -48,6 +56,10 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(dumps.facts_here(options["snapshot"])))
             elif options["action"] == "verify":
                 self.do_verify(options)
+            elif options["action"] == "send":
+                self.do_send(options)
+            elif options["action"] == "receive":
+                self.do_receive(options)
             else:
                 self.do_backup(options)
         except (BackupError, IdentityError) as exc:
@@ -62,6 +74,39 @@ class Command(BaseCommand):
         if checked.differences:
             raise CommandError("Sauvegarde NON conforme : la base restaurée diffère de son "
                                "manifeste.")
+
+    def do_send(self, options):
+        from yiri.backup import children
+
+        path = Path(options["file"]) if options["file"] else children.latest_own(
+            Path(options["out"]) if options["out"] else None)
+        answer = children.send(path)
+        if not answer.get("ok"):
+            for line in answer.get("differences") or []:
+                self.stderr.write(f"  différence : {line}")
+            raise CommandError("Le nœud parent a reçu la sauvegarde mais elle ne se vérifie pas : "
+                               "refaites une sauvegarde (manage.py backup) et renvoyez-la.")
+        self.stdout.write(f"Sauvegarde du {answer.get('created', '')} envoyée au nœud parent, "
+                          "qui l'a vérifiée et la garde.")
+
+    def do_receive(self, options):
+        from yiri.backup import children
+        from yiri.cases import keycopy
+
+        if not options["file"]:
+            raise CommandError("Indiquez la sauvegarde apportée : manage.py backup receive FICHIER")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"Fichier introuvable : {path}")
+        keys = Path(options["keys"]) if options["keys"] else path.parent / keycopy.COPY_NAME
+        received = children.receive(path, keys.read_bytes() if keys.is_file() else None)
+        if not received.ok:
+            for line in received.differences:
+                self.stderr.write(f"  différence : {line}")
+            raise CommandError("Sauvegarde gardée mais NON conforme : demandez au bureau d'en "
+                               "refaire une.")
+        self.stdout.write(f"Sauvegarde du nœud {received.node_id} (faite le {received.created}) "
+                          f"vérifiée et gardée : {received.path}")
 
     def _report(self, checked: services.Checked) -> None:
         m = checked.unpacked.manifest
