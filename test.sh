@@ -14,6 +14,5 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 # Two workers (pytest-xdist): the suite starts real node processes and waits on them;
-# YIRI_TEST_WORKERS=0 runs it in one process. A file's tests stay on one worker
-# (--dist loadfile): a network of nodes set up for a file is set up once, not once a worker.
-exec .venv/bin/python -m pytest -p no:cacheprovider -n "${YIRI_TEST_WORKERS:-2}" --dist loadfile "$@"
+# YIRI_TEST_WORKERS=0 runs it in one process.
+exec .venv/bin/python -m pytest -p no:cacheprovider -n "${YIRI_TEST_WORKERS:-2}" "$@"

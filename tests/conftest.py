@@ -33,6 +33,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
         ensure_reference_data()
 
 
+def _transactional(item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return ("transactional_db" in names or "live_server" in names
+            or bool(marker and marker.kwargs.get("transaction")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test empties every table when it ends (its fixtures' teardown):
+    the places, forms and roles the other tests of this process rely on are put back once
+    that is done, whatever test comes next on this worker."""
+    yield
+    if _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            ensure_reference_data()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(tmp_path_factory, worker_id):
     """Static files collected once per run, as run.sh does, so the tests run the production
