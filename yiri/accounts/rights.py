@@ -149,6 +149,18 @@ def clean_field_rights(value: Any) -> dict[str, dict[str, str]]:
     return cleaned
 
 
+def _rights_diff(old: dict, new: dict) -> dict[str, dict[str, list]]:
+    """``{record type: {section or field: [before, after]}}`` of what differs."""
+    out: dict[str, dict[str, list]] = {}
+    for record_type in sorted(set(old) | set(new)):
+        before, after = old.get(record_type) or {}, new.get(record_type) or {}
+        diff = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+                if before.get(k) != after.get(k)}
+        if diff:
+            out[record_type] = diff
+    return out
+
+
 def rights_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """What changed between two states of a role, as codes only, for the audit row.
 
@@ -171,26 +183,10 @@ def rights_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str,
         changes["actions_added"] = added
     if removed:
         changes["actions_removed"] = removed
-    old_rights, new_rights = old.get("form_rights") or {}, new.get("form_rights") or {}
-    sections: dict[str, dict[str, list]] = {}
-    for record_type in sorted(set(old_rights) | set(new_rights)):
-        before, after = old_rights.get(record_type) or {}, new_rights.get(record_type) or {}
-        diff = {s: [before.get(s), after.get(s)] for s in sorted(set(before) | set(after))
-                if before.get(s) != after.get(s)}
+    for attr in ("form_rights", "field_rights"):
+        diff = _rights_diff(old.get(attr) or {}, new.get(attr) or {})
         if diff:
-            sections[record_type] = diff
-    if sections:
-        changes["form_rights"] = sections
-    old_fields, new_fields = old.get("field_rights") or {}, new.get("field_rights") or {}
-    fields: dict[str, dict[str, list]] = {}
-    for record_type in sorted(set(old_fields) | set(new_fields)):
-        before, after = old_fields.get(record_type) or {}, new_fields.get(record_type) or {}
-        diff = {c: [before.get(c), after.get(c)] for c in sorted(set(before) | set(after))
-                if before.get(c) != after.get(c)}
-        if diff:
-            fields[record_type] = diff
-    if fields:
-        changes["field_rights"] = fields
+            changes[attr] = diff
     renamed = [f for f in ("code", "name_fr", "name_en") if old.get(f) != new.get(f)]
     if renamed:
         changes["fields"] = renamed
