@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "yiri.attachments",
     "yiri.demo",
     "yiri.dashboards",
+    "yiri.matching",
+    "yiri.directory",
     "yiri.web",
 ]
 

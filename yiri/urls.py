@@ -15,6 +15,8 @@ urlpatterns = [
     path("sync/v1/exchange", sync_views.exchange, name="sync-exchange"),
     path("sync/v1/backup", sync_views.backup_upload, name="sync-backup"),
     path("", include("yiri.dashboards.urls")),
+    path("", include("yiri.matching.urls")),
+    path("", include("yiri.directory.urls")),
     path("", include("yiri.web.urls")),
 ]
 
