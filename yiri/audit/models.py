@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     ERASURE_REQUEST = "erasure_request", _("Effacement demandé")
     ERASURE_REFUSE = "erasure_refuse", _("Effacement refusé")
     ERASURE = "erasure", _("Dossier effacé")
+    KEY_ROTATION = "key_rotation", _("Clés de chiffrement renouvelées")
 
 
 class AuditEvent(models.Model):

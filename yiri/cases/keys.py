@@ -197,6 +197,10 @@ CREATE TABLE IF NOT EXISTS data_key (
 );
 CREATE INDEX IF NOT EXISTS data_key_record ON data_key (record_id);
 CREATE INDEX IF NOT EXISTS data_key_master ON data_key (master_id);
+CREATE TABLE IF NOT EXISTS data_rotation (
+    started REAL NOT NULL,     -- keys made before this are replaced by the rotation
+    finished REAL
+);
 """
 
 _CONN = threading.local()
@@ -442,3 +446,105 @@ def retire_unused() -> list[str]:
             del m.keys[k]
         m.save()
     return gone
+
+
+# ------------------------------------------------------- rotation of the data keys
+#
+# ``rotate`` above re-wraps the data keys under a new master key; the ciphertexts do not
+# change. ``begin_data_rotation``/``renew_data_keys``/``finish_data_rotation`` replace the
+# data keys themselves: every record gets a new key, ``cases.reencrypt`` re-encrypts every
+# value under it, and the old keys are then only kept to read older backups (or destroyed,
+# ``destroy_old``, after a suspected leak of a key). The record's current key is its newest
+# live one (``key_for``); an old key is a live key that is not its record's newest.
+
+
+def data_rotation() -> float | None:
+    """When the unfinished rotation of the data keys began, or ``None`` if there is none."""
+    row = connect().execute("SELECT started FROM data_rotation WHERE finished IS NULL "
+                            "ORDER BY started DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def begin_data_rotation() -> tuple[float, bool]:
+    """``(started, resumed)``: the unfinished rotation, or a new one begun now."""
+    started = data_rotation()
+    if started is not None:
+        return started, True
+    started = time.time()
+    with _LOCK:
+        connect().execute("INSERT INTO data_rotation (started) VALUES (?)", (started,))
+    return started, False
+
+
+def renew_data_keys(started: float, batch: int = 1000) -> Iterator[tuple[int, int]]:
+    """A new data key for every record whose newest live key is older than ``started``;
+    yields ``(done, total)``. One transaction per batch: resumable."""
+    conn = connect()
+    due = ("SELECT record_id FROM data_key WHERE wrapped IS NOT NULL GROUP BY record_id "
+           "HAVING MAX(created) < ?")
+    total = conn.execute(f"SELECT COUNT(*) FROM ({due})", (started,)).fetchone()[0]  # nosec B608
+    done = 0
+    yield done, total
+    master = masters().current
+    while True:
+        rids = [r for (r,) in conn.execute(f"{due} LIMIT ?", (started, batch))]  # nosec B608
+        if not rids:
+            break
+        now = max(time.time(), started + 1e-6)
+        rows = []
+        for rid in rids:
+            kid = secrets.token_bytes(KEY_ID_BYTES)
+            rows.append((kid, rid, master, wrap(master, kid, rid, secrets.token_bytes(KEY_BYTES)),
+                         now))
+        with _LOCK:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT INTO data_key (key_id, record_id, master_id, wrapped, "
+                                 "created) VALUES (?, ?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            _touch_generation()  # every process now seals with the new keys
+        done += len(rids)
+        yield done, total
+
+
+def is_current(kid: bytes) -> bool:
+    """Whether ``kid`` is its record's newest live key (what new values are sealed with)."""
+    rid, _key = key_by_id(kid)
+    return key_for(None if rid == NODE else rid)[0] == kid
+
+
+def old_key_count() -> int:
+    """Live data keys that are not their record's newest (kept for older backups)."""
+    return connect().execute(
+        "SELECT COUNT(*) FROM data_key k WHERE wrapped IS NOT NULL AND EXISTS (SELECT 1 FROM "
+        "data_key n WHERE n.record_id = k.record_id AND n.wrapped IS NOT NULL AND "
+        "n.created > k.created)").fetchone()[0]
+
+
+def finish_data_rotation(destroy_old: bool = False) -> int:
+    """Close the rotation; with ``destroy_old``, destroy the replaced keys (older backups
+    then read as erased). Returns how many keys were destroyed."""
+    destroyed = 0
+    with _LOCK:
+        conn = connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if destroy_old:
+                destroyed = conn.execute(
+                    "UPDATE data_key SET wrapped=NULL, forgotten=? WHERE wrapped IS NOT NULL AND "
+                    "EXISTS (SELECT 1 FROM data_key n WHERE n.record_id = data_key.record_id AND "
+                    "n.wrapped IS NOT NULL AND n.created > data_key.created)",
+                    (time.time(),)).rowcount
+            conn.execute("UPDATE data_rotation SET finished=? WHERE finished IS NULL", (time.time(),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        _touch_generation()
+    from . import keycopy
+
+    keycopy.refresh_copies()
+    return destroyed

@@ -47,8 +47,9 @@ def _raised(name: str):
 
 
 def raw_writes():
-    """Allow the bulk shortcuts: only to wipe test or bench data, or to purge what left
-    this node's scope (``sync.apply.purge``), never for a change other nodes must see."""
+    """Allow the bulk shortcuts: only to wipe test or bench data, to purge what left this
+    node's scope (``sync.apply.purge``) or to re-encrypt a value under a new key of this
+    node (``cases.reencrypt``), never for a change other nodes must see."""
     return _raised("raw")
 
 

@@ -5,6 +5,13 @@ wraps (and how many were forgotten). ``rotate`` makes a new master key, then re-
 every record key under it, in batches, printing its progress; interrupted, it can be run
 again and finishes the same rotation (``cases.keys.rotate``). The old master key is removed
 from the master file once no record key uses it any more.
+
+``rotate --data`` replaces the record keys themselves: a new key for every record, then
+every sealed value (identities, notes, flags, comments, attachment names and files, the
+change log, conflicts) decrypted and encrypted again under it, printing its progress
+(``cases.reencrypt``). Interrupted, it resumes. The old record keys are kept so that older
+backups stay readable, unless ``--destroy-old`` (after a suspected leak of a key: older
+backups then read as erased).
 """
 
 from __future__ import annotations
@@ -23,12 +30,22 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["status", "rotate"])
         parser.add_argument("--batch", type=int, default=1000,
                             help="rotate : clés de dossier réemballées par transaction.")
+        parser.add_argument("--data", action="store_true",
+                            help="rotate : remplacer les clés de dossier et rechiffrer toutes "
+                                 "les données sous les nouvelles.")
+        parser.add_argument("--destroy-old", action="store_true",
+                            help="avec --data : détruire ensuite les anciennes clés de dossier "
+                                 "(les sauvegardes antérieures deviennent illisibles).")
 
     def handle(self, *args, **options):
         try:
             if options["action"] == "status":
                 self.status()
+            elif options["data"]:
+                self.rotate_data(options["batch"], options["destroy_old"])
             else:
+                if options["destroy_old"]:
+                    raise CommandError("--destroy-old ne s'emploie qu'avec --data.")
                 self.rotate(options["batch"])
         except keys.KeyMissing as exc:
             raise CommandError(str(exc)) from exc
@@ -42,6 +59,13 @@ class Command(BaseCommand):
             mark = " (courante)" if m["id"] == info["current"] else ""
             self.stdout.write(f"  {m['id']}{mark}{where} : {m['live']} clé(s) de dossier, "
                               f"{m['forgotten']} détruite(s)")
+        old = keys.old_key_count()
+        if old:
+            self.stdout.write(f"{old} ancienne(s) clé(s) de dossier gardée(s) pour lire les "
+                              "sauvegardes antérieures à la dernière rotation (--data).")
+        if keys.data_rotation() is not None:
+            self.stdout.write("Une rotation des clés de dossier (--data) est inachevée : "
+                              "relancez « manage.py keys rotate --data ».")
 
     def rotate(self, batch: int) -> None:
         start = time.monotonic()
@@ -68,3 +92,39 @@ class Command(BaseCommand):
         self.stdout.write("Faites une nouvelle sauvegarde : sa copie du magasin de clés "
                           "(keys.ykeys) sera scellée par la nouvelle clé ; gardez une copie du "
                           "fichier de clé maîtresse à jour hors de cet ordinateur.")
+
+    def rotate_data(self, batch: int, destroy_old: bool) -> None:
+        from yiri.audit.models import AuditAction
+        from yiri.audit.services import record_event
+        from yiri.cases import reencrypt
+
+        start = time.monotonic()
+        started, resumed = keys.begin_data_rotation()
+        self.stdout.write("Reprise de la rotation des clés de dossier." if resumed else
+                          "Rotation des clés de dossier : une nouvelle clé par dossier.")
+        for done, total in keys.renew_data_keys(started, batch=max(1, batch)):
+            if done == total:
+                self.stdout.write(f"  {total} nouvelle(s) clé(s) de dossier.")
+        rewritten = 0
+        last = 0.0
+        for label, seen, total, count in reencrypt.reencrypt(batch=max(1, min(batch, 1000))):
+            if time.monotonic() - last > 1 or seen == total:
+                pct = 100 * seen // total if total else 100
+                self.stdout.write(f"  {label} : {seen}/{total} ({pct} %), {count} rechiffrée(s)")
+                last = time.monotonic()
+            if seen == total:
+                rewritten += count
+        left = reencrypt.stale_count()
+        if left:
+            raise CommandError(f"{left} valeur(s) encore sous une ancienne clé (modifiées pendant "
+                               "la rotation) : relancez « manage.py keys rotate --data ».")
+        destroyed = keys.finish_data_rotation(destroy_old=destroy_old)
+        record_event(AuditAction.KEY_ROTATION, data_keys=True, rewritten=rewritten, destroyed=destroyed)
+        self.stdout.write(f"Rotation terminée en {time.monotonic() - start:.1f} s : {rewritten} "
+                          "valeur(s) rechiffrée(s) sous les nouvelles clés.")
+        if destroy_old:
+            self.stdout.write(f"{destroyed} ancienne(s) clé(s) détruite(s) : les sauvegardes "
+                              "antérieures ne peuvent plus être lues.")
+        else:
+            self.stdout.write("Les anciennes clés sont gardées pour lire les sauvegardes "
+                              "antérieures ; faites une nouvelle sauvegarde.")
