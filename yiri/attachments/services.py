@@ -35,6 +35,7 @@ from yiri.cases.access import (
     check_writable,
     field_limits,
     readable_sections,
+    vetted,
     writable_sections,
 )
 from yiri.cases.models import Record, sealed_text
@@ -112,7 +113,7 @@ def _field(user, record: Record, field_code: str, write: bool) -> FieldDef:
 def attachments_for(user, record: Record) -> dict[str, list[Attachment]]:
     """``{field code: [attachment]}`` of the fields ``user`` may read, oldest first (404
     if they do not see the record). One query."""
-    record = access_record(user, type(record), record.pk)
+    record = vetted(user, record)
     codes = [f.code for f in readable_fields(user, record)]
     out: dict[str, list[Attachment]] = {code: [] for code in codes}
     if codes:
@@ -125,7 +126,7 @@ def access_attachment(user, record: Record, attachment_id, *, write: bool = Fals
     """The attachment ``attachment_id`` of ``record`` if ``user`` may read its field (and
     write it if ``write``); 404 / 403 otherwise. ``record`` was fetched through
     ``access_record`` by the caller; it is fetched again here so no caller can skip it."""
-    record = access_record(user, type(record), record.pk)
+    record = vetted(user, record)
     try:
         att = Attachment.objects.of(record).get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValidationError, ValueError, TypeError):

@@ -307,7 +307,16 @@ def access_record(user, model: type[Record], pk, action: str = "view") -> Record
                                      "transfert : cette action revient à l'organisation qui le "
                                      "suit."))
         raise PermissionDenied(_("Vous ne pouvez pas faire cette action sur ce dossier."))
+    record._vetted_for = user  # this request's user may view it (``vetted``)
     return record
+
+
+def vetted(user, record: Record) -> Record:
+    """``record`` if ``access_record`` gave it to this very ``user`` object (one request:
+    the case page's panels need not look it up again); ``access_record`` otherwise."""
+    if record.__dict__.get("_vetted_for") is user:
+        return record
+    return access_record(user, type(record), record.pk)
 
 
 def section_right(user, record_type: str, section_code: str) -> str:

@@ -36,7 +36,7 @@ from yiri.audit.services import record_event
 from yiri.formconfig.validation import AnswersInvalid
 from yiri.sync.log import save_logged
 
-from .access import access_record, rights_for
+from .access import access_record, rights_for, vetted
 from .models import RECORD_MODELS, Flag, Note, Record, sealed_text
 from .search import names_readable
 
@@ -131,7 +131,7 @@ def _write_note(user, record: Record, text: dict, request) -> Note:
 def notes_for(user, record: Record) -> list[Note]:
     """The notes of ``record``, newest first: 404 if ``user`` does not see the record,
     403 if their role may not read notes."""
-    record = access_record(user, type(record), record.pk)
+    record = vetted(user, record)
     if not can_read_notes(user, record.RECORD_TYPE, record):
         raise PermissionDenied(_("Votre rôle ne permet pas de lire les notes de ce dossier."))
     return list(Note.objects.of(record).select_related("author").order_by("-created_at", "-pk"))
@@ -206,7 +206,7 @@ def flags_for(user, record: Record, include_removed: bool = False) -> list[Flag]
     """The flags of ``record`` (active ones only unless ``include_removed``), newest
     first, for anyone who sees the record (404 otherwise). Each carries
     ``reason_readable``: whether the user may read its reasons."""
-    record = access_record(user, type(record), record.pk)
+    record = vetted(user, record)
     qs = Flag.objects.of(record).select_related("flagged_by", "removed_by")
     if not include_removed:
         qs = qs.filter(removed=False)
