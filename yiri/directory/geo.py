@@ -84,16 +84,19 @@ def region_shapes(country: str) -> dict[str, list[Point]]:
 class Projection:
     """Longitude/latitude to SVG coordinates for one country's frame."""
 
-    def __init__(self, outline: list[Point], width: int = WIDTH, margin: int = 10) -> None:
+    def __init__(self, outline: list[Point], width: int = WIDTH, margin: int = 10,
+                 max_height: int = 480) -> None:
         lons, lats = [p[0] for p in outline], [p[1] for p in outline]
         self.lat0 = (min(lats) + max(lats)) / 2
         self.k = math.cos(math.radians(self.lat0))
         self.x0, self.y1 = min(lons), max(lats)
         span_x = (max(lons) - min(lons)) * self.k
         span_y = max(lats) - min(lats)
-        self.scale = (width - 2 * margin) / max(span_x, span_y * 0.6, 1e-9)
+        # As wide as the page allows, no taller than ``max_height`` (Togo is a long strip).
+        self.scale = min((width - 2 * margin) / max(span_x, 1e-9),
+                         (max_height - 2 * margin) / max(span_y, 1e-9))
         self.margin = margin
-        self.width = width
+        self.width = round(span_x * self.scale + 2 * margin)
         self.height = round(span_y * self.scale + 2 * margin)
 
     def __call__(self, lon: float, lat: float) -> tuple[float, float]:
@@ -117,7 +120,8 @@ def country_map(country: str, country_name: str, region_names: dict[str, str], s
     if not outline:
         return mark_safe("")
     proj = Projection(outline)
-    parts = [f'<svg class="map" viewBox="0 0 {proj.width} {proj.height}" role="group" '
+    parts = [f'<svg class="map" viewBox="0 0 {proj.width} {proj.height}" width="{proj.width}" '
+             f'height="{proj.height}" role="group" '
              f'aria-labelledby="{chart_id}-t" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-t">{escape(country_name)}</title>']
     for i, (code, poly) in enumerate(sorted(region_shapes(country).items())):
