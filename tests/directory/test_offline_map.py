@@ -48,3 +48,19 @@ def test_the_map_page_links_each_placed_site_and_calls_no_outside_server(cast):
     assert f'href="/directory/sites/{d.member.pk}/"' in svg
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", svg)
     assert svg.count('class="map-region') >= 13
+    assert svg.count('class="map-province"') == 45
+
+
+def test_the_provinces_of_burkina_faso_divide_their_regions_exactly():
+    import csv
+
+    from yiri.network.services import LOCATIONS_FILE
+
+    with open(LOCATIONS_FILE, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    provinces = {r["code"]: r["parent"] for r in rows if r["level"] == "province" and r["code"].startswith("BF-")}
+    cells = geo.province_shapes("BF")
+    assert set(cells) == set(provinces)  # every province drawn
+    for region, poly in geo.region_shapes("BF").items():
+        inner = [cells[c] for c, parent in provinces.items() if parent == region]
+        assert sum(area(p) for p in inner) == pytest.approx(area(poly), rel=1e-9), region

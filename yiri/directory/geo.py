@@ -81,6 +81,36 @@ def region_shapes(country: str) -> dict[str, list[Point]]:
     return cells
 
 
+@functools.cache
+def province_shapes(country: str) -> dict[str, list[Point]]:
+    """Province code -> its approximate polygon: the Voronoi cells of the province
+    capitals of each region, inside that region's shape (so provinces nest in regions)."""
+    import csv
+
+    from yiri.network.services import LOCATIONS_FILE
+
+    capitals = {code: (v[1], v[2]) for code, v in shapes().get("province_capitals", {}).items()
+                if code.startswith(country + "-")}
+    if not capitals:
+        return {}
+    with open(LOCATIONS_FILE, encoding="utf-8", newline="") as fh:  # the shipped places
+        parent = {row["code"]: row["parent"] for row in csv.DictReader(fh) if row["code"] in capitals}
+    outline = shapes()["countries"][country]
+    lat0 = sum(p[1] for p in outline) / len(outline)
+    k = math.cos(math.radians(lat0))
+    cells: dict[str, list[Point]] = {}
+    for region, region_poly in region_shapes(country).items():
+        mine = {c: p for c, p in capitals.items() if parent.get(c) == region}
+        for code, c in mine.items():
+            poly = [_scaled(p, lat0) for p in region_poly]
+            for other, o in mine.items():
+                if other != code and poly:
+                    poly = _clip(poly, _scaled(c, lat0), _scaled(o, lat0))
+            if len(poly) >= 3:
+                cells[code] = [(x / k, y) for x, y in poly]
+    return cells
+
+
 class Projection:
     """Longitude/latitude to SVG coordinates for one country's frame."""
 
@@ -113,13 +143,14 @@ def _path(points: list[Point], proj: Projection) -> str:
 
 
 def country_map(country: str, country_name: str, region_names: dict[str, str], sites,
-                site_url, chart_id: str) -> SafeString:
+                site_url, chart_id: str, province_names: dict[str, str] | None = None) -> SafeString:
     """An SVG map of ``country``: its regions (approximate), the sites with a position in
     it as links to their pages (``site_url(site)``)."""
     outline = [tuple(p) for p in shapes()["countries"].get(country, [])]
     if not outline:
         return mark_safe("")
     proj = Projection(outline)
+    province_names = province_names or {}
     parts = [f'<svg class="map" viewBox="0 0 {proj.width} {proj.height}" width="{proj.width}" '
              f'height="{proj.height}" role="group" '
              f'aria-labelledby="{chart_id}-t" xmlns="http://www.w3.org/2000/svg">',
@@ -128,6 +159,10 @@ def country_map(country: str, country_name: str, region_names: dict[str, str], s
         name = region_names.get(code, code)
         parts.append(f'<path class="map-region map-region-{i % 4}" d="{_path(poly, proj)}" '
                      f'data-region="{escape(code)}"><title>{escape(name)}</title></path>')
+    for code, poly in sorted(province_shapes(country).items()):
+        name = province_names.get(code, code)
+        parts.append(f'<path class="map-province" d="{_path(poly, proj)}">'
+                     f'<title>{escape(name)}</title></path>')
     for code, (_town, lon, lat) in sorted(shapes()["capitals"].items()):
         if code.startswith(country + "-") and code in region_names:
             x, y = proj(lon, lat)

@@ -167,6 +167,8 @@ def site_map(request: HttpRequest) -> HttpResponse:
     sites = list(sites)
     regions = dict(Location.objects.filter(level="region", deleted=False)
                    .values_list("code", "name"))
+    provinces = dict(Location.objects.filter(level="province", deleted=False)
+                     .values_list("code", "name"))
     countries = Location.objects.filter(level="country", deleted=False).order_by("code")
     maps = []
     for country in countries:
@@ -175,7 +177,8 @@ def site_map(request: HttpRequest) -> HttpResponse:
         mine = [s for s in sites if s.place_id and s.place.path.startswith(country.path)
                 or (not s.place_id and s.has_position)]
         maps.append({"country": country, "svg": geo.country_map(
-            country.code, country.name, regions, mine, site_url, f"map-{country.code}"),
+            country.code, country.name, regions, mine, site_url, f"map-{country.code}",
+            provinces),
             "count": sum(1 for s in mine if s.has_position)})
     unplaced = [s for s in sites if not s.has_position]
     return render(request, "directory/map.html", {"form": form, "maps": maps,
