@@ -148,7 +148,7 @@ def country_map(country: str, country_name: str, region_names: dict[str, str], s
     it as links to their pages (``site_url(site)``)."""
     outline = [tuple(p) for p in shapes()["countries"].get(country, [])]
     if not outline:
-        return mark_safe("")
+        return SafeString("")
     proj = Projection(outline)
     province_names = province_names or {}
     parts = [f'<svg class="map" viewBox="0 0 {proj.width} {proj.height}" width="{proj.width}" '
