@@ -68,6 +68,10 @@ def test_people_trained_per_theme_region_structure_and_month_equal_direct_counts
     assert {c: n for c, _l, n in report.by_region} == direct(rows, lambda r: [r["region"]])
     assert {c: n for c, _l, n in report.by_site} == direct(rows, lambda r: [r["site"]])
     assert dict(report.by_month) == direct(rows, lambda r: [r["month"]])
+    per_theme_month = direct(rows, lambda r: [(t, r["month"]) for t in r["themes"]])
+    months = [m for m, _n in report.by_month]
+    for code, _label, values in report.theme_months:
+        assert values == [per_theme_month.get((code, m), 0) for m in months]
     # A filter keeps exactly its rows.
     for theme in {th for r in rows for th in r["themes"]}:
         only = reports.trained(reports.Filters(theme=theme))

@@ -35,6 +35,8 @@ class Report:
     by_region: list[tuple[str, str, int]] = field(default_factory=list)
     by_site: list[tuple[str, str, int]] = field(default_factory=list)
     by_month: list[tuple[str, int]] = field(default_factory=list)  # "2026-01", n
+    # Per theme and month: [(theme code, label, [n per month of ``by_month``])].
+    theme_months: list[tuple[str, str, list[int]]] = field(default_factory=list)
 
 
 def region_code(path: str) -> str:
@@ -73,12 +75,14 @@ def trained(filters: Filters | None = None) -> Report:
     region_sets: dict[str, set] = defaultdict(set)
     site_sets: dict[str, set] = defaultdict(set)
     month_sets: dict[str, set] = defaultdict(set)
+    theme_month_sets: dict[tuple[str, str], set] = defaultdict(set)
     sites: dict[str, str] = {}
     everyone: set = set()
     for key, themes, region, site, start in rows:
         everyone.add(key)
         for t in themes:
             theme_sets[t].add(key)
+            theme_month_sets[(t, start.strftime("%Y-%m"))].add(key)
         region_sets[region].add(key)
         site_sets[str(site.pk)].add(key)
         sites[str(site.pk)] = site.name
@@ -94,4 +98,6 @@ def trained(filters: Filters | None = None) -> Report:
     report.by_site = sorted(((c, sites[c], len(s)) for c, s in site_sets.items()),
                             key=lambda t: (-t[2], t[1]))
     report.by_month = sorted((m, len(s)) for m, s in month_sets.items())
+    report.theme_months = [(c, label, [len(theme_month_sets.get((c, m), ())) for m, _n in report.by_month])
+                           for c, label, _n in report.by_theme]
     return report

@@ -359,6 +359,10 @@ def training_report(request: HttpRequest) -> HttpResponse:
         "month_chart": charts.columns("r-month", _("Personnes formées par mois"),
                                       [m for m, _n in report.by_month],
                                       [(_("Personnes formées"), [n for _m, n in report.by_month])]),
+        # Over time per theme: the six themes with most people (the chart has six colours).
+        "theme_month_chart": charts.columns("r-theme-month", _("Personnes formées par thème et par mois"),
+                                            [m for m, _n in report.by_month],
+                                            [(label, values) for _c, label, values in report.theme_months[:6]]),
     })
 
 
