@@ -225,10 +225,11 @@ def site_edit(request: HttpRequest, pk=None) -> HttpResponse:
 
 
 @member_view
-@require_GET
+@require_http_methods(["GET", "POST"])
 def people_list(request: HttpRequest) -> HttpResponse:
-    """Profiles of the people who consented, of entries still in the directory."""
-    q = (request.GET.get("q") or "").strip()[:100]
+    """Profiles of the people who consented, of entries still in the directory. The search
+    is posted: a person's name stays out of addresses and server logs."""
+    q = (request.POST.get("q") or "").strip()[:100]
     people = (Person.objects.filter(deleted=False, consent=True, site__deleted=False)
               .select_related("site").order_by("full_name"))
     if q:
