@@ -31,7 +31,7 @@ def load_reference_data() -> str:
 
 def wipe_forms_and_roles() -> None:
     """An empty database as far as forms and roles go (the test's transaction restores it)."""
-    SeededDataSet.objects.filter(name__in=["forms", "roles"]).delete()
+    SeededDataSet.objects.filter(name__in=["forms", "roles", "inventory_form"]).delete()
     with raw_writes():
         Field.objects.all().delete()
         FormSection.objects.all().delete()
@@ -67,7 +67,7 @@ def test_a_restart_says_nothing_was_loaded_again(db):
 
 def test_every_data_set_is_marked_with_its_version(db):
     assert {m.name: m.version for m in SeededDataSet.objects.all()} == {
-        "locations": 1, "forms": 1, "roles": 6}
+        "locations": 1, "forms": 1, "roles": 7, "inventory_form": 1}
 
 
 def test_a_database_without_reference_data_gets_all_of_it(db):
@@ -78,7 +78,9 @@ def test_a_database_without_reference_data_gets_all_of_it(db):
     assert Role.objects.get(code="manager").permissions == seeded_role_values("manager")["permissions"]
     assert LookupValue.objects.get(lookup__code="sex", code="female").label_fr == "Féminin"
     assert Field.objects.filter(section__record_type="case", code="name_first").exists()
-    assert set(SeededDataSet.objects.values_list("name", flat=True)) == {"locations", "forms", "roles"}
+    assert set(SeededDataSet.objects.values_list("name", flat=True)) == {
+        "locations", "forms", "roles", "inventory_form"}
+    assert Field.objects.filter(section__record_type="inventory", code="connectivity").exists()
 
 
 def test_a_database_seeded_before_markers_keeps_its_edits_and_gets_what_is_missing(db):
@@ -98,7 +100,7 @@ def test_a_database_seeded_before_markers_keeps_its_edits_and_gets_what_is_missi
     assert Role.objects.get(code="manager").scope == "agency"
     assert Role.objects.filter(code="partner_viewer").exists()
     assert LookupValue.objects.get(lookup__code="sex", code="male").label_fr == "Garçon"
-    assert SeededDataSet.objects.count() == 3
+    assert SeededDataSet.objects.count() == 4
 
 
 def test_loading_the_form_set_twice_changes_nothing_an_administrator_edited(db):

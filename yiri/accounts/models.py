@@ -53,6 +53,10 @@ class SystemAction(models.TextChoices):
     VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
     MANAGE_NODES = "manage_nodes", _("Enrôler et révoquer les nœuds enfants")
     ERASE_RECORDS = "erase_records", _("Demander et approuver l'effacement de dossiers")
+    VIEW_DIRECTORY = "view_directory", _("Consulter l'annuaire du réseau (membres du réseau)")
+    EDIT_DIRECTORY = "edit_directory", _("Modifier l'annuaire du réseau et les profils")
+    RECORD_TRAININGS = "record_trainings", _("Enregistrer les formations et leur suivi")
+    RUN_INVENTORIES = "run_inventories", _("Mener les inventaires des cellules de relais")
 
 
 class Scope(models.TextChoices):

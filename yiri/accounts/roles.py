@@ -29,7 +29,10 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 #    address and phone, nor the free-text details of the protection concerns.
 # 6: erase_records (supervisors, relay-cell data managers, national coordination,
 #    administrators): request and approve erasures, four eyes (``cases/erasure.py``).
-ROLES_VERSION = 6
+# 7: the network directory (``directory/access.py``): view_directory for every role but the
+#    partner; edit_directory and run_inventories for relay-cell data managers and the
+#    national coordination; record_trainings for them and supervisors.
+ROLES_VERSION = 7
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -46,13 +49,14 @@ SEEDED_ROLES: dict[str, tuple] = {
                       _same_for_all(_ALL_RECORD_ACTIONS), [s.value for s in S], _RW),
     "manager": ("Superviseur / gestionnaire de cas", "Manager / supervisor", Scope.GROUP,
                 _same_for_all(_SUPERVISION), [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_AUDIT,
-                                              S.ERASE_RECORDS],
+                                              S.ERASE_RECORDS, S.VIEW_DIRECTORY,
+                                              S.RECORD_TRAININGS],
                 _RW),
     "case_worker": ("Travailleur social", "Case worker", Scope.OWN,
-                    _same_for_all(_CASE_WORK), [], _RW),
+                    _same_for_all(_CASE_WORK), [S.VIEW_DIRECTORY], _RW),
     "service_provider": (
         "Prestataire de services", "Service provider", Scope.OWN,
-        {"case": [A.VIEW, A.EDIT]}, [],
+        {"case": [A.VIEW, A.EDIT]}, [S.VIEW_DIRECTORY],
         {"case": {"*": FormRight.NONE, "basic_identity": FormRight.READ,
                   "consent": FormRight.READ, "protection_concerns": FormRight.READ,
                   "services_section": FormRight.WRITE, "followup": FormRight.WRITE}},
@@ -61,11 +65,13 @@ SEEDED_ROLES: dict[str, tuple] = {
                            "Relay-cell data manager", Scope.CELL,
                            _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
                            [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES,
-                            S.ERASE_RECORDS], _R),
+                            S.ERASE_RECORDS, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
+                            S.RECORD_TRAININGS, S.RUN_INVENTORIES], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
                              [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC,
-                              S.MANAGE_NODES, S.ERASE_RECORDS], _R),
+                              S.MANAGE_NODES, S.ERASE_RECORDS, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
+                              S.RECORD_TRAININGS, S.RUN_INVENTORIES], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

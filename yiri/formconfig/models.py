@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from yiri.accounts.models import RecordType
 from yiri.network.models import SyncedModel
 
+# The forms of the record types, and the questionnaire of the network inventories
+# (``directory``: answers kept in ``directory.InventoryResponse``, not in a record).
+INVENTORY_FORM = "inventory"
+FORM_TYPES = [*RecordType.choices, (INVENTORY_FORM, _("Inventaire du réseau"))]
+
 
 def _pick(fr: str, en: str) -> str:
     return (en or fr) if (get_language() or "fr").startswith("en") else (fr or en)
@@ -58,7 +63,7 @@ class LookupValue(SyncedModel):
 
 
 class FormSection(SyncedModel):
-    record_type = models.CharField(_("type de fiche"), max_length=20, choices=RecordType.choices)
+    record_type = models.CharField(_("type de fiche"), max_length=20, choices=FORM_TYPES)
     code = models.SlugField(_("code"), max_length=60)
     name_fr = models.CharField(_("nom (français)"), max_length=200)
     name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)

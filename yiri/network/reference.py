@@ -42,6 +42,7 @@ from .models import SeededDataSet
 def _data_sets() -> list[tuple[str, int, Callable[[], object]]]:
     # Imported here: accounts and formconfig import network's models.
     from yiri.accounts.roles import ROLES_VERSION, seed_roles
+    from yiri.directory.services import INVENTORY_FORM_VERSION, load_inventory_form
     from yiri.formconfig.services import FORM_SET_VERSION, load_form_set
 
     from .services import LOCATIONS_VERSION, load_locations
@@ -50,6 +51,9 @@ def _data_sets() -> list[tuple[str, int, Callable[[], object]]]:
         ("locations", LOCATIONS_VERSION, load_locations),
         ("forms", FORM_SET_VERSION, load_form_set),
         ("roles", ROLES_VERSION, seed_roles),
+        # The questionnaire of the network inventories (issue 12): a data set of its own,
+        # so databases seeded before it get it at their next start.
+        ("inventory_form", INVENTORY_FORM_VERSION, load_inventory_form),
     ]
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from yiri.accounts.models import User
 from yiri.cases.models import Case
+from yiri.demo.directory import create_directory
 from yiri.demo.loader import ensure_reference_data, load_cases, wipe_case_data
 from yiri.demo.network import create_network, demo_password, workers_per_agency
 
@@ -67,6 +69,9 @@ class Command(BaseCommand):
         n_workers = opts["workers_per_agency"] or workers_per_agency(opts["cases"])
         network = create_network(opts["seed"], n_workers)
         self._print_logins(network)
+        found = create_directory(opts["today"] or timezone.localdate())
+        self.stdout.write(f"Annuaire du réseau : {found['sites']} structures, "
+                          f"{found['people']} profils, {found['trainings']} formations.")
 
         validate = {"auto": None, "all": True, "sample": False}[opts["validate"]]
         report = load_cases(
