@@ -1,0 +1,48 @@
+"""The seeded roles gain ``review_duplicates`` (roles version 7): relay-cell data managers,
+the national coordination and administrators review possible duplicates, merge records
+and undo a merge (``matching/review.py``).
+
+A role whose system actions an administrator changed is left as it is (see
+network/reference.py). On a new database the seed already holds the change.
+"""
+
+from django.db import migrations
+
+# code: (system actions as shipped in version 6, as shipped in version 7)
+_CHANGES = {
+    "administrator": (
+        ["manage_users", "manage_roles", "manage_forms", "manage_network", "view_reports",
+         "view_audit", "resolve_conflicts", "view_sync", "manage_nodes", "erase_records"],
+        ["manage_users", "manage_roles", "manage_forms", "manage_network", "view_reports",
+         "view_audit", "resolve_conflicts", "view_sync", "manage_nodes", "erase_records",
+         "review_duplicates"]),
+    "relay_data_manager": (["view_reports", "resolve_conflicts", "view_sync", "manage_nodes",
+                            "erase_records"],
+                           ["view_reports", "resolve_conflicts", "view_sync", "manage_nodes",
+                            "erase_records", "review_duplicates"]),
+    "national_coordinator": (["view_reports", "view_audit", "manage_network", "view_sync",
+                              "manage_nodes", "erase_records"],
+                             ["view_reports", "view_audit", "manage_network", "view_sync",
+                              "manage_nodes", "erase_records", "review_duplicates"]),
+}
+
+
+def add_review_rights(apps, schema_editor):
+    from yiri.accounts.roles import change_actions_if_unchanged
+    from yiri.network.reference import mark_version
+
+    Role = apps.get_model("accounts", "Role")
+    for code, (old, new) in _CHANGES.items():
+        role = Role.objects.filter(code=code).first()
+        if role is not None:
+            change_actions_if_unchanged(role, "system", old, new)
+    mark_version(apps, "roles", 7)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("accounts", "0011_recovery_codes"),
+    ]
+
+    operations = [migrations.RunPython(add_review_rights, migrations.RunPython.noop)]
