@@ -139,7 +139,7 @@ def queue(user, *, statuses=(MatchStatus.OPEN, MatchStatus.ASKED), source: str |
     seen = _visible_ids(user, refs)
     gone = not_same_keys({c.pair_key for c in rows})
     records = {}
-    for rt in {r for r, _ in refs}:
+    for rt in {r for r, _pk in refs}:
         model = RECORD_MODELS[rt]
         for rec in model.objects.filter(pk__in=[pk for t, pk in refs if t == rt and pk in seen]):
             records[rec.pk] = rec
