@@ -1,0 +1,534 @@
+"""Fellegi–Sunter scoring of two records: comparison levels per field, weights, explanation.
+
+One comparison for everyone: the batch deduplication compares millions of pairs through
+``compare`` on columns (``Table``), and ``score_pair``/``score_pairs`` — what the live
+check, tracing and review call — build the same ``Table`` for their few records and go
+through the same ``compare`` and the same ``Model``. A pair gets the same score in both.
+
+For each field a pair falls in one *level* (exact, a phonetic or spelling variant, close,
+different, or blank when either side is unknown). A model gives each level ``m`` (the
+share of true duplicates at that level) and ``u`` (the share of unrelated pairs); the
+level's weight is ``log2(m/u)``, the pair's weight their sum (blank levels weigh 0), and
+its probability ``2^(w+prior) / (1 + 2^(w+prior))`` with ``prior = log2(λ/(1-λ))``.
+``DEFAULT_MODEL`` holds hand-set values; ``em.train`` learns ``m``, ``u`` and ``λ`` from
+the data; ``current_model()`` is the one learnt by the last finished deduplication run.
+
+Term frequency: two records that both say "Ouédraogo" agree on a name one child in six
+of the Mossi plateau has; agreeing on "Yempabou" says much more. For the exact and
+phonetic levels of the given and family names the weight uses the share of that name
+among the records (``Model.tf``) instead of the level's average ``u``, as Splink does.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+from yiri.lib import names as lib_names
+
+from .person import Person
+
+try:  # the names helper's normalisation and nickname table, when merged
+    from . import names as _names  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - until yiri.matching.names lands
+    _names = None
+
+
+def normalise(text: str) -> str:
+    return lib_names.normalise(text)
+
+
+def phonetic(text: str) -> str:
+    """The phonetic keys of every word, sorted: word order does not matter."""
+    return " ".join(sorted(lib_names.phonetic_keys(text)))
+
+
+def nickname_key(text: str) -> str:
+    """A key shared by a name and its short forms, if the names module knows them."""
+    if _names is not None and hasattr(_names, "canonical"):
+        try:
+            return str(_names.canonical(text) or "")
+        except Exception:  # noqa: BLE001 - a names helper error must not stop scoring
+            return ""
+    return ""
+
+
+# --- places ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _hierarchy() -> dict[str, tuple[str, str, str]]:
+    """code -> (level, commune code, province code) from the reference locations."""
+    path = Path(__file__).resolve().parent.parent / "network" / "data" / "locations.csv"
+    parent: dict[str, str] = {}
+    level: dict[str, str] = {}
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            parent[row["code"]] = row["parent"]
+            level[row["code"]] = row["level"]
+    out = {}
+    for code in parent:
+        commune = province = ""
+        c = code
+        while c:
+            if level.get(c) == "commune":
+                commune = c
+            elif level.get(c) == "province":
+                province = c
+            c = parent.get(c, "")
+        out[code] = (level[code], commune, province)
+    return out
+
+
+def place_parts(place: str) -> tuple[str, str, str]:
+    """(place, commune, province) of a location code; a text place is only itself."""
+    if not place:
+        return "", "", ""
+    known = _hierarchy().get(place)
+    if known is None:
+        return normalise(place), "", ""
+    return place, known[1], known[2]
+
+
+# --- the columns a comparison reads ----------------------------------------------------
+
+class Table:
+    """The records' features as columns (strings as Python lists, numbers as arrays)."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self.people = people
+        self.n = len(people)
+        self.given = [normalise(p.given) for p in people]
+        self.family = [normalise(p.family) for p in people]
+        self.given_ph = [phonetic(g) for g in self.given]
+        self.family_ph = [phonetic(f) for f in self.family]
+        self.given_nick = [nickname_key(p.given) for p in people]
+        self.family_nick = [nickname_key(p.family) for p in people]
+        self.mother = [normalise(p.mother) for p in people]
+        self.father = [normalise(p.father) for p in people]
+        self.mother_ph = [phonetic(m) for m in self.mother]
+        self.father_ph = [phonetic(f) for f in self.father]
+        self.sex = np.array([{"male": 1, "female": 2}.get(p.sex, 0) for p in people], dtype=np.int8)
+        self.year = np.array([p.birth_year if p.birth_year else 0 for p in people], dtype=np.int32)
+        self.date = np.array([p.birth_date.toordinal() if p.birth_date else 0 for p in people],
+                             dtype=np.int64)
+        self.estimated = np.array([p.age_estimated or p.birth_date is None for p in people])
+        parts = [place_parts(p.place) for p in people]
+        self.place = [x[0] for x in parts]
+        self.commune = [x[1] for x in parts]
+        self.province = [x[2] for x in parts]
+        extra_names = sorted({k for p in people for k, _ in p.extra})
+        self.extra = {k: [normalise(dict(p.extra).get(k, "")) if not dict(p.extra).get(k, "").isdigit()
+                          else dict(p.extra)[k] for p in people] for k in extra_names}
+
+
+def _take(column: list[str], idx: np.ndarray) -> list[str]:
+    return [column[i] for i in idx]
+
+
+def _jw(a: list[str], b: list[str]) -> np.ndarray:
+    if not a:
+        return np.zeros(0)
+    return cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=1, dtype=np.float32)
+
+
+def _eq(a: list[str], b: list[str]) -> np.ndarray:
+    return np.fromiter((x == y and x != "" for x, y in zip(a, b, strict=True)), dtype=bool,
+                       count=len(a))
+
+
+def _blank(a: list[str], b: list[str]) -> np.ndarray:
+    return np.fromiter((x == "" or y == "" for x, y in zip(a, b, strict=True)), dtype=bool,
+                       count=len(a))
+
+
+# --- fields and their levels -----------------------------------------------------------
+
+MATCH, CLOSE, MISMATCH, BLANK = "match", "close", "mismatch", "blank"
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    kind: str  # MATCH / CLOSE / MISMATCH
+    detail: str  # French, shown to the data manager
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: str  # the Person field (or "extra:<column>")
+    label: str  # French
+    levels: tuple[Level, ...]
+    tf: bool = False  # term-frequency adjustment of the first two levels
+
+
+NAME_LEVELS = (
+    Level("exact", MATCH, "identique"),
+    Level("phonetic", CLOSE, "même prononciation ou forme courte"),
+    Level("jw92", CLOSE, "orthographe très proche"),
+    Level("jw80", CLOSE, "orthographe proche"),
+    Level("other", MISMATCH, "différent"),
+)
+PARENT_LEVELS = (
+    Level("exact", MATCH, "identique"),
+    Level("phonetic", CLOSE, "même prononciation"),
+    Level("jw88", CLOSE, "orthographe proche"),
+    Level("other", MISMATCH, "différent"),
+)
+BIRTH_LEVELS = (
+    Level("date", MATCH, "même date de naissance"),
+    Level("year", MATCH, "même année de naissance"),
+    Level("year1", CLOSE, "un an d'écart"),
+    Level("year2est", CLOSE, "deux ans d'écart, âge estimé"),
+    Level("other", MISMATCH, "années différentes"),
+)
+PLACE_LEVELS = (
+    Level("same", MATCH, "même lieu"),
+    Level("commune", CLOSE, "même commune"),
+    Level("province", CLOSE, "même province"),
+    Level("other", MISMATCH, "lieux différents"),
+)
+SEX_LEVELS = (Level("same", MATCH, "identique"), Level("other", MISMATCH, "différent"))
+TEXT_LEVELS = (
+    Level("exact", MATCH, "identique"),
+    Level("jw90", CLOSE, "très proche"),
+    Level("jw70", CLOSE, "proche"),
+    Level("other", MISMATCH, "différent"),
+)
+
+BASE_COMPARISONS = (
+    Comparison("given", "Prénom", NAME_LEVELS, tf=True),
+    Comparison("family", "Nom", NAME_LEVELS, tf=True),
+    Comparison("sex", "Sexe", SEX_LEVELS),
+    Comparison("birth", "Naissance", BIRTH_LEVELS),
+    Comparison("place", "Lieu", PLACE_LEVELS),
+    Comparison("mother", "Mère", PARENT_LEVELS),
+    Comparison("father", "Père", PARENT_LEVELS),
+)
+
+
+def comparisons_for(table: Table) -> tuple[Comparison, ...]:
+    return BASE_COMPARISONS + tuple(
+        Comparison(f"extra:{k}", k, TEXT_LEVELS) for k in sorted(table.extra))
+
+
+def _name_levels(a, b, a_ph, b_ph, a_nick, b_nick, sim) -> np.ndarray:
+    out = np.full(len(a), 4, dtype=np.int8)
+    out[sim >= 0.80] = 3
+    out[sim >= 0.92] = 2
+    ph = _eq(a_ph, b_ph) | _eq(a_nick, b_nick)
+    out[ph] = 1
+    out[_eq(a, b)] = 0
+    out[_blank(a, b)] = -1
+    return out
+
+
+def compare(table: Table, ia: np.ndarray, ib: np.ndarray,
+            comps: tuple[Comparison, ...] | None = None) -> np.ndarray:
+    """The level of each comparison for each pair ``(ia[k], ib[k])``: an int8 matrix,
+    ``-1`` where a side is blank. ``comps`` defaults to ``comparisons_for(table)``."""
+    comps = comps or comparisons_for(table)
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    n = len(ia)
+    out = np.full((n, len(comps)), -1, dtype=np.int8)
+    if n == 0:
+        return out
+    ga, gb = _take(table.given, ia), _take(table.given, ib)
+    fa, fb = _take(table.family, ia), _take(table.family, ib)
+    s_gg, s_ff = _jw(ga, gb), _jw(fa, fb)
+    s_gf, s_fg = _jw(ga, fb), _jw(fa, gb)
+    # Given and family names swapped on one record: compare crosswise when that fits
+    # clearly better.
+    swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
+    gb2 = [f if s else g for g, f, s in zip(gb, fb, swap, strict=True)]
+    fb2 = [g if s else f for g, f, s in zip(gb, fb, swap, strict=True)]
+    gph_b = _take(table.given_ph, ib)
+    fph_b = _take(table.family_ph, ib)
+    gnk_b = _take(table.given_nick, ib)
+    fnk_b = _take(table.family_nick, ib)
+    gph_b2 = [f if s else g for g, f, s in zip(gph_b, fph_b, swap, strict=True)]
+    fph_b2 = [g if s else f for g, f, s in zip(gph_b, fph_b, swap, strict=True)]
+    gnk_b2 = [f if s else g for g, f, s in zip(gnk_b, fnk_b, swap, strict=True)]
+    fnk_b2 = [g if s else f for g, f, s in zip(gnk_b, fnk_b, swap, strict=True)]
+    sim_g = np.where(swap, s_gf, s_gg)
+    sim_f = np.where(swap, s_fg, s_ff)
+    for j, c in enumerate(comps):
+        if c.field == "given":
+            out[:, j] = _name_levels(ga, gb2, _take(table.given_ph, ia), gph_b2,
+                                     _take(table.given_nick, ia), gnk_b2, sim_g)
+        elif c.field == "family":
+            out[:, j] = _name_levels(fa, fb2, _take(table.family_ph, ia), fph_b2,
+                                     _take(table.family_nick, ia), fnk_b2, sim_f)
+        elif c.field == "sex":
+            sa, sb = table.sex[ia], table.sex[ib]
+            col = np.where(sa == sb, 0, 1).astype(np.int8)
+            col[(sa == 0) | (sb == 0)] = -1
+            out[:, j] = col
+        elif c.field == "birth":
+            ya, yb = table.year[ia], table.year[ib]
+            da, db = table.date[ia], table.date[ib]
+            est = table.estimated[ia] | table.estimated[ib]
+            gap = np.abs(ya - yb)
+            col = np.full(n, 4, dtype=np.int8)
+            col[(gap == 2) & est] = 3
+            col[gap == 1] = 2
+            col[gap == 0] = 1
+            col[(da == db) & (da != 0)] = 0
+            col[(ya == 0) | (yb == 0)] = -1
+            out[:, j] = col
+        elif c.field == "place":
+            pa, pb = _take(table.place, ia), _take(table.place, ib)
+            col = np.full(n, 3, dtype=np.int8)
+            col[_eq(_take(table.province, ia), _take(table.province, ib))] = 2
+            col[_eq(_take(table.commune, ia), _take(table.commune, ib))] = 1
+            col[_eq(pa, pb)] = 0
+            col[_blank(pa, pb)] = -1
+            out[:, j] = col
+        elif c.field in ("mother", "father"):
+            col_n = table.mother if c.field == "mother" else table.father
+            col_p = table.mother_ph if c.field == "mother" else table.father_ph
+            a, b = _take(col_n, ia), _take(col_n, ib)
+            # word order does not matter for a full name
+            a_s = [" ".join(sorted(x.split())) for x in a]
+            b_s = [" ".join(sorted(x.split())) for x in b]
+            sim = _jw(a_s, b_s)
+            col = np.full(n, 3, dtype=np.int8)
+            col[sim >= 0.88] = 2
+            col[_eq(_take(col_p, ia), _take(col_p, ib))] = 1
+            col[_eq(a_s, b_s)] = 0
+            col[_blank(a, b)] = -1
+            out[:, j] = col
+        elif c.field.startswith("extra:"):
+            values = table.extra[c.field[6:]]
+            a, b = _take(values, ia), _take(values, ib)
+            sim = _jw(a, b)
+            col = np.full(n, 3, dtype=np.int8)
+            col[sim >= 0.70] = 2
+            col[sim >= 0.90] = 1
+            col[_eq(a, b)] = 0
+            col[_blank(a, b)] = -1
+            out[:, j] = col
+    return out
+
+
+# --- the model -------------------------------------------------------------------------
+
+@dataclass
+class Model:
+    """``m``/``u`` per comparison (by field) and level (by code), the prior ``lam``, and
+    the name frequencies of the term-frequency adjustment."""
+
+    m: dict[str, dict[str, float]]
+    u: dict[str, dict[str, float]]
+    lam: float = 0.01
+    # field -> {normalised name: share of records}; names rarer than min_count records
+    # are left out (a stored model holds no rare, identifying name).
+    tf: dict[str, dict[str, float]] = field(default_factory=dict)
+    tf_floor: dict[str, float] = field(default_factory=dict)  # share below which names are left out
+    learnt: bool = False
+
+    def weight(self, comp: Comparison, level: int) -> float:
+        if level < 0:
+            return 0.0
+        code = comp.levels[level].code
+        m = self.m.get(comp.field, {}).get(code)
+        u = self.u.get(comp.field, {}).get(code)
+        if m is None or u is None:
+            return _default_weight(comp, level)
+        return math.log2(max(m, 1e-6) / max(u, 1e-6))
+
+    def weight_table(self, comps: tuple[Comparison, ...]) -> list[np.ndarray]:
+        return [np.array([self.weight(c, k) for k in range(len(c.levels))]) for c in comps]
+
+    def to_json(self) -> dict:
+        return {"m": self.m, "u": self.u, "lam": self.lam, "tf": self.tf,
+                "tf_floor": self.tf_floor, "learnt": self.learnt}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Model:
+        return cls(m=data["m"], u=data["u"], lam=data.get("lam", 0.01), tf=data.get("tf", {}),
+                   tf_floor=data.get("tf_floor", {}), learnt=data.get("learnt", False))
+
+
+def _default_weight(comp: Comparison, level: int) -> float:
+    kind = comp.levels[level].kind
+    return {MATCH: 3.0, CLOSE: 1.0, MISMATCH: -3.0}[kind]
+
+
+def _mu(pairs: dict[str, tuple[float, float]]) -> tuple[dict, dict]:
+    return {k: v[0] for k, v in pairs.items()}, {k: v[1] for k, v in pairs.items()}
+
+
+_DEFAULTS = {
+    # field: {level: (m, u)} — hand-set before any data is seen
+    "given": {"exact": (0.55, 0.02), "phonetic": (0.2, 0.01), "jw92": (0.1, 0.01),
+              "jw80": (0.08, 0.05), "other": (0.07, 0.91)},
+    "family": {"exact": (0.6, 0.04), "phonetic": (0.18, 0.01), "jw92": (0.1, 0.01),
+               "jw80": (0.07, 0.06), "other": (0.05, 0.88)},
+    "sex": {"same": (0.98, 0.5), "other": (0.02, 0.5)},
+    "birth": {"date": (0.4, 0.001), "year": (0.3, 0.06), "year1": (0.18, 0.11),
+              "year2est": (0.07, 0.09), "other": (0.05, 0.739)},
+    "place": {"same": (0.7, 0.004), "commune": (0.25, 0.01), "province": (0.03, 0.04),
+              "other": (0.02, 0.946)},
+    "mother": {"exact": (0.6, 0.001), "phonetic": (0.2, 0.001), "jw88": (0.12, 0.01),
+               "other": (0.08, 0.988)},
+    "father": {"exact": (0.6, 0.001), "phonetic": (0.2, 0.001), "jw88": (0.12, 0.01),
+               "other": (0.08, 0.988)},
+}
+DEFAULT_MODEL = Model(
+    m={f: _mu(v)[0] for f, v in _DEFAULTS.items()},
+    u={f: _mu(v)[1] for f, v in _DEFAULTS.items()},
+    lam=0.01,
+)
+
+
+def current_model() -> Model:
+    """The model learnt by the last finished deduplication run, else the default one."""
+    try:
+        from .models import DedupeRun
+
+        run = DedupeRun.objects.filter(status=DedupeRun.Status.DONE).exclude(
+            model={}).order_by("-finished_at").first()
+    except Exception:  # noqa: BLE001 - no database (a script) or not migrated yet
+        run = None
+    if run is None or not run.model:
+        return DEFAULT_MODEL
+    return Model.from_json(run.model)
+
+
+def name_frequencies(table: Table, min_count: int = 10) -> tuple[dict, dict]:
+    """The share of each given and family name among ``table``'s records (names written
+    by at least ``min_count`` records), and the share below which names are left out."""
+    tf: dict[str, dict[str, float]] = {}
+    floor: dict[str, float] = {}
+    for fname, column in (("given", table.given), ("family", table.family)):
+        values = [v for v in column if v]
+        total = max(len(values), 1)
+        uniq, counts = np.unique(np.array(values, dtype=object), return_counts=True) \
+            if values else (np.array([]), np.array([]))
+        tf[fname] = {str(v): float(c) / total for v, c in zip(uniq, counts, strict=True)
+                     if c >= min_count}
+        floor[fname] = min_count / total
+    return tf, floor
+
+
+def weights(model: Model, table: Table, ia, ib, levels: np.ndarray,
+            comps: tuple[Comparison, ...]) -> np.ndarray:
+    """Each pair's weight per comparison (term-frequency adjusted), a float matrix."""
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    out = np.zeros(levels.shape, dtype=np.float64)
+    for j, (c, wt) in enumerate(zip(comps, model.weight_table(comps), strict=True)):
+        lv = levels[:, j]
+        col = np.where(lv >= 0, wt[np.clip(lv, 0, None)], 0.0)
+        if c.tf and c.field in model.tf:
+            col = col + _tf_adjust(model, c, table, ia, ib, lv)
+        out[:, j] = col
+    return out
+
+
+def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.ndarray:
+    adj = np.zeros(len(lv))
+    sel = np.nonzero((lv == 0) | (lv == 1))[0]
+    if len(sel) == 0:
+        return adj
+    freq = model.tf[comp.field]
+    floor = model.tf_floor.get(comp.field, 0.0)
+    column = table.given if comp.field == "given" else table.family
+    for k in sel:
+        code = comp.levels[lv[k]].code
+        u = model.u.get(comp.field, {}).get(code)
+        if not u:
+            continue
+        share = max(freq.get(column[ia[k]], floor), freq.get(column[ib[k]], floor))
+        # A common name weighs less than the level's average; a rare one (not in the
+        # table) at most as much as a name just under the table's threshold.
+        share = max(share, 1e-6)
+        adj[k] = max(-8.0, min(3.0, math.log2(u / share)))
+    return adj
+
+
+# --- what callers get ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldVerdict:
+    field: str
+    level: str  # "match" / "close" / "mismatch" / "blank"
+    weight: float
+    detail: str  # French
+
+
+@dataclass(frozen=True)
+class PairScore:
+    weight: float  # the sum of the fields' log2 Bayes factors
+    probability: float
+    band: str  # "likely" / "possible" / "unlikely"
+    fields: tuple[FieldVerdict, ...]
+
+
+LIKELY = 0.8
+POSSIBLE = 0.2
+
+
+def band_of(probability: float) -> str:
+    if probability >= LIKELY:
+        return "likely"
+    if probability >= POSSIBLE:
+        return "possible"
+    return "unlikely"
+
+
+def probability_of(weight_sum, lam: float):
+    prior = math.log2(lam / (1 - lam))
+    total = np.clip(np.asarray(weight_sum, dtype=np.float64) + prior, -60, 60)
+    return 1.0 / (1.0 + np.power(2.0, -total))
+
+
+def _verdicts(comps, levels_row, weights_row) -> tuple[FieldVerdict, ...]:
+    out = []
+    for c, lv, w in zip(comps, levels_row, weights_row, strict=True):
+        if lv < 0:
+            out.append(FieldVerdict(c.field, BLANK, 0.0, f"{c.label} : non renseigné"))
+        else:
+            level = c.levels[int(lv)]
+            out.append(FieldVerdict(c.field, level.kind, round(float(w), 2),
+                                    f"{c.label} : {level.detail}"))
+    return tuple(out)
+
+
+def score_table(table: Table, ia, ib, model: Model | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(levels, weights, probabilities) of the pairs ``(ia[k], ib[k])`` of ``table``."""
+    model = model or current_model()
+    comps = comparisons_for(table)
+    levels = compare(table, ia, ib, comps)
+    w = weights(model, table, ia, ib, levels, comps)
+    return levels, w, probability_of(w.sum(axis=1), model.lam)
+
+
+def explain(table: Table, levels_row, weights_row, probability: float) -> PairScore:
+    comps = comparisons_for(table)
+    return PairScore(weight=round(float(np.sum(weights_row)), 3), probability=float(probability),
+                     band=band_of(float(probability)),
+                     fields=_verdicts(comps, levels_row, weights_row))
+
+
+def score_pairs(person: Person, others: list[Person], model: Model | None = None) -> list[PairScore]:
+    """``person`` against each of ``others`` (the live check's candidates)."""
+    if not others:
+        return []
+    table = Table([person, *others])
+    ia = np.zeros(len(others), dtype=np.int64)
+    ib = np.arange(1, len(others) + 1)
+    levels, w, p = score_table(table, ia, ib, model)
+    return [explain(table, levels[k], w[k], p[k]) for k in range(len(others))]
+
+
+def score_pair(a: Person, b: Person, model: Model | None = None) -> PairScore:
+    return score_pairs(a, [b], model)[0]
