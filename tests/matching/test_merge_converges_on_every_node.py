@@ -148,3 +148,47 @@ def test_a_merge_and_its_undo_converge_on_every_node(network):
         assert node.script(STATE % bta)["deleted"] is False
     assert relay.digest("ACE") == office.digest("ACE") == national.digest("ACE")
     assert relay.digest("ACE,BTA") == national.digest("ACE,BTA")
+
+
+PAIR = """
+from yiri.accounts.models import User
+from yiri.cases.services import create_record
+worker = User.objects.get(username="worker")
+base = {"sex": "male", "age": 10, "registration_date": "2026-01-15"}
+a = create_record(worker, "case", {"name_first": "Adama", "name_last": "Traoré", **base})
+b = create_record(worker, "case", {"name_first": "Adama", "name_last": "Traore", **base})
+result = [str(a.pk), str(b.pk)]
+"""
+
+SET_ASIDE = """
+from yiri.accounts.models import User
+from yiri.cases.models import Case
+from yiri.matching.person import person_from_record
+from yiri.matching.review import access_candidate, not_the_same, propose
+from yiri.matching.scoring import score_pair
+relay = User.objects.get(username="relay")
+a, b = Case.objects.get(pk=%r), Case.objects.get(pk=%r)
+cand = propose(a, b, score_pair(person_from_record(a), person_from_record(b)), source="batch")
+not_the_same(relay, access_candidate(relay, cand.pk))
+result = True
+"""
+
+PROPOSE_AGAIN = """
+from yiri.cases.models import Case
+from yiri.matching.person import person_from_record
+from yiri.matching.review import propose
+from yiri.matching.scoring import score_pair
+a, b = Case.objects.get(pk=%r), Case.objects.get(pk=%r)
+s = score_pair(person_from_record(a), person_from_record(b))
+result = [propose(b, a, s, source="live") is None, propose(a, b, s, source="batch") is None]
+"""
+
+
+def test_not_the_same_decided_on_the_relay_holds_on_every_node(network):
+    national, relay, office = network
+    a, b = office.script(PAIR)
+    _settle(national, relay, office)
+    relay.script(SET_ASIDE % (a, b))
+    _settle(national, relay, office)
+    for node in (national, office, relay):
+        assert node.script(PROPOSE_AGAIN % (a, b)) == [True, True], node.name
