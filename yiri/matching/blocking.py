@@ -86,6 +86,11 @@ def _father(t: Table) -> np.ndarray:
     return t.parent_ph[t.father_id]
 
 
+def _extras(t: Table) -> list[np.ndarray]:
+    """Each other column's value (FEBRL's identifier, postcode...), one key space each."""
+    return [np.where(ids != 0, ids * 64 + k + 1, 0) for k, (_, ids) in enumerate(t.extra.values())]
+
+
 # A rule is a list of key parts: records sharing the first part form a block; a block of
 # more than ``MAX_BLOCK`` records (a common name) is split by the next part (sex, then the
 # birth year, then the place...), and so on; a block still too big at the end is dropped.
@@ -106,6 +111,8 @@ RULES: dict[str, list[Part]] = {
     "père": [_father, _years2, _province, _commune],
     # the village, the year and the sex (every name mangled)
     "lieu+année": [_place, _years, _sex],
+    # any other column of a labelled file (an identifier, a postcode), then the names
+    "autre champ": [_extras, _either_name, _years],
 }
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -116,6 +123,8 @@ def _rows(table: Table, part: Part, idx: np.ndarray, keys: np.ndarray | None):
     combined with their ``keys`` so far; blank values dropped."""
     values = part(table)
     arrays = values if isinstance(values, list) else [values]
+    if not arrays:
+        return idx[:0], np.zeros(0, dtype=np.uint64)
     out_idx, out_key = [], []
     for arr in arrays:
         v = arr[idx].astype(np.uint64)

@@ -19,8 +19,8 @@ from .scoring import (
     Model,
     PairScore,
     Table,
-    comparisons_for,
     compare,
+    comparisons_for,
     explain,
     probability_of,
     weights,
@@ -66,11 +66,41 @@ def components(n: int, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
 
 def cluster(n: int, ia: np.ndarray, ib: np.ndarray, probability: np.ndarray,
             threshold: float) -> np.ndarray:
-    """Records joined by pairs of at least ``threshold``; a component that only holds
-    together through weak links is not split further (the review queue shows each pair
-    with its own score)."""
-    keep = probability >= threshold
-    return components(n, ia[keep], ib[keep])
+    """Clusters by average linkage: pairs are taken from the most probable down to
+    ``threshold``, and two clusters are joined only if the mean probability over every
+    pair across them (a pair never scored counts as 0) reaches ``threshold`` — so that two
+    siblings each close to a third record are not chained into one child, as connected
+    components would. A label per record."""
+    labels = np.arange(n, dtype=np.int64)
+    strong = np.nonzero(probability >= threshold)[0]
+    if len(strong) == 0:
+        return labels
+    floor = min(threshold, 0.05)
+    some = np.nonzero(probability >= floor)[0]
+    prob: dict[tuple[int, int], float] = {
+        (int(a), int(b)): float(p) for a, b, p in zip(ia[some], ib[some], probability[some],
+                                                       strict=True)}
+    members: dict[int, list[int]] = {}
+    order = strong[np.argsort(-probability[strong], kind="stable")]
+    for k in order:
+        a, b = int(ia[k]), int(ib[k])
+        la, lb = int(labels[a]), int(labels[b])
+        if la == lb:
+            continue
+        ma, mb = members.get(la, [a]), members.get(lb, [b])
+        if len(ma) * len(mb) > 1:
+            total = 0.0
+            for x in ma:
+                for y in mb:
+                    total += prob.get((x, y) if x < y else (y, x), 0.0)
+            if total / (len(ma) * len(mb)) < threshold:
+                continue
+        keep, gone = (la, lb) if len(ma) >= len(mb) else (lb, la)
+        joined = ma + mb
+        labels[joined] = keep
+        members[keep] = joined
+        members.pop(gone, None)
+    return labels
 
 
 def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
