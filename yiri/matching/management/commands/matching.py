@@ -31,6 +31,7 @@ class Command(BaseCommand):
         dd = sub.add_parser("dedupe", help="Chercher les doublons parmi les dossiers du nœud.")
         dd.add_argument("--user", help="identifiant de l'utilisateur dont la portée est utilisée")
         dd.add_argument("--threshold", type=float, default=None)
+        dd.add_argument("--run", type=int, help="exécuter une analyse déjà créée (la page)")
 
     def handle(self, *args, **opts):
         action = opts["action"]
@@ -79,6 +80,9 @@ class Command(BaseCommand):
     def _dedupe(self, opts):
         from yiri.matching import jobs
 
+        if opts.get("run"):
+            jobs.execute(opts["run"])
+            return
         user = None
         if opts.get("user"):
             from django.contrib.auth import get_user_model
@@ -87,7 +91,12 @@ class Command(BaseCommand):
                 user = get_user_model().objects.get(username=opts["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError("Utilisateur inconnu.") from None
-        run = jobs.start_run(user, threshold=opts.get("threshold"))
+        if user is not None and not jobs.may_run(user):
+            raise CommandError("Cet utilisateur n'a pas le droit de rechercher les doublons.")
+        try:
+            run = jobs.start_run(user, threshold=opts.get("threshold"))
+        except jobs.RunRefused as exc:
+            raise CommandError(str(exc)) from None
         jobs.execute(run.pk)
         run.refresh_from_db()
         self.stdout.write(f"Analyse {run.pk} : {run.get_status_display()} — "
