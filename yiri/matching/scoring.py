@@ -170,6 +170,9 @@ class Table:
         self.name_pre3 = self.keys.ids("s" + v[:3] for v in names)
         for arr in (self.name_ph, self.name_ph1, self.name_nick, self.name_ph3, self.name_pre3):
             arr[0] = 0
+        order = sorted(range(len(names)), key=names.__getitem__)
+        self.name_rank = np.empty(len(names), dtype=np.int64)
+        self.name_rank[order] = np.arange(len(names))
 
     @property
     def given(self) -> list[str]:
@@ -314,6 +317,29 @@ def _name_levels(t: Table, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> np.
     return out
 
 
+def name_pairs(t: Table, ia: np.ndarray, ib: np.ndarray):
+    """The names compared as "given" and as "family" for each pair, and their similarity.
+
+    Given and family names swapped on one record (a register that wrote the family name
+    first) are compared crosswise when that fits clearly better. Which crosswise pair
+    counts as "given" does not depend on which record comes first (the score of a pair
+    is symmetric): the one holding the given name that comes first alphabetically."""
+    ga, gb, fa, fb = t.given_id[ia], t.given_id[ib], t.family_id[ia], t.family_id[ib]
+    s_gg, s_ff = _sim(t.names, ga, gb), _sim(t.names, fa, fb)
+    s_gf, s_fg = _sim(t.names, ga, fb), _sim(t.names, fa, gb)
+    swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
+    a_first = t.name_rank[ga] <= t.name_rank[gb]
+    # not swapped: (ga, gb) and (fa, fb); swapped: (ga, fb) and (fa, gb), in that order
+    # if ga comes first, the other way round otherwise
+    g_a = np.where(swap, np.where(a_first, ga, fa), ga)
+    g_b = np.where(swap, np.where(a_first, fb, gb), gb)
+    f_a = np.where(swap, np.where(a_first, fa, ga), fa)
+    f_b = np.where(swap, np.where(a_first, gb, fb), fb)
+    sim_g = np.where(swap, np.where(a_first, s_gf, s_fg), s_gg)
+    sim_f = np.where(swap, np.where(a_first, s_fg, s_gf), s_ff)
+    return g_a, g_b, f_a, f_b, sim_g, sim_f
+
+
 def compare(table: Table, ia, ib, comps: tuple[Comparison, ...] | None = None) -> np.ndarray:
     """The level of each comparison for each pair ``(ia[k], ib[k])``: an int8 matrix,
     ``-1`` where a side is blank. ``comps`` defaults to ``comparisons_for(table)``."""
@@ -325,19 +351,12 @@ def compare(table: Table, ia, ib, comps: tuple[Comparison, ...] | None = None) -
     out = np.full((n, len(comps)), -1, dtype=np.int8)
     if n == 0:
         return out
-    ga, gb, fa, fb = t.given_id[ia], t.given_id[ib], t.family_id[ia], t.family_id[ib]
-    s_gg, s_ff = _sim(t.names, ga, gb), _sim(t.names, fa, fb)
-    s_gf, s_fg = _sim(t.names, ga, fb), _sim(t.names, fa, gb)
-    # Given and family names swapped on one record: compare crosswise when that fits
-    # clearly better.
-    swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
-    gb2, fb2 = np.where(swap, fb, gb), np.where(swap, gb, fb)
-    sim_g, sim_f = np.where(swap, s_gf, s_gg), np.where(swap, s_fg, s_ff)
+    g_a, g_b, f_a, f_b, sim_g, sim_f = name_pairs(t, ia, ib)
     for j, c in enumerate(comps):
         if c.field == "given":
-            out[:, j] = _name_levels(t, ga, gb2, sim_g)
+            out[:, j] = _name_levels(t, g_a, g_b, sim_g)
         elif c.field == "family":
-            out[:, j] = _name_levels(t, fa, fb2, sim_f)
+            out[:, j] = _name_levels(t, f_a, f_b, sim_f)
         elif c.field == "sex":
             sa, sb = t.sex[ia], t.sex[ib]
             col = np.where(sa == sb, 0, 1).astype(np.int8)
@@ -511,10 +530,11 @@ def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.n
         return adj
     freq = model.tf[comp.field]
     floor = model.tf_floor.get(comp.field, 0.0)
-    ids = table.given_id if comp.field == "given" else table.family_id
+    g_a, g_b, f_a, f_b, _, _ = name_pairs(table, ia[sel], ib[sel])
+    a, b = (g_a, g_b) if comp.field == "given" else (f_a, f_b)
     # the share of each distinct name of the table, once
     shares = np.array([max(freq.get(v, floor), 1e-6) for v in table.names.values])
-    share = np.maximum(shares[ids[ia[sel]]], shares[ids[ib[sel]]])
+    share = np.maximum(shares[a], shares[b])
     us = np.array([model.u.get(comp.field, {}).get(level.code) or 0.0 for level in comp.levels])
     u = us[lv[sel]]
     with np.errstate(divide="ignore"):
