@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cpdist
+from rapidfuzz.process import cdist, cpdist
 
 from yiri.lib import names as lib_names
 
@@ -41,10 +41,12 @@ except ImportError:  # pragma: no cover - until yiri.matching.names lands
     _names = None
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise(text: str) -> str:
     return lib_names.normalise(text)
 
 
+@lru_cache(maxsize=1 << 18)
 def phonetic(text: str) -> str:
     """The phonetic keys of every word, sorted: word order does not matter."""
     return " ".join(sorted(lib_names.phonetic_keys(text)))
@@ -98,6 +100,9 @@ def place_parts(place: str) -> tuple[str, str, str]:
 
 # --- the columns a comparison reads ----------------------------------------------------
 
+DENSE = 2500  # strings whose similarities are precomputed in a batch (25 MB of float32)
+
+
 class Vocab:
     """Distinct strings numbered from 1 (0 is the blank): comparisons run on numbers, and
     a string similarity is computed once per distinct pair of strings, not per pair of
@@ -106,13 +111,34 @@ class Vocab:
     def __init__(self) -> None:
         self.values: list[str] = [""]
         self.index: dict[str, int] = {"": 0}
+        self.counts: list[int] = [0]
+        self._dense = None
 
     def id(self, value: str) -> int:
         got = self.index.get(value)
         if got is None:
             got = self.index[value] = len(self.values)
             self.values.append(value)
+            self.counts.append(0)
+        self.counts[got] += 1
         return got
+
+    def dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """The similarities between the ``DENSE`` most frequent strings, computed at once:
+        ``(position of each id in the matrix or -1, matrix)``. Most pairs of records
+        compare common names; only the others go through ``_sim``'s sort."""
+        if self._dense is None:
+            counts = np.asarray(self.counts)
+            counts[0] = 0
+            top = np.argsort(-counts, kind="stable")[:DENSE]
+            top = top[counts[top] > 0]
+            pos = np.full(len(self.values), -1, dtype=np.int64)
+            pos[top] = np.arange(len(top))
+            strings = [self.values[i] for i in top]
+            matrix = cdist(strings, strings, scorer=JaroWinkler.normalized_similarity,
+                           workers=1, dtype=np.float32) if strings else np.zeros((0, 0), np.float32)
+            self._dense = (pos, np.asarray(matrix, dtype=np.float32))
+        return self._dense
 
     def ids(self, values) -> np.ndarray:
         return np.fromiter((self.id(v) for v in values), dtype=np.int64)
@@ -195,7 +221,7 @@ def _extra_value(value: str) -> str:
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` by sorting (numpy's hash-based unique
     is several times slower on millions of integers)."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     ordered = values[order]
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
@@ -217,6 +243,21 @@ def unique_sorted(values: np.ndarray) -> np.ndarray:
 def _sim(vocab: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Jaro-Winkler similarity of the strings numbered ``a[k]`` and ``b[k]``, computed once
     per distinct pair."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float32)
+    out = np.zeros(len(a), dtype=np.float32)
+    if len(a) > 50_000:  # a batch: common strings from the dense matrix
+        pos, matrix = vocab.dense()
+        pa, pb = pos[a], pos[b]
+        inside = (pa >= 0) & (pb >= 0)
+        out[inside] = matrix[pa[inside], pb[inside]]
+        rest = np.nonzero(~inside)[0]
+        out[rest] = _sim_sorted(vocab, a[rest], b[rest])
+        return out
+    return _sim_sorted(vocab, a, b)
+
+
+def _sim_sorted(vocab: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
@@ -325,8 +366,9 @@ def name_pairs(t: Table, ia: np.ndarray, ib: np.ndarray):
     counts as "given" does not depend on which record comes first (the score of a pair
     is symmetric): the one holding the given name that comes first alphabetically."""
     ga, gb, fa, fb = t.given_id[ia], t.given_id[ib], t.family_id[ia], t.family_id[ib]
-    s_gg, s_ff = _sim(t.names, ga, gb), _sim(t.names, fa, fb)
-    s_gf, s_fg = _sim(t.names, ga, fb), _sim(t.names, fa, gb)
+    n = len(ia)
+    sims = _sim(t.names, np.concatenate([ga, fa, ga, fa]), np.concatenate([gb, fb, fb, gb]))
+    s_gg, s_ff, s_gf, s_fg = sims[:n], sims[n:2 * n], sims[2 * n:3 * n], sims[3 * n:]
     swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
     a_first = t.name_rank[ga] <= t.name_rank[gb]
     # not swapped: (ga, gb) and (fa, fb); swapped: (ga, fb) and (fa, gb), in that order
