@@ -27,6 +27,9 @@ from .scoring import (
 )
 
 CHUNK = 500_000  # pairs compared at once (memory)
+# Below this many candidate pairs EM has too little to learn from (a handful of cases
+# on a test node): the model given, or the defaults, are used as they are.
+MIN_PAIRS_TO_LEARN = 2000
 THRESHOLD = 0.5  # probability from which a pair joins a cluster
 
 
@@ -110,7 +113,8 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
     """Score the candidate pairs of ``people`` (``Person`` list) and cluster them.
 
     ``learn``: learn m/u/λ from these records (EM) starting from ``model`` (default
-    values if none); otherwise score with ``model`` as it is.
+    values if none) when they give at least ``MIN_PAIRS_TO_LEARN`` candidate pairs;
+    otherwise score with ``model`` as it is.
     """
     progress = progress or (lambda step, done, total: None)
     table = Table(list(people))
@@ -124,7 +128,7 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
         levels[start:end] = compare(table, ia[start:end], ib[start:end], comps)
         progress("comparing", end, total)
     base = model or DEFAULT_MODEL
-    if learn:
+    if learn and total >= MIN_PAIRS_TO_LEARN:
         progress("learning", 0, total)
         model = em.train(table, levels, comps, base, seed=seed)
     else:

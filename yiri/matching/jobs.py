@@ -137,7 +137,12 @@ def execute(run_id: int) -> None:
                 progress("reading", k, total)
         progress("reading", total, total)
         DedupeRun.objects.filter(pk=run_id).update(records=len(people))
-        result = find_duplicates(people, threshold=run.threshold, progress=progress)
+        # Starts from the model the last run learnt (the defaults the first time), and
+        # keeps it as it is when too few cases to learn from.
+        from .scoring import current_model
+
+        result = find_duplicates(people, model=current_model(), threshold=run.threshold,
+                                 progress=progress)
         _save(run, result)
     except RunRefused as exc:
         DedupeRun.objects.filter(pk=run_id).update(
