@@ -100,6 +100,8 @@ def run_splink(rows: list[dict]) -> dict:
         block_on("given_code", "family_code"))
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_year", "place"))
+    if os.environ.get("BENCH_DEBUG"):
+        print(linker.misc.save_model_to_json(), file=sys.stderr)
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=0.5).as_pandas_dataframe()

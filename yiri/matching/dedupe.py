@@ -108,8 +108,7 @@ def cluster(n: int, ia: np.ndarray, ib: np.ndarray, probability: np.ndarray,
 
 def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
                     threshold: float = THRESHOLD,
-                    progress: Callable[[str, int, int], None] | None = None,
-                    seed: int = 0) -> Result:
+                    progress: Callable[[str, int, int], None] | None = None) -> Result:
     """Score the candidate pairs of ``people`` (``Person`` list) and cluster them.
 
     ``learn``: learn m/u/λ from these records (EM) starting from ``model`` (default
@@ -130,7 +129,7 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
     base = model or DEFAULT_MODEL
     if learn and total >= MIN_PAIRS_TO_LEARN:
         progress("learning", 0, total)
-        model = em.train(table, levels, comps, base, seed=seed)
+        model = em.train(table, levels, comps, base)
     else:
         model = base
     w = np.empty(levels.shape, dtype=np.float32)

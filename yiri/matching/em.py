@@ -1,5 +1,5 @@
-"""Learning the Fellegi–Sunter parameters from the data: ``u`` from random pairs, ``m``
-and the share of duplicates ``λ`` by expectation–maximisation, as Splink does.
+"""Learning the Fellegi–Sunter parameters from the data: ``m``, ``u`` and the share of
+duplicates ``λ`` among the candidate pairs, by expectation–maximisation.
 
 Our own few dozen lines of numpy rather than Splink: the live check at registration must
 score one pair in milliseconds inside a Django request, with the same levels as the batch
@@ -8,18 +8,23 @@ comparison definitions — two implementations whose scores would drift apart. T
 itself is small: the comparison vectors take a few thousand distinct values, so each
 iteration works on the distinct patterns and their counts, not on millions of pairs.
 
-``u`` (how often unrelated records agree by chance) is estimated on random pairs of
-records, which are almost all unrelated; it stays fixed while EM learns ``m`` and ``λ``
-on the candidate pairs, which keeps EM from drifting into a model of siblings instead of
-duplicates. Conditional independence of the fields given the match status is assumed, as
-in every Fellegi–Sunter model.
+Why ``u`` is learnt on the candidate pairs and not fixed from random pairs (Splink's way):
+blocking brings together the children of one family — same family name, village, mother
+and father — and with ``u`` from random pairs every sibling looks like a duplicate; EM
+then settles on "same family" as its match class (we measured it: λ → 1). Starting from
+``u`` = the levels' distribution among the candidates (almost all of them are not
+duplicates) and ``m`` from the defaults, EM learns both and keeps to duplicates. Names
+are the exception: their weight for agreeing is log2(m / share of the name among all
+records) (``scoring._tf_adjust``), as Splink's term frequencies do. Conditional
+independence of the fields given the match status is assumed, as in every
+Fellegi–Sunter model.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .scoring import Comparison, Model, Table, compare, unique_inverse
+from .scoring import Comparison, Model, Table, unique_inverse
 
 SMOOTHING = 1.0  # pseudo-count per level: no level gets m or u of exactly 0
 
@@ -40,21 +45,6 @@ def level_counts(levels: np.ndarray, n_levels: list[int],
 def _normalise(counts: np.ndarray) -> np.ndarray:
     c = counts + SMOOTHING
     return c / c.sum()
-
-
-def estimate_u(table: Table, comps: tuple[Comparison, ...], n_pairs: int = 200_000,
-               seed: int = 0) -> list[np.ndarray]:
-    """``u`` per comparison and level, from random pairs of ``table``'s records."""
-    rng = np.random.default_rng(seed)
-    n = table.n
-    if n < 2:
-        return [np.full(len(c.levels), 1.0 / len(c.levels)) for c in comps]
-    k = min(n_pairs, n * (n - 1) // 2)
-    ia = rng.integers(0, n, size=k)
-    ib = rng.integers(0, n - 1, size=k)
-    ib = ib + (ib >= ia)  # never a record with itself
-    levels = compare(table, ia, ib, comps)
-    return [_normalise(c) for c in level_counts(levels, [len(c.levels) for c in comps])]
 
 
 def fit(levels: np.ndarray, n_levels: list[int], u: list[np.ndarray], m0: list[np.ndarray],
@@ -102,14 +92,12 @@ def fit(levels: np.ndarray, n_levels: list[int], u: list[np.ndarray], m0: list[n
     return m, u, lam, it
 
 
-def train(table: Table, levels: np.ndarray, comps: tuple[Comparison, ...], start: Model,
-          *, seed: int = 0, random_pairs: int = 200_000) -> Model:
+def train(table: Table, levels: np.ndarray, comps: tuple[Comparison, ...], start: Model) -> Model:
     """A model learnt on ``table``'s candidate pairs (their ``levels``), starting from
     ``start``'s m values."""
     from .scoring import name_frequencies
 
     n_levels = [len(c.levels) for c in comps]
-    u = estimate_u(table, comps, random_pairs, seed)
     m0 = []
     for c in comps:
         known = start.m.get(c.field, {})
@@ -130,3 +118,4 @@ def train(table: Table, levels: np.ndarray, comps: tuple[Comparison, ...], start
            for c, uj in zip(comps, u, strict=True)},
         lam=lam, tf=tf, tf_floor=floor, learnt=True,
     )
+

@@ -563,9 +563,13 @@ def weights(model: Model, table: Table, ia, ib, levels: np.ndarray,
 
 
 def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.ndarray:
-    """log2(u of the level / share of the name): a common name weighs less than the
-    level's average, a rare one (not in the table) at most as much as a name just under
-    the table's threshold."""
+    """Term frequency, as Splink does it: for two records agreeing on a name (exact or
+    phonetic level) the weight becomes log2(m / share of that name) instead of
+    log2(m / u): the adjustment added is log2(u / share). Agreeing on "Ouédraogo" (one
+    record in six of the Mossi plateau) weighs less than agreeing on "Yempabou"; a name
+    rarer than the table's threshold counts as just under it (``tf_floor``). ``u`` is the
+    level's among the candidate pairs, which blocking on names makes high: the share of
+    the name among all records is the chance that two unrelated records agree on it."""
     adj = np.zeros(len(lv))
     sel = np.nonzero((lv == 0) | (lv == 1))[0]
     if len(sel) == 0:
