@@ -23,7 +23,7 @@ def _pair(cast):
 def test_every_input_of_the_review_pages_has_a_label(cast):
     a, b, cand = _pair(cast)
     relay = client_for(cast.relay)
-    pages = [(relay, "/doublons/"), (relay, f"/doublons/{cand.pk}/"),
+    pages = [(relay, "/doublons/a-examiner/"), (relay, f"/doublons/{cand.pk}/"),
              (client_for(cast.worker), "/doublons/questions/")]
     for client, url in pages:
         r = client.get(url)
@@ -44,5 +44,5 @@ def test_the_queue_reads_in_english(cast):
     _pair(cast)
     relay = client_for(cast.relay)
     relay.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    page = text_of(relay.get("/doublons/"))
+    page = text_of(relay.get("/doublons/a-examiner/"))
     assert "Possible duplicates" in page and "To review" in page and "Compare" in page

@@ -42,7 +42,7 @@ def test_every_review_page_refuses_who_has_not_the_right(cast, pair, who):
     a, b, cand = pair
     merge = merge_records(cast.admin, a, b)
     c = client_for(getattr(cast, who))
-    assert c.get("/doublons/").status_code == 403
+    assert c.get("/doublons/a-examiner/").status_code == 403
     assert c.get(f"/doublons/{cand.pk}/").status_code == 404
     for action in ("same", "not_same", "ask"):
         assert c.post(f"/doublons/{cand.pk}/decision/", {"action": action}).status_code == 404
@@ -54,14 +54,14 @@ def test_every_review_page_refuses_who_has_not_the_right(cast, pair, who):
 def test_the_data_manager_compares_a_pair_side_by_side_and_sets_it_aside(cast, pair):
     a, b, cand = pair
     c = client_for(cast.relay)
-    assert a.short_id in text_of(c.get("/doublons/"))
+    assert a.short_id in text_of(c.get("/doublons/a-examiner/"))
     page = text_of(c.get(f"/doublons/{cand.pk}/"))
     assert "Mariam" in page and "Mariama" in page and "76554433" in page
     assert "identique" in page and "différent" in page and "vide" in page
     assert c.post(f"/doublons/{cand.pk}/decision/", {"action": "not_same"}).status_code == 302
     assert NotSamePair.objects.count() == 1
     assert MatchCandidate.objects.get().status == MatchStatus.NOT_SAME
-    assert a.short_id not in text_of(c.get("/doublons/"))
+    assert a.short_id not in text_of(c.get("/doublons/a-examiner/"))
 
 
 def test_the_data_manager_merges_from_the_pair_page_and_undoes_it(cast, pair):
@@ -85,7 +85,7 @@ def test_a_reviewer_sees_nothing_of_a_record_outside_their_scope(cast, pair):
         location_current="TG-M-GOL"))
     cand = propose(a, tg, _score(a, tg), source="batch")
     c = client_for(cast.relay)  # the Centre cell: not Togo Enfants' records
-    queue = c.get("/doublons/").content.decode()
+    queue = c.get("/doublons/a-examiner/").content.decode()
     page = c.get(f"/doublons/{cand.pk}/").content.decode()
     for body in (queue, page):
         for secret in (tg.short_id, str(tg.pk), "Kpédzé", "90112233"):

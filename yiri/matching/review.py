@@ -313,3 +313,32 @@ def questions_for(user) -> list[MatchQuestion]:
 
 def pairs_of(record: Record) -> Q:
     return Q(record_id=record.pk) | Q(other_id=record.pk)
+
+
+def queue_run(run) -> int:
+    """Put the pairs a batch run found (``jobs``, ``DedupePair``) in the review queue
+    (source "batch"), skipping pairs set aside or already waiting. Returns how many."""
+    from yiri.cases.models import Case
+
+    from .jobs import iter_pairs
+
+    user = get_user_model().objects.filter(pk=run.started_by_id).first() if run.started_by_id else None
+    n = 0
+    batch: list = []
+
+    def flush() -> int:
+        ids = {a for a, _b, _s in batch} | {b for _a, b, _s in batch}
+        cases = {str(c.pk): c for c in Case.objects.alive().filter(pk__in=ids)}
+        done = 0
+        for a, b, score in batch:
+            if a in cases and b in cases and propose(cases[a], cases[b], score,
+                                                     source=MatchSource.BATCH, user=user):
+                done += 1
+        batch.clear()
+        return done
+
+    for item in iter_pairs(run):
+        batch.append(item)
+        if len(batch) >= 500:
+            n += flush()
+    return n + flush()

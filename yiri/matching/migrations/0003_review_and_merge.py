@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('matching', '0002_find_duplicates_right'),
         ('network', '0004_field_clocks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
