@@ -49,3 +49,11 @@ def test_nobody_else_sees_the_question(cast, pair):
     assert tgo.short_id not in text_of(client_for(cast.worker).get("/doublons/questions/"))
     assert not Notification.objects.filter(user=cast.worker).exists()
     assert client_for(cast.partner).get("/doublons/questions/").status_code == 404
+
+
+def test_the_case_page_names_who_asks(cast, pair):
+    _ace, tgo, cand = pair
+    client_for(cast.relay).post(f"/doublons/{cand.pk}/decision/", {"action": "ask"})
+    page = text_of(client_for(cast.outsider).get(f"/cases/{tgo.pk}/"))
+    assert "pourrait être le même qu'un des leurs" in page
+    assert "Cellule de relais du Centre" in page and "contactez-la" in page

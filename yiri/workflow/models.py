@@ -173,8 +173,8 @@ _MESSAGES = {
     NotificationKind.CASE_CLOSED: _("Le dossier %(case)s a été clôturé."),
     NotificationKind.CASE_REOPENED: _("Le dossier %(case)s a été rouvert."),
     NotificationKind.MATCH_QUESTION: _("Une autre organisation pense que le dossier %(case)s "
-                                       "pourrait être le même enfant qu'un des siens : voir "
-                                       "« Doublons possibles »."),
+                                       "pourrait être le même enfant qu'un des siens : elle "
+                                       "est nommée sur la page du dossier."),
 }
 
 

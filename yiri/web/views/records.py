@@ -38,6 +38,7 @@ from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
 from yiri.matching.check import confirmed, live_check, queue_findings
 from yiri.matching.merge import alternates_for, has_right
+from yiri.matching.models import MatchQuestion
 from yiri.sync import clock as node_clock
 from yiri.sync.conflicts import count_visible_conflicts
 from yiri.sync.models import Operation
@@ -369,6 +370,9 @@ def page_context(user, record, *, edit: str | None = None,
     elif record.case_id:
         context["linked_case"] = Case.objects.visible_to(user).filter(pk=record.case_id).first()
     context["merged_values"] = merged_panel(user, record, schema)
+    context["match_questions"] = list(
+        MatchQuestion.objects.filter(record_id=record.pk, deleted=False)
+        .select_related("from_agency", "asked_by").order_by("-asked_at")[:20])
     context.update(panels.get("notes") or notes_panel(user, record, show_all=show_all_notes))
     context.update(panels.get("flags") or flags_panel(user, record))
     return context
