@@ -110,3 +110,12 @@ def test_an_edit_that_makes_a_duplicate_is_shown_before_saving(cast, registered)
 def test_a_role_that_may_not_register_is_refused_the_check(cast, registered):
     assert client_for(cast.provider).post("/doublons/verifier/", TYPED).status_code == 403
     assert client_for(cast.partner).post("/doublons/verifier/", TYPED).status_code == 403
+
+
+def test_each_check_is_audited_with_counts_only(cast, registered):
+    from yiri.audit.models import AuditAction, AuditEvent
+
+    client_for(cast.outsider).post("/doublons/verifier/", TYPED)
+    event = AuditEvent.objects.filter(action=AuditAction.SEARCH, user=cast.outsider).last()
+    assert event.details["kind"] == "live_check" and event.details["found"] == 1
+    assert "Fatimata" not in str(event.details) and str(registered.pk) not in str(event.details)

@@ -231,6 +231,9 @@ def check(request: HttpRequest) -> HttpResponse:
         values.update(parse_section(sec, request.POST, limits))
     submitted = {k: v for k, v in values.items() if v not in (None, [], "")}
     result = live_check(user, submitted)
+    # Each check is a search over every case of the node: audited as one (counts only).
+    record_event(AuditAction.SEARCH, user=user, request=request, record_type="case",
+                 kind="live_check", found=len(result.findings), outside=len(result.organisations))
     return render(request, "matching/_live_check.html", {"check": result, "confirm": True})
 
 

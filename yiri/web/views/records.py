@@ -274,6 +274,10 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
         # The live check (``matching.check``): likely duplicates shown before saving; a
         # second "Enregistrer" after seeing them saves, and the pairs go to review.
         check = live_check(user, submitted) if record_type == "case" else None
+        if check:
+            record_event(AuditAction.SEARCH, user=user, request=request, record_type="case",
+                         kind="live_check", found=len(check.findings),
+                         outside=len(check.organisations))
         if check is not None and not confirmed(check, request.POST.get("dup_seen")):
             pass
         else:
