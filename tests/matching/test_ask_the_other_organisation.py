@@ -57,3 +57,14 @@ def test_the_case_page_names_who_asks(cast, pair):
     page = text_of(client_for(cast.outsider).get(f"/cases/{tgo.pk}/"))
     assert "pourrait être le même qu'un des leurs" in page
     assert "Cellule de relais du Centre" in page and "contactez-la" in page
+
+
+def test_a_reviewer_who_sees_both_asks_the_organisation_that_is_not_theirs(cast):
+    bta = create_record(cast.provider.__class__.objects.create_user(
+        "bworker", password="x" * 16, role=cast.worker.role, agency=cast.bta), "case",
+        child_answers(name_first="Kossi", name_last="Mensah"))
+    ace = create_record(cast.worker, "case", child_answers(name_first="Kossi", name_last="Mensah"))
+    cand = propose(ace, bta, score_pair(person_from_record(ace), person_from_record(bta)),
+                   source="batch")
+    client_for(cast.admin).post(f"/doublons/{cand.pk}/decision/", {"action": "ask"})
+    assert MatchQuestion.objects.get().to_agency == cast.bta

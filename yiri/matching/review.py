@@ -272,10 +272,21 @@ def ask_other(user, entry: QueueEntry, *, request=None) -> MatchQuestion:
 
     _require(user)
     c = entry.candidate
-    side = "b" if entry.a is not None and (entry.b is None or not rights_for(user, entry.b).full) else "a"
-    if side == "a" and entry.b is None:
+    sides = {"a": entry.a or hidden_record(c, "a"), "b": entry.b or hidden_record(c, "b")}
+    seen = {"a": entry.a, "b": entry.b}
+    if seen["a"] is None and seen["b"] is None:
         raise ReviewRefused(_("Vous ne voyez aucun des deux dossiers."))
-    theirs = entry.b if side == "b" and entry.b is not None else hidden_record(c, side)
+
+    def outside(side: str) -> bool:  # not held in the user's own scope
+        return seen[side] is None or not rights_for(user, seen[side]).full
+
+    def elsewhere(side: str) -> bool:  # owned by another organisation than the user's
+        rec = sides[side]
+        return rec is not None and rec.owning_agency_id != getattr(user, "agency_id", None)
+
+    side = next((x for x in ("b", "a") if outside(x)), None) or \
+        next((x for x in ("b", "a") if elsewhere(x)), "b")
+    theirs = sides[side]
     if theirs is None:
         raise ReviewRefused(_("L'autre dossier n'est pas sur ce nœud."))
     to_agency = theirs.owning_agency
