@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 
 from django.core.management import call_command
 
@@ -48,7 +47,7 @@ def test_the_figures_printed_are_those_counted_pair_by_pair(tmp_path):
     assert float(lines["F1"]) == round(f1, 4)
     assert float(lines["Rappel du blocage"]) == round(len(true & scored) / len(true), 4)
     assert float(lines["Paires comparées par enregistrement"]) == round(len(scored) / n, 2)
-    assert re.match(r"non mesuré|[01]\.\d{4}", lines["Rappel de la recherche @10"])
+    assert lines["Rappel de la recherche @10"].startswith("non mesuré ici")
 
 
 def test_a_semicolon_csv_from_a_french_spreadsheet_is_read_too(tmp_path):

@@ -46,9 +46,13 @@ WORD, PREFIX, PHONETIC, PHONE = "word", "prefix", "phonetic", "phone"
 # Match keys (issue 10, ``yiri.lib.names``): the sound key of a name word and the sound
 # key with one letter left out (typos); ``PARENT`` the words of a parent's name, which
 # rank a search that names a parent but never find a child by itself.
+# ``WORD_DELETION`` the word less one letter (typos in short names, whose sound key is
+# too short to lose a letter); ``SIZE`` how many name words the record has (a record
+# with a blank family name is still found by the given name).
 SOUND, SOUND_DELETION, PARENT = "sound", "sound-1", "parent"
+WORD_DELETION, SIZE = "word-1", "size"
 _DOMAIN = {WORD: b"w", PREFIX: b"x", PHONETIC: b"p", PHONE: b"t", SOUND: b"s",
-           SOUND_DELETION: b"d", PARENT: b"m"}
+           SOUND_DELETION: b"d", PARENT: b"m", WORD_DELETION: b"e", SIZE: b"n"}
 _CONTEXT = b"yiri/search-index/v1\x00"
 
 
@@ -185,7 +189,8 @@ def word_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:
     """The tokens stored for one normalised name word: the word, each proper prefix
     (a query word matches the beginning of a name word, from one letter on), its
     phonetic key, its sound key and the sound key less one letter (``names.sound_key``,
-    ``names.deletion_keys``). Words are cut at 60 letters as before."""
+    ``names.deletion_keys``), the word less one letter. Words are cut at 60 letters as
+    before."""
     from yiri.lib import names
 
     key = key or ring()
@@ -199,7 +204,13 @@ def word_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:
     if match:
         out.add(key.token(SOUND, match))
         out.update(key.token(SOUND_DELETION, d) for d in names.deletion_keys(match))
+    out.update(key.token(WORD_DELETION, d) for d in names.deletion_keys(word))
     return out
+
+
+def size_token(count: int, key: IndexKey | KeyRing | None = None) -> str:
+    """How many name words a record has (9 for 9 or more)."""
+    return (key or ring()).token(SIZE, str(min(count, 9)))
 
 
 def parent_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:

@@ -126,7 +126,8 @@ def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
     each name word (``names.key_words``: normalised, also joined at an apostrophe or a
     hyphen, also in Latin letters) the word, its prefixes, its phonetic and sound keys;
     for each phone its last 8 digits (with or without country code); for each word of a
-    parent's name a parent token. No name is stored in clear."""
+    parent's name a parent token; the number of the record's own name words. No name is
+    stored in clear."""
     spec = SEARCH_FIELDS.get(schema.record_type, SearchFields())
     texts = [str(answers[c]) for c in spec.names if answers.get(c)]
     phones = [str(answers[c]) for c in spec.phones if answers.get(c)]
@@ -139,6 +140,9 @@ def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
     for text in texts:
         for word in names.key_words(text):
             out |= blind_index.word_tokens(word, key)
+    own = [str(answers[c]) for c in spec.names if answers.get(c)]
+    if own:
+        out.add(blind_index.size_token(len(names.significant(names.tokens(" ".join(own)))), key))
     for subform, (name_code, relation_code, relations) in spec.parents.items():
         for row in answers.get(subform) or []:
             if not row.get("_deleted") and row.get(relation_code) in relations:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _VOWELS = set("aeiouy")
 
@@ -144,6 +145,7 @@ _MATCH_RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@lru_cache(maxsize=65536)
 def romanise(word: str) -> str:
     """A word of another script (Arabic/Ajami, N'Ko, Cyrillic...) in Latin letters, for
     the match keys (``anyascii``: "محمد" -> "mhmd", "ߡߊߡߊߘߎ" -> "mamadu"). Latin words are
@@ -155,10 +157,11 @@ def romanise(word: str) -> str:
     return normalise(anyascii(word)).replace(" ", "")
 
 
-def key_words(text: str | None) -> list[str]:
+def key_words(text: str | None, *, unique: bool = True) -> list[str]:
     """The words a name is indexed and matched by: its normalised words, the words of
     another script also in Latin letters, and a name cut at an apostrophe or a hyphen
-    also joined ("N'Diaye" -> n, diaye, ndiaye; "Ba-Traoré" -> ba, traore, batraore)."""
+    also joined ("N'Diaye" -> n, diaye, ndiaye; "Ba-Traoré" -> ba, traore, batraore).
+    A word written twice ("Kodjo Kodjo") is kept twice unless ``unique``."""
     if not text:
         return []
     out: list[str] = []
@@ -171,6 +174,8 @@ def key_words(text: str | None) -> list[str]:
         latin = romanise(w)
         if latin and latin != w:
             out.append(latin)
+    if not unique:
+        return out
     seen: set[str] = set()
     return [w for w in out if not (w in seen or seen.add(w))]
 
@@ -181,6 +186,7 @@ def significant(words: list[str]) -> list[str]:
     return kept or words
 
 
+@lru_cache(maxsize=65536)
 def spelling(word: str) -> str:
     """The word with the transliteration rules applied, vowels kept: what two spellings
     of the same spoken name share ("Ouédraogo", "Wedraogo" -> "uedraogo")."""
@@ -192,6 +198,7 @@ def spelling(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def sound_key(word: str) -> str:
     """First sound (any vowel written "a"), then the consonants, each once in a row:
     "Ouédraogo", "Wedraogo", "Ouedrago" -> "adrg"; "Tchalla", "Challa" -> "xl"."""

@@ -183,8 +183,9 @@ def candidate_pairs(table: Table, rules: dict | None = None,
     """``(ia, ib)``: each candidate pair once, ``ia < ib`` (indices into ``table``)."""
     rules = RULES if rules is None else rules
     n = max(table.n, 1)
-    codes = [rule_pairs(table, parts, max_block) for parts in rules.values()]
-    codes = unique_sorted(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+    codes = np.zeros(0, dtype=np.int64)
+    for parts in rules.values():  # one rule at a time: the memory of one rule's pairs
+        codes = unique_sorted(np.concatenate([codes, rule_pairs(table, parts, max_block)]))
     return codes // n, codes % n
 
 

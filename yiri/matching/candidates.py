@@ -81,6 +81,11 @@ def query_word(word: str, keys: blind_index.KeyRing) -> QueryWord:
             for d in names.deletion_keys(key):
                 _add(q.tokens, keys.query_tokens(blind_index.SOUND, d), "deletion")
                 _add(q.tokens, keys.query_tokens(blind_index.SOUND_DELETION, d), "deletion")
+    if len(w) >= 3:  # typos in the letters themselves (short names: Rocia / Rokia)
+        _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, w), "deletion")
+        for d in names.deletion_keys(w):
+            _add(q.tokens, keys.query_tokens(blind_index.WORD, d), "deletion")
+            _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, d), "deletion")
     return q
 
 
@@ -126,22 +131,41 @@ def word_similarity(typed: str, name: str) -> float:
     1 the same word; 0.95 the same spelling (Ouédraogo / Wedraogo); 0.9 forms of one name
     (Madou / Mahamadou); 0.6–0.85 the beginning of the name (search as you type); 0.85,
     0.75, 0.65 for 1, 2, 3 edits (letters changed, added, dropped or swapped) between the
-    spellings, if the word is long enough for that many (1 up to 7 letters, 2 up to 11).
+    words or between their spellings, if the words are long enough for that many (1 up to
+    7 letters, 2 up to 11, 3 beyond; two-letter words one edit at 0.7); 0.75 a typo in
+    another form of the name (Mahamaou for Madou); 0.7 the same sound key of two consonants
+    or more (Moouss / Moussa, Rasmné / Rasmaen).
     """
     if typed == name:
         return 1.0
     a, b = names.spelling(typed), names.spelling(name)
     if a and a == b:
         return 0.95
-    if name in variants.variants(typed):
+    others = variants.variants(typed)
+    if name in others:
         return 0.9
     best = 0.0
     if name.startswith(typed):
         best = 0.6 + 0.25 * len(typed) / len(name)
+    shortest = min(len(typed), len(name))
+    d = OSA.distance(typed, name, score_cutoff=3)
     if a and b:
-        d = OSA.distance(a, b, score_cutoff=3)
-        if d <= _allowed_edits(min(len(a), len(b))) and min(len(a), len(b)) >= 3:
-            best = max(best, 0.85 - 0.1 * (d - 1))
+        d = min(d, OSA.distance(a, b, score_cutoff=3))
+    if shortest >= 3 and d <= _allowed_edits(shortest):
+        best = max(best, 0.85 - 0.1 * (d - 1))
+    elif shortest == 2 and d == 1:
+        best = max(best, 0.7)
+    if best < 0.75 and b:
+        for other in others:
+            o = names.spelling(other)
+            if o and min(len(o), len(b)) >= 3 and OSA.distance(o, b, score_cutoff=2) <= _allowed_edits(
+                    min(len(o), len(b))):
+                best = 0.75
+                break
+    if best < 0.7:
+        key = names.sound_key(typed)
+        if len(key) >= 2 and key == names.sound_key(name):
+            best = 0.7
     return best
 
 
@@ -163,7 +187,10 @@ def name_similarity(words: list[QueryWord], record_words: list[str]) -> float:
         got[i] = s
         used.add(j)
     missing = len(words) - len(got)
-    if missing > (1 if len(words) >= 3 else 0):
+    # With three words or more, one may miss (a middle name left out); and a record
+    # with fewer name words than typed (a family name left blank) misses the rest.
+    allowed = (1 if len(words) >= 3 else 0) + max(0, len(words) - len(record_words))
+    if missing > allowed or not got:
         return 0.0
     total = sum(q.weight for q in words)
     return sum(q.weight * got.get(i, 0.0) for i, q in enumerate(words)) / total
@@ -179,13 +206,20 @@ def _holding(record_type: str, tokens: Iterable[str]) -> QuerySet:
 
 def candidates(qs: QuerySet, words: list[QueryWord], record_type: str) -> QuerySet:
     """The records of ``qs`` whose names meet every typed word by some key (all but one
-    of three or more: the two rarest are then required)."""
-    required = sorted(words, key=lambda q: q.count)
-    if len(words) >= 3:
-        required = required[:2]
+    of three or more: the two rarest are then required), and the records with fewer name
+    words than typed (a blank family name) that meet one of the typed words."""
+    rarest = sorted(words, key=lambda q: q.count)
+    required = rarest[:2] if len(words) >= 3 else rarest
+    found = qs
     for q in required:
-        qs = qs.filter(pk__in=_holding(record_type, q.tokens))
-    return qs
+        found = found.filter(pk__in=_holding(record_type, q.tokens))
+    if len(words) < 2:
+        return found
+    keys = blind_index.ring()
+    short = [t for n in range(1, len(words)) for t in keys.query_tokens(blind_index.SIZE, str(n))]
+    fewer = qs.filter(pk__in=_holding(record_type, {t for q in words for t in q.tokens})).filter(
+        pk__in=_holding(record_type, short))
+    return found | fewer
 
 
 def record_words(record) -> list[str]:
@@ -196,7 +230,7 @@ def record_words(record) -> list[str]:
     spec = SEARCH_FIELDS.get(record.RECORD_TYPE)
     out: list[str] = []
     for code in spec.names if spec else ():
-        out.extend(names.key_words(fields.get(code) or ""))
+        out.extend(names.key_words(fields.get(code) or "", unique=False))
     return out
 
 
@@ -211,10 +245,26 @@ def parent_query_tokens(text: str | None, keys: blind_index.KeyRing | None = Non
     return out
 
 
+def _year_bonus(born, years: tuple[int, int] | None) -> float:
+    """Closeness of a birth year to the years the worker gave (ages are often estimated:
+    a year or two off is usual)."""
+    if not years or born is None:
+        return 0.0
+    low, high = years
+    d = max(low - born.year, born.year - high, 0)
+    return {0: YEAR_BONUS, 1: YEAR_BONUS / 2, 2: 0.0}.get(d, -YEAR_BONUS)
+
+
+YEAR_BONUS = 0.06
+
+
 def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | None = None,
+          birth_years: tuple[int, int] | None = None,
           threshold: float = 0.0) -> list[tuple[object, float]]:
     """``(record id, score)`` of the records of ``qs`` matching the typed ``text``, best
-    first (ties: most recently updated first)."""
+    first (ties: most recently updated first). ``parents`` (a parent's name) and
+    ``birth_years`` (the range the child was born in, as far as the worker knows) raise
+    the records they fit and lower those they do not; they exclude none."""
     from yiri.cases.models import NameToken
 
     keys = blind_index.ring()
@@ -222,8 +272,13 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     if not words:
         return []
     weigh(words, record_type)
+    columns = ["pk", "identity_blob", "updated_at"]
+    if birth_years and hasattr(qs.model, "date_of_birth"):
+        columns.append("date_of_birth")
+    else:
+        birth_years = None
     found = list(candidates(qs, words, record_type).order_by("-updated_at")
-                 .only("pk", "identity_blob", "updated_at")[:DECRYPT_LIMIT])
+                 .only(*columns)[:DECRYPT_LIMIT])
     parent_hits: set = set()
     ptokens = parent_query_tokens(parents, keys) if parents else set()
     if ptokens and found:
@@ -237,6 +292,8 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
             continue
         if record.pk in parent_hits:
             s += PARENT_BONUS
+        if birth_years:
+            s += _year_bonus(record.date_of_birth, birth_years)
         out.append((record.pk, s, rank))
     out.sort(key=lambda t: (-t[1], t[2]))
     return [(pk, s) for pk, s, _ in out]

@@ -38,15 +38,20 @@ class Result:
     table: Table
     ia: np.ndarray  # candidate pairs (indices into table)
     ib: np.ndarray
-    levels: np.ndarray
-    weights: np.ndarray  # per pair and comparison
+    levels: np.ndarray  # per pair and comparison (int8)
+    weight: np.ndarray  # per pair, the sum over the comparisons (float32)
     probability: np.ndarray
     model: Model
     threshold: float
     clusters: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def pair_score(self, k: int) -> PairScore:
-        return explain(self.table, self.levels[k], self.weights[k], self.probability[k])
+        """Pair ``k`` explained field by field (its weights computed again: the batch
+        keeps only their sum, a million pairs' seven weights would not fit)."""
+        one = slice(k, k + 1)
+        w = weights(self.model, self.table, self.ia[one], self.ib[one], self.levels[one],
+                    comparisons_for(self.table))
+        return explain(self.table, self.levels[k], w[0], self.probability[k])
 
     def keys(self, k: int) -> tuple[str, str]:
         return self.table.people[self.ia[k]].key, self.table.people[self.ib[k]].key
@@ -120,6 +125,8 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
     comps = comparisons_for(table)
     progress("blocking", 0, table.n)
     ia, ib = blocking.candidate_pairs(table)
+    if table.n < 2**31:
+        ia, ib = ia.astype(np.int32), ib.astype(np.int32)
     total = len(ia)
     levels = np.empty((total, len(comps)), dtype=np.int8)
     for start in range(0, total, CHUNK):
@@ -132,11 +139,12 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
         model = em.train(table, levels, comps, base)
     else:
         model = base
-    w = np.empty(levels.shape, dtype=np.float32)
+    w = np.empty(total, dtype=np.float32)
     for start in range(0, total, CHUNK):
         end = min(start + CHUNK, total)
-        w[start:end] = weights(model, table, ia[start:end], ib[start:end], levels[start:end], comps)
-    prob = probability_of(w.sum(axis=1, dtype=np.float64), model.lam)
+        w[start:end] = weights(model, table, ia[start:end], ib[start:end], levels[start:end],
+                               comps).sum(axis=1)
+    prob = probability_of(w, model.lam)
     progress("clustering", total, total)
     result = Result(table, ia, ib, levels, w, prob, model, threshold)
     result.clusters = cluster(table.n, ia, ib, prob, threshold)

@@ -128,36 +128,8 @@ def rows_to_people(rows: list[dict]) -> tuple[list[Person], np.ndarray]:
 
 # --- the measure ------------------------------------------------------------------------
 
-def search_recall_at_10(people: list[Person], truth: np.ndarray) -> float | None:
-    """The share of records (with a duplicate) whose duplicate is in the first 10 results
-    of the name search on given + family name; ``None`` when no search is available in
-    this installation (``yiri.matching.names`` without a ``rank`` function)."""
-    try:
-        from . import names  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    rank = getattr(names, "rank", None)
-    if rank is None:
-        return None
-    found = total = 0
-    index = names.build_index([(p.key, p) for p in people]) if hasattr(names, "build_index") else None
-    if index is None:
-        return None
-    by_cluster: dict[int, list[int]] = {}
-    for i, c in enumerate(truth):
-        by_cluster.setdefault(int(c), []).append(i)
-    for i, p in enumerate(people):
-        others = {people[j].key for j in by_cluster[int(truth[i])] if j != i}
-        if not others:
-            continue
-        total += 1
-        results = [k for k in rank(index, f"{p.given} {p.family}", limit=11) if k != p.key][:10]
-        found += bool(others & set(results))
-    return found / total if total else None
-
-
-def evaluate(people: list[Person], truth: np.ndarray, *, threshold: float = dedupe.THRESHOLD,
-             search: bool = True) -> dict:
+def evaluate(people: list[Person], truth: np.ndarray, *,
+             threshold: float = dedupe.THRESHOLD) -> dict:
     started = time.perf_counter()
     result = dedupe.find_duplicates(people, threshold=threshold)
     elapsed = time.perf_counter() - started
@@ -170,7 +142,6 @@ def evaluate(people: list[Person], truth: np.ndarray, *, threshold: float = dedu
         "seconds": elapsed,
         "threshold": threshold,
         "lambda": result.model.lam,
-        "search_recall_at_10": search_recall_at_10(people, truth) if search else None,
     })
     return metrics
 
@@ -186,10 +157,10 @@ def report(metrics: dict) -> list[str]:
         f"Rappel du blocage : {metrics['blocking_recall']:.4f}",
         f"Paires comparées par enregistrement : {metrics['pairs_per_record']:.2f}",
     ]
-    if metrics.get("search_recall_at_10") is None:
-        lines.append("Rappel de la recherche @10 : non mesuré (la recherche par nom n'est pas "
-                     "disponible dans cette installation)")
-    else:
-        lines.append(f"Rappel de la recherche @10 : {metrics['search_recall_at_10']:.4f}")
+    # The name search reads the blind indexes the write path stores: measuring it means
+    # registering the records as cases, which this command must not do on a node's
+    # database; bench/bench_search_recall.py does it in a database of its own.
+    lines.append("Rappel de la recherche @10 : non mesuré ici (il faut enregistrer les fiches "
+                 "comme dossiers : bench/bench_search_recall.py le mesure dans une base à part)")
     lines.append(f"Seuil : {metrics['threshold']:.2f} ; durée : {metrics['seconds']:.1f} s")
     return lines

@@ -48,18 +48,53 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=1 << 18)
 def phonetic(text: str) -> str:
-    """The phonetic keys of every word, sorted: word order does not matter."""
-    return " ".join(sorted(lib_names.phonetic_keys(text)))
+    """The sound keys of every word (``yiri.lib.names.sound_key``: ou/w/u, y/i, tch/ch,
+    dj/j, gb/kp, silent h and finals, doubled letters), sorted: word order does not
+    matter."""
+    return " ".join(sorted(k for k in (lib_names.sound_key(w) for w in normalise(text).split())
+                           if k))
 
 
-def nickname_key(text: str) -> str:
-    """A key shared by a name and its short forms, if the names module knows them."""
-    if _names is not None and hasattr(_names, "canonical"):
-        try:
-            return str(_names.canonical(text) or "")
-        except Exception:  # noqa: BLE001 - a names helper error must not stop scoring
-            return ""
-    return ""
+@lru_cache(maxsize=1)
+def _shipped_variants() -> dict[str, str]:
+    """form -> the group's first form, from the reviewed table shipped with the names
+    module (used where the database, and the administrator's groups, are not at hand)."""
+    out: dict[str, str] = {}
+    if _names is None or not hasattr(_names, "shipped_groups"):
+        return out
+    for group in _names.shipped_groups():
+        head = min(group)
+        for form in group:
+            out.setdefault(form, head)
+    return out
+
+
+def _variants_lookup():
+    """How to find a name's group: the names module's table (shipped and administrators'
+    groups) where the database answers, else the shipped table alone (a script)."""
+    if _names is None or not hasattr(_names, "variants"):
+        return lambda word: ""
+    try:
+        _names.variants("a")
+    except Exception:  # noqa: BLE001 - no database here: the shipped table only
+        shipped = _shipped_variants()
+        return lambda word: shipped.get(word, "")
+
+    def lookup(word: str) -> str:
+        group = _names.variants(word)
+        return min(group | {word}) if group else ""
+
+    return lookup
+
+
+def nickname_key(text: str, lookup=None) -> str:
+    """A key shared by a given name and its short forms and other forms (Mahamadou,
+    Mamadou, Madou), from the names module's reviewed table (``yiri.matching.names``),
+    for the first word; "" when the table does not know it."""
+    words = normalise(text).split()
+    if not words:
+        return ""
+    return (lookup or _variants_lookup())(words[0])
 
 
 # --- places ----------------------------------------------------------------------------
@@ -191,7 +226,8 @@ class Table:
         names = self.names.values
         self.name_ph = self.keys.ids(phonetic(v) for v in names)
         self.name_ph1 = self.keys.ids(_first_word(phonetic(v)) for v in names)
-        self.name_nick = self.keys.ids(nickname_key(v) for v in names)
+        lookup = _variants_lookup()
+        self.name_nick = self.keys.ids(nickname_key(v, lookup) for v in names)
         self.name_ph3 = self.keys.ids("p" + _first_word(phonetic(v))[:3] for v in names)
         self.name_pre3 = self.keys.ids("s" + v[:3] for v in names)
         for arr in (self.name_ph, self.name_ph1, self.name_nick, self.name_ph3, self.name_pre3):
