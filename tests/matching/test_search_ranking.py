@@ -81,3 +81,21 @@ def test_the_api_and_the_page_take_a_parents_name_only_with_the_childs(cast):
     assert r.status_code == 200 and r.json()["results"][0]["id"] == str(child.pk)
     r = api.post("/api/v1/cases/search/", {"parent": "Salif Zongo"}, format="json")
     assert r.status_code == 400 and "parent" in r.json()["errors"]
+
+
+def test_the_search_page_ranks_by_a_parents_name_and_refuses_it_alone(cast):
+    from ..web.helpers import client_for as web_client
+    from ..web.helpers import text_of
+
+    child = make_case(cast.worker, name_first="Awa", name_last="Zongo",
+                      family_details=[{"relation": "mother", "relation_name": "Poko Kaboré"}])
+    other = make_case(cast.worker, name_first="Awa", name_last="Zongo")
+    c = web_client(cast.worker)
+    page = text_of(c.post("/search/", {"q": "Awa Zongo", "parent": "Poko Kabore"}))
+    assert child.short_id in page and other.short_id in page
+    assert page.index(child.short_id) < page.index(other.short_id)
+    r = c.post("/search/", {"parent": "Poko Kaboré"})
+    assert r.status_code == 422 and "saisissez aussi celui-ci" in text_of(r)
+    assert child.short_id not in text_of(r)
+    assert "Aucun enfant" in text_of(web_client(cast.outsider).post(
+        "/search/", {"q": "Awa Zongo", "parent": "Poko Kaboré"}))
