@@ -1,4 +1,4 @@
-"""The directory's rights (roles version 7): who reads it, edits it, records trainings and
+"""The directory's rights (roles version 9): who reads it, edits it, records trainings and
 runs inventories — from the seed on new databases, from a data migration on existing
 ones, which leaves a role an administrator edited alone."""
 
@@ -27,16 +27,16 @@ def test_the_seeded_roles_and_the_directory_rights(cast):
 
 
 def test_the_migration_adds_them_to_the_roles_as_shipped_and_leaves_an_edited_one_alone(cast):
-    for code, old in migration._V6.items():
+    for code, old in migration._V8.items():
         role = Role.objects.get(code=code)
         role.permissions = {**role.permissions, "system": list(old)}
         role.save()
-    SeededDataSet.objects.filter(name="roles").update(version=6)
+    SeededDataSet.objects.filter(name="roles").update(version=8)
     migration.add_directory_rights(apps, None)
     for code, added in migration._ADDED.items():
         assert set(added) <= set(Role.objects.get(code=code).permissions["system"]), code
     assert "view_directory" not in Role.objects.get(code="partner_viewer").permissions.get("system", [])
-    assert SeededDataSet.objects.get(name="roles").version == 7
+    assert SeededDataSet.objects.get(name="roles").version == 9
 
     manager = Role.objects.get(code="manager")
     manager.permissions = {**manager.permissions, "system": ["view_reports"]}  # an admin's choice

@@ -67,7 +67,7 @@ def test_a_restart_says_nothing_was_loaded_again(db):
 
 def test_every_data_set_is_marked_with_its_version(db):
     assert {m.name: m.version for m in SeededDataSet.objects.all()} == {
-        "locations": 1, "forms": 1, "roles": 7, "inventory_form": 1}
+        "locations": 1, "forms": 1, "roles": 9, "inventory_form": 1}
 
 
 def test_a_database_without_reference_data_gets_all_of_it(db):

@@ -53,6 +53,8 @@ class SystemAction(models.TextChoices):
     VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
     MANAGE_NODES = "manage_nodes", _("Enrôler et révoquer les nœuds enfants")
     ERASE_RECORDS = "erase_records", _("Demander et approuver l'effacement de dossiers")
+    FIND_DUPLICATES = "find_duplicates", _("Rechercher les doublons parmi tous les dossiers de sa portée")
+    REVIEW_DUPLICATES = "review_duplicates", _("Examiner les doublons possibles et fusionner les dossiers")
     VIEW_DIRECTORY = "view_directory", _("Consulter l'annuaire du réseau (membres du réseau)")
     EDIT_DIRECTORY = "edit_directory", _("Modifier l'annuaire du réseau et les profils")
     RECORD_TRAININGS = "record_trainings", _("Enregistrer les formations et leur suivi")

@@ -29,10 +29,14 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 #    address and phone, nor the free-text details of the protection concerns.
 # 6: erase_records (supervisors, relay-cell data managers, national coordination,
 #    administrators): request and approve erasures, four eyes (``cases/erasure.py``).
-# 7: the network directory (``directory/access.py``): view_directory for every role but the
+# 7: find_duplicates (relay-cell data managers, national coordination, administrators):
+#    run the batch deduplication over the cases of their scope (``matching.jobs``).
+# 8: review_duplicates (relay-cell data managers, national coordination, administrators):
+#    the queue of possible duplicates, merging and undoing a merge (``matching/review.py``).
+# 9: the network directory (``directory/access.py``): view_directory for every role but the
 #    partner; edit_directory and run_inventories for relay-cell data managers and the
 #    national coordination; record_trainings for them and supervisors.
-ROLES_VERSION = 7
+ROLES_VERSION = 9
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -65,13 +69,15 @@ SEEDED_ROLES: dict[str, tuple] = {
                            "Relay-cell data manager", Scope.CELL,
                            _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
                            [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES,
-                            S.ERASE_RECORDS, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
+                            S.ERASE_RECORDS, S.FIND_DUPLICATES,
+                            S.REVIEW_DUPLICATES, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
                             S.RECORD_TRAININGS, S.RUN_INVENTORIES], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
                              [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC,
-                              S.MANAGE_NODES, S.ERASE_RECORDS, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
-                              S.RECORD_TRAININGS, S.RUN_INVENTORIES], _R),
+                              S.MANAGE_NODES, S.ERASE_RECORDS, S.FIND_DUPLICATES,
+                              S.REVIEW_DUPLICATES, S.VIEW_DIRECTORY, S.EDIT_DIRECTORY,
+                            S.RECORD_TRAININGS, S.RUN_INVENTORIES], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

@@ -163,8 +163,12 @@ class CaseViewSet(RecordViewSet):
     @extend_schema(
         summary="Search cases by name, phone, number and filters",
         description="POST so that names never appear in URLs or server logs. Each name "
-        "word must match a name of the case by its beginning or by its sound; the page is "
-        "ordered by closeness of the whole name. The search is audited (count only).",
+        "word must meet a name of the case: same word, its beginning, same sound or "
+        "spelling, another form of the name (Madou / Mahamadou) or a typo; given and "
+        "family names in any order. Results come best first (rarer names weigh more; "
+        "with q, age bounds are widened by two years and the closest birth years come "
+        "first; parent ranks the children of that parent first). The search is audited "
+        "(count only).",
         request=CaseSearchSerializer,
         responses={200: CaseRowSerializer(many=True), **errors(400, 404)},  # 404: past the last page
     )

@@ -115,6 +115,9 @@ class CaseSearchSerializer(CaseFilterSerializer):
                                         "spelling variants do not matter.")
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
     short_id = serializers.CharField(required=False, allow_blank=True, max_length=24)
+    parent = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                   help_text="A mother's or father's name, with q: ranks the "
+                                             "children whose parent it names first.")
 
     def validate_phone(self, value: str) -> str:
         if value and sum(c.isdigit() for c in value) < 6:
@@ -125,6 +128,9 @@ class CaseSearchSerializer(CaseFilterSerializer):
         attrs = super().validate(attrs)
         if not any(v not in (None, "") for v in attrs.values()):
             raise serializers.ValidationError(_("Saisissez au moins un critère de recherche."))
+        if attrs.get("parent") and not (attrs.get("q") or "").strip():
+            raise serializers.ValidationError({"parent": [
+                _("Le nom d'un parent complète le nom de l'enfant : saisissez aussi celui-ci.")]})
         return attrs
 
 

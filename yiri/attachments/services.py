@@ -235,3 +235,50 @@ def read_content(user, record: Record, attachment_id, *, thumbnail: bool = False
         record_event(AuditAction.VIEW, user=user, request=request, record_type=att.record_type,
                      record_id=att.record_id, part="attachment", attachment_id=str(att.pk))
     return att, data
+
+
+def copy_attachment(user, att: Attachment, record: Record) -> Attachment | None:
+    """A copy of ``att`` (a file of another record) on ``record``: its bytes sealed again
+    under ``record``'s key, a new row logged like any upload. For merging two records of
+    one child (``matching.merge``, which checks the user's right). ``None`` when the
+    bytes are not on this node (a removed file is copied as removed, without bytes)."""
+    data = thumb = b""
+    if not att.removed:
+        try:
+            data = storage.read(att.pk, storage.ORIGINAL)
+            thumb = storage.read(att.pk, storage.THUMBNAIL) if att.has_thumbnail else b""
+        except FileNotFoundError:
+            return None
+    copy = Attachment(
+        id=uuid.uuid4(), record_type=record.RECORD_TYPE, record_id=record.pk,
+        field_code=att.field_code, name_blob=sealed_text(att.name), content_type=att.content_type,
+        size=att.size, sha256=att.sha256, thumbnail_size=att.thumbnail_size,
+        uploaded_by=att.uploaded_by, uploaded_at=att.uploaded_at, removed=att.removed,
+        removed_by=att.removed_by, removed_at=att.removed_at,
+    )
+    try:
+        with transaction.atomic():
+            if data:
+                storage.write(copy.pk, data, record_id=record.pk)
+            if thumb:
+                storage.write(copy.pk, thumb, storage.THUMBNAIL, record_id=record.pk)
+            save_logged(user, copy, created=True)
+    except BaseException:
+        storage.erase(copy.pk)
+        raise
+    return copy
+
+
+def withdraw_copy(user, att: Attachment) -> None:
+    """Take back a copy made by ``copy_attachment`` (undoing a merge): the row removed,
+    its bytes erased once committed; the original stays on its record."""
+    with transaction.atomic():
+        att = Attachment.objects.select_for_update().get(pk=att.pk)
+        if att.removed and att.deleted:
+            return
+        att.removed = True
+        att.deleted = True
+        att.removed_by = user
+        att.removed_at = att.removed_at or timezone.now()
+        save_logged(user, att)
+        transaction.on_commit(lambda pk=att.pk: storage.erase(pk))

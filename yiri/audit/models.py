@@ -42,6 +42,9 @@ class AuditAction(models.TextChoices):
     ERASURE_REQUEST = "erasure_request", _("Effacement demandé")
     ERASURE_REFUSE = "erasure_refuse", _("Effacement refusé")
     ERASURE = "erasure", _("Dossier effacé")
+    MATCH_DECISION = "match_decision", _("Doublon possible examiné")
+    MERGE = "merge", _("Dossiers fusionnés")
+    MERGE_UNDONE = "merge_undone", _("Fusion annulée")
     KEY_ROTATION = "key_rotation", _("Clés de chiffrement renouvelées")
 
 

@@ -225,3 +225,21 @@ def flagged_ids(record_type: str, ids) -> set:
         return set()
     return set(Flag.objects.filter(record_type=record_type, record_id__in=ids, removed=False,
                                    deleted=False).values_list("record_id", flat=True).distinct())
+
+
+# ----------------------------------------------------------- merging two records
+
+
+def copy_to(user, row: Note | Flag, record: Record) -> Note | Flag:
+    """A copy of a note or flag of another record on ``record``, with its author, date,
+    text and state (a lifted flag stays lifted): when two records of one child are merged
+    (``matching.merge``, which checks the user's right). Logged like any new row."""
+    fields = {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields
+              if f.attname not in ("id", "origin_node", "field_clock", "record_type",
+                                   "record_id", "deleted")}
+    for name in type(row).SYNC_SEALED:
+        fields[name] = getattr(row, name)  # the plain text: sealed again under ``record``
+    copy = type(row)(id=uuid.uuid4(), record_type=record.RECORD_TYPE, record_id=record.pk,
+                     **fields)
+    save_logged(user, copy, created=True)
+    return copy

@@ -1,11 +1,13 @@
 """Finding records: list filters and the name / phone / number search of cases.
 
 Everything starts from ``visible_to(user)`` so a search never reaches further than a list.
-Name search is one indexed lookup per query word in ``NameToken``, whose tokens are keyed
-blind indexes (``blind_index``: HMACs, no name in clear): the typed word equal to a name
-word, a prefix of one, or the same phonetic key, so "ouedraogo", "WEDRAOGO", "ouédr" and
-"Ouédraogo" find the same child. Ranking by similarity runs on one materialised page
-only (``rank_page``), never on every match.
+Name search (``matching.candidates``) looks each typed word up in ``NameToken``, whose
+tokens are keyed blind indexes (``blind_index``: HMACs, no name in clear), by every key it
+has: the word, its beginning, its sound keys (spellings, transliterations, one typo), the
+other forms of a given name (Madou / Mahamadou). So "ouedraogo", "WEDRAOGO", "ouédr",
+"Ouedrago" and "Ouédraogo" find the same child, in either name order. The candidates'
+names are then compared (edit distance, weighted by how rare each typed word is) and the
+results come best first; parents' names, when typed, raise the records they match.
 """
 
 from __future__ import annotations
@@ -15,21 +17,22 @@ import re
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
-from rapidfuzz import fuzz
 
 from yiri.formconfig.schema import get_schema
 from yiri.lib import names
+from yiri.matching import candidates
 from yiri.network.models import Location
 
 from . import blind_index
 from .access import field_limits, readable_sections
 from .columns import SEARCH_FIELDS
-from .identity import display_name
 from .models import Case, NameToken, Record
 
 _DIGITS = re.compile(r"\D+")
+AGE_TOLERANCE = 3  # years an age bound is widened by in a search by name
 
 
 def _years_ago(years: int, today: dt.date) -> dt.date:
@@ -129,14 +132,31 @@ def search_cases(
     q: str | None = None,
     phone: str | None = None,
     short_id: str | None = None,
+    parent: str | None = None,
     **filters,
 ) -> QuerySet:
     """The cases ``user`` may see that match every criterion given.
 
-    Each word of ``q`` must match a name word of the case by prefix or by sound; ``phone``
-    matches on its last 8 digits; ``short_id`` is exact, in any letter case. ``filters``
-    are those of ``filter_records``. Tombstoned cases are never returned.
+    Each word of ``q`` must meet a name word of the case by one of its keys and be close
+    enough to it (``matching.candidates``; with three words or more, one may miss); the
+    result is ordered best first. ``parent`` (a mother's or father's name) ranks the
+    cases whose parent it names first, never excludes one. With a name, the age bounds
+    are widened by ``AGE_TOLERANCE`` years and rank the closest birth years first. ``phone`` matches on its
+    last 8 digits; ``short_id`` is exact, in any letter case. ``filters`` are those of
+    ``filter_records``. Tombstoned cases are never returned.
     """
+    years = None
+    if q and q.strip() and (filters.get("age_min") is not None or filters.get("age_max") is not None):
+        # With a name, the age is a hint as much as a filter: estimated ages are often a
+        # year or two off, so the bounds are widened by two years and the closest first.
+        today = timezone.localdate()
+        low, high = filters.get("age_min"), filters.get("age_max")
+        years = (today.year - (high if high is not None else 30) - 1,
+                 today.year - (low if low is not None else 0))
+        if low is not None:
+            filters["age_min"] = max(0, low - AGE_TOLERANCE)
+        if high is not None:
+            filters["age_max"] = high + AGE_TOLERANCE
     qs = filter_records(Case.objects.visible_to(user), **filters)
     if short_id is not None and short_id.strip():
         typed = short_id.strip()
@@ -153,19 +173,25 @@ def search_cases(
         if phone and (len(digits) < 6 or not phones_searchable(user, Case.RECORD_TYPE)):
             return qs.none()
     keys = blind_index.ring() if words or digits else None
-    for word in words:
-        qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE, _word_q(word, keys)))
     if digits:
         qs = qs.filter(pk__in=_tokens(Case.RECORD_TYPE,
                                       Q(token__in=blind_index.query_phone_tokens(digits[-8:], keys))))
+    if words:
+        ranked = candidates.score(qs, q, record_type=Case.RECORD_TYPE, parents=parent,
+                                  birth_years=years)
+        return ordered(qs, [pk for pk, _ in ranked])
     return qs
 
 
+def ordered(qs: QuerySet, ids: list) -> QuerySet:
+    """``qs`` restricted to ``ids``, in that order (a queryset still: pages, counts)."""
+    if not ids:
+        return qs.none()
+    rank = DbCase(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)),
+                  output_field=IntegerField())
+    return qs.filter(pk__in=ids).annotate(search_rank=rank).order_by("search_rank")
+
+
 def rank_page(records: Iterable[Record], q: str | None) -> list[Record]:
-    """One page of results, closest names first (ties keep the database order)."""
-    records = list(records)
-    query = names.normalise(q)
-    if not query:
-        return records
-    scores = {r.pk: fuzz.token_sort_ratio(query, names.normalise(display_name(r))) for r in records}
-    return sorted(records, key=lambda r: -scores[r.pk])
+    """One page of results as ``search_cases`` ordered them (best first)."""
+    return list(records)

@@ -536,6 +536,36 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
     return locked
 
 
+def rewrite_answers(user, record: Record, new_answers: dict, action: str, audit: str,
+                    request=None, *, extra_meta: dict | None = None, **attrs) -> Record:
+    """Write ``new_answers`` (already clean: answers another record held, or this
+    record's own before a merge) as the record's whole answers, with its metadata
+    ``attrs``, as one logged operation, refreshed search tokens and one audit row naming
+    the fields changed. For merging two records and undoing it (``matching.merge``): the
+    caller checks the user's right first, as for ``set_record_meta``; the user's section
+    rights do not apply, since nothing of either record may be lost."""
+    schema = get_schema(record.RECORD_TYPE)
+    with transaction.atomic():
+        locked = type(record).objects.select_for_update().get(pk=record.pk)
+        before = _meta(locked)
+        for name, value in attrs.items():
+            setattr(locked, name, value)
+        current = identity.read_answers(locked, schema)
+        kind = OpKind.DELETE if attrs.get("deleted") else OpKind.UPDATE
+        prepared = _prepare(schema, locked, current, new_answers, before, user=user, kind=kind,
+                            allocated=node_clock.allocate(1)[0], extra_meta=extra_meta)
+        if prepared is None:
+            return locked
+        with record_writes():
+            locked.save()
+        forget_rights(locked)
+        prepared.operation.save(force_insert=True)
+        _store_tokens(locked, prepared.tokens)
+        record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
+                     record_id=locked.pk, action_name=action, fields=prepared.changed_fields)
+    return locked
+
+
 def delete_record(user, record: Record, *, request=None) -> Record:
     """Tombstone: the record disappears from every list but stays in the database."""
     _require(user, "delete", record.RECORD_TYPE)

@@ -41,13 +41,17 @@ APPROVAL_SECTIONS = {"assessment": "assessment", "case_plan": "case_plan", "clos
 def record_operations(record) -> QuerySet[Operation]:
     """The change-log operations a record's history is made of (unordered): its own and,
     for a case, its approvals' and referrals'."""
-    own = Q(entity=record.RECORD_TYPE, entity_id=record.pk)
+    from yiri.matching.merge import merged_ids
+
+    # A record merged into this one (``matching.merge``): its history is this one's too.
+    ids = [record.pk, *merged_ids(record)]
+    own = Q(entity=record.RECORD_TYPE, entity_id__in=ids)
     if not isinstance(record, Case):
         return Operation.objects.filter(own)
     return Operation.objects.filter(
         own
-        | Q(entity="approval", entity_id__in=Approval.objects.filter(case=record).values("pk"))
-        | Q(entity="referral", entity_id__in=Referral.objects.filter(case=record).values("pk"))
+        | Q(entity="approval", entity_id__in=Approval.objects.filter(case_id__in=ids).values("pk"))
+        | Q(entity="referral", entity_id__in=Referral.objects.filter(case_id__in=ids).values("pk"))
     )
 
 
@@ -103,8 +107,9 @@ def _workflow_entries(user, case: Case, schema: FormSchema, operations: list[Ope
                       authors: dict) -> dict:
     """One entry per workflow operation that tells a step (others, such as the approver
     being set, are left out)."""
-    approvals = {a.pk: a for a in Approval.objects.filter(case=case)}
-    referrals = {r.pk: r for r in Referral.objects.filter(case=case)}
+    ids = {op.record_id for op in operations if op.record_id} | {case.pk}
+    approvals = {a.pk: a for a in Approval.objects.filter(case_id__in=ids)}
+    referrals = {r.pk: r for r in Referral.objects.filter(case_id__in=ids)}
     agencies = {a.pk: str(a) for a in Agency.objects.filter(
         pk__in={r.to_agency_id for r in referrals.values()})}
     readable = set(readable_sections(user, schema, case))

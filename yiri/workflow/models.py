@@ -153,6 +153,7 @@ class NotificationKind(models.TextChoices):
     TRANSFER_REVOKED = "transfer_revoked", _("Transfert annulé")
     CASE_CLOSED = "case_closed", _("Dossier clôturé")
     CASE_REOPENED = "case_reopened", _("Dossier rouvert")
+    MATCH_QUESTION = "match_question", _("Doublon possible signalé par une autre organisation")
 
 
 # French templates; ``%(case)s`` is the case's short id, ``%(what)s`` the approval kind.
@@ -171,6 +172,9 @@ _MESSAGES = {
     NotificationKind.TRANSFER_REVOKED: _("Le transfert du dossier %(case)s a été annulé."),
     NotificationKind.CASE_CLOSED: _("Le dossier %(case)s a été clôturé."),
     NotificationKind.CASE_REOPENED: _("Le dossier %(case)s a été rouvert."),
+    NotificationKind.MATCH_QUESTION: _("Une autre organisation pense que le dossier %(case)s "
+                                       "pourrait être le même enfant qu'un des siens : elle "
+                                       "est nommée sur la page du dossier."),
 }
 
 

@@ -36,6 +36,9 @@ from yiri.cases.services import (
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import get_schema
 from yiri.formconfig.validation import AnswersInvalid
+from yiri.matching.check import confirmed, live_check, queue_findings
+from yiri.matching.merge import alternates_for, has_right
+from yiri.matching.models import MatchQuestion
 from yiri.sync import clock as node_clock
 from yiri.sync.conflicts import count_visible_conflicts
 from yiri.sync.models import Operation
@@ -256,6 +259,7 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
         return redirect("search")
     values: dict = {}
     errors: dict = {}
+    check = None
     if request.method == "POST" and request.POST.get("step") == "save":
         for sec in sections:
             values.update(parse_section(sec, request.POST, limits))
@@ -267,15 +271,27 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
             for code, value in answers_from_case(user, record_type, link).items():
                 if code not in shown_codes:
                     submitted.setdefault(code, value)
-        try:
-            record = create_record(user, record_type, submitted, request=request)
-        except AnswersInvalid as exc:
-            errors = exc.errors
+        # The live check (``matching.check``): likely duplicates shown before saving; a
+        # second "Enregistrer" after seeing them saves, and the pairs go to review.
+        check = live_check(user, submitted) if record_type == "case" else None
+        if check:
+            record_event(AuditAction.SEARCH, user=user, request=request, record_type="case",
+                         kind="live_check", found=len(check.findings),
+                         outside=len(check.organisations))
+        if check is not None and not confirmed(check, request.POST.get("dup_seen")):
+            pass
         else:
-            if link is not None:
-                set_record_meta(user, record, "link_case", AuditAction.UPDATE, request, case_id=link.pk)
-            messages.success(request, _("Dossier %(id)s enregistré.") % {"id": record.short_id})
-            return redirect(record_url(record))
+            try:
+                record = create_record(user, record_type, submitted, request=request)
+            except AnswersInvalid as exc:
+                errors = exc.errors
+            else:
+                if link is not None:
+                    set_record_meta(user, record, "link_case", AuditAction.UPDATE, request, case_id=link.pk)
+                if check:
+                    queue_findings(user, record, check)
+                messages.success(request, _("Dossier %(id)s enregistré.") % {"id": record.short_id})
+                return redirect(record_url(record))
     elif request.method == "POST":
         values = _prefill(schema, request.POST)
     elif link is not None:
@@ -288,7 +304,8 @@ def register(request: HttpRequest, record_type: str) -> HttpResponse:
     return render(request, "web/register.html", {
         "record_type": record_type, "slug": SLUG_OF[record_type], "blocks": blocks,
         "top_errors": [m for k, v in errors.items() if k not in shown for m in v],
-        "has_errors": bool(errors), "link": link,
+        "has_errors": bool(errors), "link": link, "check": check,
+        "live_check": record_type == "case",
         "title": _("Enregistrer un nouvel enfant") if record_type == "case"
         else _("Nouveau : %(what)s") % {"what": _model(record_type)._meta.verbose_name},
     }, status=422 if errors else 200)
@@ -356,6 +373,10 @@ def page_context(user, record, *, edit: str | None = None,
             context["assignees"] = _assignees(user)
     elif record.case_id:
         context["linked_case"] = Case.objects.visible_to(user).filter(pk=record.case_id).first()
+    context["merged_values"] = merged_panel(user, record, schema)
+    context["match_questions"] = list(
+        MatchQuestion.objects.filter(record_id=record.pk, deleted=False)
+        .select_related("from_agency", "asked_by").order_by("-asked_at")[:20])
     context.update(panels.get("notes") or notes_panel(user, record, show_all=show_all_notes))
     context.update(panels.get("flags") or flags_panel(user, record))
     return context
@@ -383,12 +404,39 @@ def _row_param(value: str | None) -> tuple[str, str] | None:
     return sub, row
 
 
-def _section_response(request, user, record, code: str, status: int = 200, **kw) -> HttpResponse:
+def merged_panel(user, record, schema) -> list[dict]:
+    """The records merged into this one (``matching.merge``) and their values that differ
+    from this record's (kept beside them, for the fields the user may read), each with the
+    "annuler la fusion" button for a reviewer."""
+    out = []
+    places = None
+    for item in alternates_for(user, record):
+        if places is None:
+            places = location_names(location_codes(schema, item["values"]))
+        values = [(schema.fields[c].label, format_value(schema, schema.fields[c], v, places))
+                  for c, v in item["values"].items() if c in schema.fields]
+        out.append({"short_id": item["short_id"], "merge": item["merge"], "values": values,
+                    "can_undo": has_right(user) and rights_for(user, record).full})
+    return out
+
+
+def _edit_check(user, record, schema, code: str, values: dict):
+    """The live check of an edit of a case's names (``matching.check``), or ``None`` when
+    the section saved holds no name."""
+    if not isinstance(record, Case) or "name_first" not in schema.fields \
+            or schema.fields["name_first"].section != code:
+        return None
+    merged = {**identity.read_answers(record, schema), **values}
+    return live_check(user, merged, exclude=record)
+
+
+def _section_response(request, user, record, code: str, status: int = 200,
+                      extra: dict | None = None, **kw) -> HttpResponse:
     schema = get_schema(record.RECORD_TYPE)
     _answers, sections = record_sections(user, record, schema, only=code, **kw)
     if not sections:
         raise Http404
-    context = {**_header(user, record), "sec": sections[0]}
+    context = {**_header(user, record), "sec": sections[0], **(extra or {})}
     if _is_htmx(request):
         # A save may change what the header shows (stage, risk, urgency, consent, status):
         # its facts are sent again and swapped in out of band.
@@ -396,7 +444,7 @@ def _section_response(request, user, record, code: str, status: int = 200, **kw)
         # htmx swaps only 2xx answers: a refused save comes back as 200 with its messages.
         return render(request, "web/_section.html", context)
     _answers, every = record_sections(user, record, schema, **kw)
-    full = {**_header(user, record), "sections": every, "schema": schema,
+    full = {**_header(user, record), "sections": every, "schema": schema, **(extra or {}),
             **notes_panel(user, record), **flags_panel(user, record)}
     if isinstance(record, Case):
         full.update(workflow_views.case_panel(user, record))
@@ -419,6 +467,12 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
         return _section_response(request, user, record, code, edit=edit,
                                  row_edit=_row_param(request.GET.get("row")))
     values = parse_section(sec, request.POST, field_limits(user, record_type))
+    check = _edit_check(user, record, schema, code, values)
+    if check is not None and not confirmed(check, request.POST.get("dup_seen")):
+        return _section_response(request, user, record, code, status=422, edit=code,
+                                 values=values, extra={"check": check},
+                                 messages=[_("Cet enfant est peut-être déjà enregistré : "
+                                             "vérifiez avant d'enregistrer.")])
     try:
         _save(request, record, values, code)
     except (AnswersInvalid, StaleRecord, PermissionDenied) as exc:
@@ -430,6 +484,8 @@ def section(request: HttpRequest, record_type: str, pk, code: str) -> HttpRespon
         return _section_response(request, user, record, code, status=422, edit=code,
                                  values=values, errors=errors, messages=msgs, **extra)
     record.refresh_from_db()
+    if check:
+        queue_findings(user, record, check)
     if _is_htmx(request):
         return _section_response(request, user, record, code)
     messages.success(request, _("Section « %(name)s » enregistrée.") % {"name": sec.name})

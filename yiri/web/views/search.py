@@ -1,7 +1,8 @@
 """Search before create: find the child first; offer registration only after a search.
 
 The search is a POST form so names never appear in a URL (proxy logs, browser history on
-a shared PC). Matching (accents, case, spelling variants) is ``cases.search.search_cases``.
+a shared PC). Matching (accents, case, spelling variants, short forms, typos; best first)
+is ``cases.search.search_cases``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class SearchForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sexe"), required=False)
     location = forms.CharField(label=_("Lieu"), required=False, max_length=120,
                                help_text=_("Code ou nom de la localité, province ou région."))
+    parent = forms.CharField(label=_("Nom de la mère ou du père"), required=False, max_length=120,
+                             help_text=_("Avec le nom de l'enfant : les enfants de ce parent "
+                                         "viennent en premier."))
     short_id = forms.CharField(label=_("Numéro de dossier"), required=False, max_length=24)
     phone = forms.CharField(label=_("Téléphone"), required=False, max_length=40)
 
@@ -49,6 +53,9 @@ class SearchForm(forms.Form):
             self.add_error("age_max", _("L'âge maximum doit être supérieur à l'âge minimum."))
         if data.get("location"):
             data["location"] = resolve_location(data["location"].strip())
+        if data.get("parent") and not (data.get("q") or "").strip():
+            self.add_error("parent", _("Le nom d'un parent complète le nom de l'enfant : "
+                                       "saisissez aussi celui-ci."))
         return data
 
 
@@ -59,7 +66,8 @@ def run_search(user, data: dict):
     filters = {k: data[k] for k in ("age_min", "age_max", "sex", "location")
                if data.get(k) not in (None, "")}
     results = search_cases(user, q=data.get("q") or None, phone=data.get("phone") or None,
-                           short_id=data.get("short_id") or None, **filters)
+                           short_id=data.get("short_id") or None,
+                           parent=data.get("parent") or None, **filters)
     # search_cases starts from Case.objects.visible_to(user): the one scoping, tested there.
     page = rank_page(results[:RESULTS_LIMIT], data.get("q"))
     # The count only: what was searched for stays out of the log.
