@@ -97,45 +97,77 @@ def _extras(t: Table) -> list[np.ndarray]:
 RULES: dict[str, list[Part]] = {
     # phonetic keys of both names, in either order (swapped names), then the sex, the
     # birth year (two years either side), the province, the commune
-    "noms": [_names, _sex, _years2, _province, _commune],
+    "noms": [_names, _sex, _years2, _province, _commune, _place],
     # ... the same with the birth year before the sex (a sex left blank)
-    "noms+année": [_names, _years2, _province],
-    "débuts": [_starts, _years2, _sex, _province],
-    "lettres": [_letters, _years2, _province],
+    "noms+année": [_names, _years2, _province, _commune, _place],
+    "débuts": [_starts, _years2, _sex, _province, _commune, _place],
+    "lettres": [_letters, _years2, _province, _commune, _place],
     # either name's key with the village (the other name mangled or blank)
     "un nom+lieu": [_either_name, _place, _sex, _years],
     # either name's key with the year and sex (the place only approximate)
-    "un nom+année": [_either_name, _years, _sex, _province, _commune],
+    "un nom+année": [_either_name, _years, _sex, _province, _commune, _place],
     # the mother's or the father's name (the child's names both mangled)
-    "mère": [_mother, _years2, _province, _commune],
-    "père": [_father, _years2, _province, _commune],
+    "mère": [_mother, _years2, _province, _commune, _place],
+    "père": [_father, _years2, _province, _commune, _place],
     # the village, the year and the sex (every name mangled)
     "lieu+année": [_place, _years, _sex],
     # any other column of a labelled file (an identifier, a postcode), then the names
     "autre champ": [_extras, _either_name, _years],
 }
 
+# Rules on both names, where a record with a blank sex, year or place is put in every
+# sub-block of its name's block (the names already narrow it down).
+SPREAD_BLANKS = {"noms", "noms+année", "débuts", "lettres", "mère", "père"}
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _rows(table: Table, part: Part, idx: np.ndarray, keys: np.ndarray | None):
+def _mix(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return (keys * _MIX) ^ (values + np.uint64(0x632BE59BD9B4E019))
+
+
+def _rows(table: Table, part: Part, idx: np.ndarray, keys: np.ndarray | None,
+          spread: bool = False):
     """(record, key) rows: ``idx``'s records under each of their values of ``part``,
-    combined with their ``keys`` so far; blank values dropped."""
+    combined with their ``keys`` so far. A record whose value is blank is dropped from a
+    first part; when splitting a block (``keys`` given) it goes into every sub-block of
+    its block if ``spread`` — a child whose place was not written may be any of its
+    namesakes — and is dropped otherwise."""
     values = part(table)
     arrays = values if isinstance(values, list) else [values]
     if not arrays:
         return idx[:0], np.zeros(0, dtype=np.uint64)
-    out_idx, out_key = [], []
+    out_idx, out_key, sub_parent, sub_value = [], [], [], []
+    present = np.zeros(len(idx), dtype=bool)
     for arr in arrays:
         v = arr[idx].astype(np.uint64)
         keep = v != 0
-        if keys is None:
-            k = v[keep]
-        else:
-            with np.errstate(over="ignore"):
-                k = (keys[keep] * _MIX) ^ (v[keep] + np.uint64(0x632BE59BD9B4E019))
+        present |= keep
         out_idx.append(idx[keep])
-        out_key.append(k)
+        if keys is None:
+            out_key.append(v[keep])
+        else:
+            out_key.append(_mix(keys[keep], v[keep]))
+            sub_parent.append(keys[keep])
+            sub_value.append(v[keep])
+    if spread and keys is not None and not present.all():
+        parents, subs = np.concatenate(sub_parent), np.concatenate(sub_value)
+        order = np.lexsort((subs, parents))
+        parents, subs = parents[order], subs[order]
+        if len(parents):
+            first = np.ones(len(parents), dtype=bool)
+            first[1:] = (parents[1:] != parents[:-1]) | (subs[1:] != subs[:-1])
+            parents, subs = parents[first], subs[first]
+        blank_idx, blank_keys = idx[~present], keys[~present]
+        lo = np.searchsorted(parents, blank_keys, "left")
+        counts = np.searchsorted(parents, blank_keys, "right") - lo
+        total = int(counts.sum())
+        if total:
+            starts = np.repeat(lo, counts)
+            offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            out_idx.append(np.repeat(blank_idx, counts))
+            out_key.append(_mix(np.repeat(blank_keys, counts), subs[starts + offsets]))
     return np.concatenate(out_idx), np.concatenate(out_key)
 
 
@@ -159,8 +191,10 @@ def _emit(idx: np.ndarray, keys: np.ndarray, max_block: int):
     return chunks, idx[big], keys[big]
 
 
-def rule_pairs(table: Table, parts: list[Part], max_block: int = MAX_BLOCK) -> np.ndarray:
-    """The pairs (``a < b``) of one rule, as codes ``a * n + b``."""
+def rule_pairs(table: Table, parts: list[Part], max_block: int = MAX_BLOCK,
+               spread: bool = False) -> np.ndarray:
+    """The pairs (``a < b``) of one rule, as codes ``a * n + b``; ``spread``: a record
+    blank in a splitting part goes into every sub-block of its block."""
     n = table.n
     idx, keys = _rows(table, parts[0], np.arange(n, dtype=np.int64), None)
     chunks = []
@@ -169,7 +203,7 @@ def rule_pairs(table: Table, parts: list[Part], max_block: int = MAX_BLOCK) -> n
         chunks += got
         if len(idx) == 0 or depth == len(parts):
             break
-        idx, keys = _rows(table, parts[depth], idx, keys)
+        idx, keys = _rows(table, parts[depth], idx, keys, spread)
     if not chunks:
         return np.zeros(0, dtype=np.int64)
     pairs = np.concatenate(chunks)
@@ -184,8 +218,9 @@ def candidate_pairs(table: Table, rules: dict | None = None,
     rules = RULES if rules is None else rules
     n = max(table.n, 1)
     codes = np.zeros(0, dtype=np.int64)
-    for parts in rules.values():  # one rule at a time: the memory of one rule's pairs
-        codes = unique_sorted(np.concatenate([codes, rule_pairs(table, parts, max_block)]))
+    for name, parts in rules.items():  # one rule at a time: the memory of one rule's pairs
+        pairs = rule_pairs(table, parts, max_block, spread=name in SPREAD_BLANKS)
+        codes = unique_sorted(np.concatenate([codes, pairs]))
     return codes // n, codes % n
 
 

@@ -309,10 +309,12 @@ def generate(n: int, seed: int = 0, duplicate_share: float = 0.3,
 
 def write_csv(path: str | Path, rows: list[dict]) -> None:
     """Writes ``rows`` in the labelled-CSV format (UTF-8, comma-separated, a header)."""
+    from yiri.lib import spreadsheet
+
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        out = spreadsheet.writer(fh)  # opened in a spreadsheet, no cell is a formula
+        out.writerow(COLUMNS)
+        out.writerows([row.get(c, "") for c in COLUMNS] for row in rows)
 
 
 def true_pairs(rows: list[dict]) -> set[tuple[str, str]]:
