@@ -1,0 +1,223 @@
+#!/usr/bin/env python
+"""How much accuracy does matching through Bloom-filter encodings lose against plaintext
+matching? (issue 10, item 7)
+
+One population from the seeded generator (``yiri/matching/generator.py``) is cut in two
+"networks" by the registering organisation's country: the Burkinabè organisations' records
+on one side, the Togolese ones' on the other. A child registered on both sides (the
+cross-border duplicates) is a true pair; the task is to find every true pair *between* the
+two networks (duplicates inside one network are that network's own business).
+
+- **Bloom filters** (``yiri/matching/pprl.py``): each side encodes its records under one
+  shared secret; candidates by bit-sampling LSH on the encodings; Dice coefficient.
+- **Plaintext**: the same records in clear, the engine's Fellegi–Sunter scorer
+  (``matching.scoring.score_table``: Jaro-Winkler and phonetic levels on the names,
+  birth year with tolerance, sex, place in the hierarchy, parents), with candidates from
+  plain blocking rules (any of: the two names' phonetic keys; a name's phonetic key and the
+  birth year; commune, sex and birth year).
+
+Printed for each: candidate pairs, blocking recall (true pairs that reach scoring),
+precision, recall and F1 at the default threshold and at the best threshold (chosen on
+the data itself, so an upper bound for both), time; then the loss (plaintext F1 − Bloom F1).
+
+    .venv/bin/python bench/bench_pprl.py                     # 20,000 records
+    .venv/bin/python bench/bench_pprl.py --records 200000    # 100,000-odd per side
+    .venv/bin/python bench/bench_pprl.py --records 5000 --seed 3 --tables 80 --bits 20
+
+No assertion: figures to read (docs/matching.md keeps the last run's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import resource
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiri.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from yiri.matching import generator, pprl, scoring  # noqa: E402
+from yiri.matching.person import person_from_row  # noqa: E402
+
+
+def split(rows):
+    bf = set(generator.ORGANISATIONS["BF"])
+    left = [r for r in rows if r["organisation"] in bf]
+    right = [r for r in rows if r["organisation"] not in bf]
+    return left, right
+
+
+def true_cross_pairs(left, right) -> set[tuple[int, int]]:
+    where = defaultdict(list)
+    for j, r in enumerate(right):
+        where[r["cluster_id"]].append(j)
+    return {(i, j) for i, r in enumerate(left) for j in where.get(r["cluster_id"], ())}
+
+
+def prf(found: set, truth: set) -> tuple[float, float, float]:
+    tp = len(found & truth)
+    p = tp / len(found) if found else 1.0
+    r = tp / len(truth) if truth else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def best_threshold(ia, ib, scores, truth) -> tuple[float, tuple[float, float, float]]:
+    """The threshold of best F1 over the candidates' scores."""
+    is_true = np.array([(int(a), int(b)) in truth for a, b in zip(ia, ib, strict=True)], dtype=bool)
+    order = np.argsort(-scores, kind="stable")
+    tp = np.cumsum(is_true[order])
+    k = np.arange(1, len(order) + 1)
+    precision, recall = tp / k, tp / max(len(truth), 1)
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
+    if len(f1) == 0:
+        return 1.0, (1.0, 0.0, 0.0)
+    best = int(np.argmax(f1))
+    return float(scores[order][best]), (float(precision[best]), float(recall[best]), float(f1[best]))
+
+
+def fit(cols, present, ia, ib, truth, iterations: int = 60) -> dict:
+    """Logistic regression (Newton's method) of "same child" on each field's Dice and
+    presence: the weights ``pprl.FIELD_WEIGHTS`` holds."""
+    y = np.array([(int(a), int(b)) in truth for a, b in zip(ia, ib, strict=True)], dtype=np.float64)
+    X = np.concatenate([np.where(present, cols, 0.0), present.astype(np.float64),
+                        np.ones((len(y), 1))], axis=1)
+    w = np.zeros(X.shape[1])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
+        grad = X.T @ (p - y) + 0.01 * w
+        hess = (X * (p * (1 - p))[:, None]).T @ X + 0.01 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    n = len(pprl.FEATURES)
+    out = {"bias": round(float(w[-1]), 2)}
+    for t, name in enumerate(pprl.FEATURES):
+        out[name] = (round(float(w[t]), 2), round(float(w[n + t]), 2))
+    return out
+
+
+def plain_candidates(left_people, right_people):
+    """Plain blocking rules (union): both names' phonetic keys (in either order), one name's
+    phonetic key and the birth year, commune + sex + birth year."""
+    def keys(p):
+        g = scoring.phonetic(scoring.normalise(p.given))
+        f = scoring.phonetic(scoring.normalise(p.family))
+        y = str(p.birth_year or "")
+        commune = scoring.place_parts(p.place)[1]
+        out = set()
+        if g and f:
+            out.add("n:" + "|".join(sorted((g, f))))
+        for part in (g, f):
+            if part and y:
+                out.add(f"y:{part}|{y}")
+        if commune and y and p.sex:
+            out.add(f"c:{commune}|{p.sex}|{y}")
+        return out
+
+    index = defaultdict(list)
+    for j, p in enumerate(right_people):
+        for k in keys(p):
+            index[k].append(j)
+    pairs = set()
+    for i, p in enumerate(left_people):
+        for k in keys(p):
+            for j in index.get(k, ()):
+                pairs.add((i, j))
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    arr = np.array(sorted(pairs), dtype=np.int64)
+    return arr[:, 0], arr[:, 1]
+
+
+def line(name, cands, blocking_recall, at_default, best, seconds):
+    p, r, f = at_default
+    bp, br, bf, bt = best
+    print(f"{name:<14} {cands:>11,} {blocking_recall:>8.4f}   P {p:.4f} R {r:.4f} F1 {f:.4f}"
+          f"   best t={bt:.3f}: P {bp:.4f} R {br:.4f} F1 {bf:.4f}   {seconds:7.1f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=20_000, help="records generated (both sides)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--duplicates", type=float, default=0.3, help="share of children registered 2–4 times")
+    ap.add_argument("--tables", type=int, default=pprl.LSH_TABLES)
+    ap.add_argument("--bits", type=int, default=pprl.LSH_BITS)
+    ap.add_argument("--threshold", type=float, default=None, help="default: the layout's")
+    ap.add_argument("--layouts", nargs="+", default=["field", "record"], choices=list(pprl.LAYOUTS))
+    ap.add_argument("--flip", type=float, default=None, help="share of bits flipped (default: the layout's)")
+    ap.add_argument("--fit", action="store_true",
+                    help="fit the field layout's weights (logistic regression) and print them")
+    ap.add_argument("--skip-plain", action="store_true")
+    args = ap.parse_args()
+
+    rows = generator.generate(args.records, seed=args.seed, duplicate_share=args.duplicates)
+    left, right = split(rows)
+    truth = true_cross_pairs(left, right)
+    lp = [person_from_row(r) for r in left]
+    rp = [person_from_row(r) for r in right]
+    print(f"{args.records:,} records (seed {args.seed}): Burkinabè network {len(left):,}, "
+          f"Togolese network {len(right):,}; {len(truth):,} true pairs between them "
+          f"({len(left) * len(right):,} possible pairs).")
+    print(f"{'method':<14} {'candidates':>11} {'blk rec':>8}   at the default threshold"
+          f"{'':<15}   at the best threshold")
+
+    secret = pprl.SharedSecret(b"\x07" * 32)
+    results = {}
+    for layout in args.layouts:
+        params = copy.deepcopy(pprl.LAYOUTS[layout])
+        if args.flip is not None:
+            params["flip"] = args.flip
+        t0 = time.perf_counter()
+        enc = pprl.Encoder(secret, params)
+        rng = np.random.default_rng(args.seed)  # the flips too are the same at each run
+        A = pprl.blip(enc.encode_many(pprl.child_from_person(p) for p in lp), params["flip"], rng)
+        B = pprl.blip(enc.encode_many(pprl.child_from_person(p) for p in rp), params["flip"], rng)
+        t_enc = time.perf_counter() - t0
+        ia, ib = pprl.candidate_pairs(pprl.blocking_view(A, params), pprl.blocking_view(B, params),
+                                      tables=args.tables, bits=args.bits)
+        if args.fit and layout == "field":
+            cols, present = pprl.field_features(A, B, ia, ib, params)
+            print("fitted FIELD_WEIGHTS =", fit(cols, present, ia, ib, truth))
+        scores = pprl.score_pairs(A, B, ia, ib, params)
+        seconds = time.perf_counter() - t0
+        cand = set(zip(ia.tolist(), ib.tolist(), strict=True))
+        blocking = len(cand & truth) / max(len(truth), 1)
+        threshold = pprl.THRESHOLDS[layout][1] if args.threshold is None else args.threshold
+        found = {(int(a), int(b)) for a, b, s in zip(ia, ib, scores, strict=True) if s >= threshold}
+        bt, best = best_threshold(ia, ib, scores, truth)
+        line(f"Bloom {layout}", len(cand), blocking, prf(found, truth), (*best, bt), seconds)
+        print(f"{'':<14} (encoding {t_enc:.1f} s for {len(lp) + len(rp):,} records, "
+              f"{params['flip']:.0%} of bits flipped; default threshold {threshold})")
+        results[layout] = (prf(found, truth)[2], best[2])
+
+    if not args.skip_plain:
+        t0 = time.perf_counter()
+        pa, pb = plain_candidates(lp, rp)
+        table = scoring.Table(lp + rp)
+        _levels, _w, prob = scoring.score_table(table, pa, pb + len(lp))
+        t_plain = time.perf_counter() - t0
+        pc = set(zip(pa.tolist(), pb.tolist(), strict=True))
+        blocking = len(pc & truth) / max(len(truth), 1)
+        found = {(int(a), int(b)) for a, b, s in zip(pa, pb, prob, strict=True) if s >= scoring.LIKELY}
+        bt, best = best_threshold(pa, pb, prob, truth)
+        line("plaintext (FS)", len(pc), blocking, prf(found, truth), (*best, bt), t_plain)
+        plain_f1, plain_best = prf(found, truth)[2], best[2]
+        for layout, (f1, f1_best) in results.items():
+            print(f"loss of F1 through the encodings ({layout} layout): {plain_f1 - f1:+.4f} at "
+                  f"the default thresholds, {plain_best - f1_best:+.4f} at the best ones")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
