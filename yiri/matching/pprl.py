@@ -583,9 +583,10 @@ def _param_differences(theirs, ours, prefix="") -> list[str]:
 
 
 def read_exchange(path: str | os.PathLike, secret: SharedSecret,
-                  params: dict = PARAMETERS) -> Exchange:
+                  params: dict | None = None) -> Exchange:
     """Read and check an exchange file; ``ExchangeFileError`` with a French message
-    naming what is wrong (structure, version, parameters, secret, seal)."""
+    naming what is wrong (structure, version, parameters, secret, seal). ``params``: the
+    parameters expected; by default those of the layout the file names (``LAYOUTS``)."""
     name = Path(path).name
     try:
         raw = Path(path).read_bytes()
@@ -614,6 +615,13 @@ def read_exchange(path: str | os.PathLike, secret: SharedSecret,
             f"Structure du fichier {name} invalide"
             + (f" : champ(s) manquant(s) {', '.join(missing)}" if missing else "")
             + (f" ; champ(s) inconnu(s) {', '.join(extra)}" if extra else "") + ".")
+    if params is None:
+        named = doc["parameters"].get("layout") if isinstance(doc["parameters"], dict) else None
+        if named not in LAYOUTS:
+            raise ExchangeFileError(
+                f"Le fichier {name} utilise une disposition d'encodage inconnue ici "
+                f"({named!r}) ; connues : {', '.join(LAYOUTS)}.")
+        params = LAYOUTS[named]
     diffs = _param_differences(doc["parameters"], params)
     if diffs:
         raise ExchangeFileError(
