@@ -186,7 +186,7 @@ def main() -> None:
         ia, ib = pprl.candidate_pairs(pprl.blocking_view(A, params), pprl.blocking_view(B, params),
                                       tables=args.tables, bits=args.bits)
         if args.fit and layout == "field":
-            cols, present = pprl.field_features(A, B, ia, ib, params)
+            cols, present, _swap = pprl.field_features(A, B, ia, ib, params)
             print("fitted FIELD_WEIGHTS =", fit(cols, present, ia, ib, truth))
         scores = pprl.score_pairs(A, B, ia, ib, params)
         seconds = time.perf_counter() - t0

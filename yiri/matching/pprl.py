@@ -392,10 +392,11 @@ def _seg_dice(A, B, a, b, sa: slice, sb: slice, params: dict):
 FEATURES = ("given", "family", "sex", "year", "place", "parent")
 
 
-def field_features(A, B, ia, ib, params: dict = FIELD_LAYOUT) -> tuple[np.ndarray, np.ndarray]:
+def field_features(A, B, ia, ib, params: dict = FIELD_LAYOUT):
     """Per-field Dice and presence of each pair (field layout): two ``n × 6`` arrays in
-    the order of ``FEATURES``. Given and family names are compared straight and swapped,
-    and the better reading is kept."""
+    the order of ``FEATURES``, and whether the names were read swapped. Given and family
+    names are compared straight and swapped (given against family), and the better
+    reading is kept."""
     w = _words(params)
     g, f = w["given"], w["family"]
     dg, pg = _seg_dice(A, B, ia, ib, g, g, params)
@@ -409,15 +410,21 @@ def field_features(A, B, ia, ib, params: dict = FIELD_LAYOUT) -> tuple[np.ndarra
         d, p = _seg_dice(A, B, ia, ib, w[name], w[name], params)
         cols.append(d)
         present.append(p)
-    return np.stack(cols, axis=1), np.stack(present, axis=1)
+    return np.stack(cols, axis=1), np.stack(present, axis=1), swap
 
 
-def field_score(dice_cols: np.ndarray, present: np.ndarray, weights: dict = FIELD_WEIGHTS) -> np.ndarray:
+def field_score(dice_cols: np.ndarray, present: np.ndarray, swap: np.ndarray,
+                weights: dict = FIELD_WEIGHTS) -> np.ndarray:
     """The probability that a pair is one child, from its fields' Dice (``FIELD_WEIGHTS``:
-    per field the weight of its Dice and of its being present on both sides)."""
+    per field the weight of its Dice and of its being present on both sides). Names read
+    swapped weigh the mean of the given and family names' weights each, so that the
+    score of (a, b) is the score of (b, a)."""
     z = np.full(len(dice_cols), weights["bias"], dtype=np.float64)
+    mean = [(weights["given"][i] + weights["family"][i]) / 2 for i in (0, 1)]
     for t, name in enumerate(FEATURES):
         wd, wp = weights[name]
+        if name in ("given", "family"):
+            wd, wp = np.where(swap, mean[0], wd), np.where(swap, mean[1], wp)
         z += np.where(present[:, t], wd * dice_cols[:, t] + wp, 0.0)
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
@@ -429,8 +436,8 @@ def score_pairs(A, B, ia, ib, params: dict = PARAMETERS, chunk: int = 200_000) -
         return dice_pairs(A, B, ia, ib, chunk)
     out = np.empty(len(ia), dtype=np.float64)
     for s in range(0, len(ia), chunk):
-        cols, present = field_features(A, B, ia[s:s + chunk], ib[s:s + chunk], params)
-        out[s:s + chunk] = field_score(cols, present)
+        cols, present, swap = field_features(A, B, ia[s:s + chunk], ib[s:s + chunk], params)
+        out[s:s + chunk] = field_score(cols, present, swap)
     return out
 
 
