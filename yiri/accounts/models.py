@@ -53,6 +53,7 @@ class SystemAction(models.TextChoices):
     VIEW_SYNC = "view_sync", _("Voir l'état de la synchronisation et la lancer")
     MANAGE_NODES = "manage_nodes", _("Enrôler et révoquer les nœuds enfants")
     ERASE_RECORDS = "erase_records", _("Demander et approuver l'effacement de dossiers")
+    FIND_DUPLICATES = "find_duplicates", _("Rechercher les doublons parmi tous les dossiers de sa portée")
 
 
 class Scope(models.TextChoices):

@@ -29,7 +29,9 @@ _ALL_RECORD_ACTIONS = [a.value for a in A]
 #    address and phone, nor the free-text details of the protection concerns.
 # 6: erase_records (supervisors, relay-cell data managers, national coordination,
 #    administrators): request and approve erasures, four eyes (``cases/erasure.py``).
-ROLES_VERSION = 6
+# 7: find_duplicates (relay-cell data managers, national coordination, administrators):
+#    run the batch deduplication over the cases of their scope (``matching.jobs``).
+ROLES_VERSION = 7
 _RECORD_TYPES = ["case", "incident", "tracing_request"]
 
 
@@ -61,11 +63,11 @@ SEEDED_ROLES: dict[str, tuple] = {
                            "Relay-cell data manager", Scope.CELL,
                            _same_for_all([A.VIEW, A.EXPORT, A.IMPORT]),
                            [S.VIEW_REPORTS, S.RESOLVE_CONFLICTS, S.VIEW_SYNC, S.MANAGE_NODES,
-                            S.ERASE_RECORDS], _R),
+                            S.ERASE_RECORDS, S.FIND_DUPLICATES], _R),
     "national_coordinator": ("Coordination nationale", "National coordinator", Scope.ALL,
                              _same_for_all([A.VIEW, A.EXPORT]),
                              [S.VIEW_REPORTS, S.VIEW_AUDIT, S.MANAGE_NETWORK, S.VIEW_SYNC,
-                              S.MANAGE_NODES, S.ERASE_RECORDS], _R),
+                              S.MANAGE_NODES, S.ERASE_RECORDS, S.FIND_DUPLICATES], _R),
     "partner_viewer": ("Partenaire (indicateurs agrégés)", "Partner viewer (aggregates only)",
                        Scope.NONE, {}, [S.VIEW_REPORTS], {}),
 }

@@ -162,6 +162,7 @@ class _Gen:
         return {
             "country": country,
             "family": family,
+            "given_names": set(),  # siblings never share a given name
             "father": f"{self.first_name(country, 'male')} {family}",
             "mother": f"{self.first_name(country, 'female')} {mother_family}",
             "village": rng.choice(self.geo.villages[country]),
@@ -173,7 +174,13 @@ class _Gen:
         age = rng.choices(range(0, 18), weights=[1, 1, 2, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 10,
                                                   10, 9, 8, 6])[0]
         birth = self.today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
-        return {**fam, "sex": sex, "given": self.first_name(fam["country"], sex), "birth": birth}
+        given = self.first_name(fam["country"], sex)
+        for _ in range(20):
+            if given not in fam["given_names"]:
+                break
+            given = self.first_name(fam["country"], sex)
+        fam["given_names"].add(given)
+        return {**fam, "sex": sex, "given": given, "birth": birth}
 
     # --- writing it in a register ----------------------------------------------------
 

@@ -98,54 +98,143 @@ def place_parts(place: str) -> tuple[str, str, str]:
 
 # --- the columns a comparison reads ----------------------------------------------------
 
+class Vocab:
+    """Distinct strings numbered from 1 (0 is the blank): comparisons run on numbers, and
+    a string similarity is computed once per distinct pair of strings, not per pair of
+    records (a million records hold a few tens of thousands of distinct names)."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = [""]
+        self.index: dict[str, int] = {"": 0}
+
+    def id(self, value: str) -> int:
+        got = self.index.get(value)
+        if got is None:
+            got = self.index[value] = len(self.values)
+            self.values.append(value)
+        return got
+
+    def ids(self, values) -> np.ndarray:
+        return np.fromiter((self.id(v) for v in values), dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 class Table:
-    """The records' features as columns (strings as Python lists, numbers as arrays)."""
+    """The records' features as numbered columns (``Vocab``) and numeric arrays."""
 
     def __init__(self, people: list[Person]) -> None:
         self.people = people
         self.n = len(people)
-        self.given = [normalise(p.given) for p in people]
-        self.family = [normalise(p.family) for p in people]
-        self.given_ph = [phonetic(g) for g in self.given]
-        self.family_ph = [phonetic(f) for f in self.family]
-        self.given_nick = [nickname_key(p.given) for p in people]
-        self.family_nick = [nickname_key(p.family) for p in people]
-        self.mother = [normalise(p.mother) for p in people]
-        self.father = [normalise(p.father) for p in people]
-        self.mother_ph = [phonetic(m) for m in self.mother]
-        self.father_ph = [phonetic(f) for f in self.father]
+        # given and family names share one vocabulary (names swapped are compared crosswise)
+        self.names = Vocab()
+        self.given_id = self.names.ids(normalise(p.given) for p in people)
+        self.family_id = self.names.ids(normalise(p.family) for p in people)
+        self.keys = Vocab()  # phonetic keys, nickname keys, prefixes
+        self._name_features()
+        self.parents = Vocab()
+        self.mother_id = self.parents.ids(_sorted_words(normalise(p.mother)) for p in people)
+        self.father_id = self.parents.ids(_sorted_words(normalise(p.father)) for p in people)
+        self.parent_ph = self.keys.ids(phonetic(v) for v in self.parents.values)
+        self.parent_ph[0] = 0
         self.sex = np.array([{"male": 1, "female": 2}.get(p.sex, 0) for p in people], dtype=np.int8)
-        self.year = np.array([p.birth_year if p.birth_year else 0 for p in people], dtype=np.int32)
+        self.year = np.array([p.birth_year if p.birth_year else 0 for p in people], dtype=np.int64)
         self.date = np.array([p.birth_date.toordinal() if p.birth_date else 0 for p in people],
                              dtype=np.int64)
-        self.estimated = np.array([p.age_estimated or p.birth_date is None for p in people])
+        self.estimated = np.array([p.age_estimated or p.birth_date is None for p in people],
+                                  dtype=bool)
+        self.places = Vocab()
         parts = [place_parts(p.place) for p in people]
-        self.place = [x[0] for x in parts]
-        self.commune = [x[1] for x in parts]
-        self.province = [x[2] for x in parts]
-        extra_names = sorted({k for p in people for k, _ in p.extra})
-        self.extra = {k: [normalise(dict(p.extra).get(k, "")) if not dict(p.extra).get(k, "").isdigit()
-                          else dict(p.extra)[k] for p in people] for k in extra_names}
+        self.place_id = self.places.ids(x[0] for x in parts)
+        self.commune_id = self.places.ids(x[1] for x in parts)
+        self.province_id = self.places.ids(x[2] for x in parts)
+        self.extra: dict[str, tuple[Vocab, np.ndarray]] = {}
+        for col in sorted({k for p in people for k, _ in p.extra}):
+            vocab = Vocab()
+            ids = vocab.ids(_extra_value(dict(p.extra).get(col, "")) for p in people)
+            self.extra[col] = (vocab, ids)
+
+    def _name_features(self) -> None:
+        """Per distinct name: its phonetic key, nickname key, and the first three letters
+        of the phonetic key and of the spelling (blocking)."""
+        names = self.names.values
+        self.name_ph = self.keys.ids(phonetic(v) for v in names)
+        self.name_ph1 = self.keys.ids(_first_word(phonetic(v)) for v in names)
+        self.name_nick = self.keys.ids(nickname_key(v) for v in names)
+        self.name_ph3 = self.keys.ids("p" + _first_word(phonetic(v))[:3] for v in names)
+        self.name_pre3 = self.keys.ids("s" + v[:3] for v in names)
+        for arr in (self.name_ph, self.name_ph1, self.name_nick, self.name_ph3, self.name_pre3):
+            arr[0] = 0
+        order = sorted(range(len(names)), key=names.__getitem__)
+        self.name_rank = np.empty(len(names), dtype=np.int64)
+        self.name_rank[order] = np.arange(len(names))
+
+    @property
+    def given(self) -> list[str]:
+        return [self.names.values[i] for i in self.given_id]
+
+    @property
+    def family(self) -> list[str]:
+        return [self.names.values[i] for i in self.family_id]
 
 
-def _take(column: list[str], idx: np.ndarray) -> list[str]:
-    return [column[i] for i in idx]
+def _first_word(text: str) -> str:
+    return text.split(" ", 1)[0] if text else ""
 
 
-def _jw(a: list[str], b: list[str]) -> np.ndarray:
-    if not a:
-        return np.zeros(0)
-    return cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=1, dtype=np.float32)
+def _extra_value(value: str) -> str:
+    value = (value or "").strip()
+    return value if value.isdigit() else normalise(value)
 
 
-def _eq(a: list[str], b: list[str]) -> np.ndarray:
-    return np.fromiter((x == y and x != "" for x, y in zip(a, b, strict=True)), dtype=bool,
-                       count=len(a))
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` by sorting (numpy's hash-based unique
+    is several times slower on millions of integers)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    group = np.cumsum(first) - 1
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = group
+    return ordered[first], inverse
 
 
-def _blank(a: list[str], b: list[str]) -> np.ndarray:
-    return np.fromiter((x == "" or y == "" for x, y in zip(a, b, strict=True)), dtype=bool,
-                       count=len(a))
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def _sim(vocab: Vocab, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaro-Winkler similarity of the strings numbered ``a[k]`` and ``b[k]``, computed once
+    per distinct pair."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float32)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    code = lo * len(vocab) + hi
+    uniq, inverse = unique_inverse(code)
+    ua, ub = uniq // len(vocab), uniq % len(vocab)
+    values = vocab.values
+    sims = cpdist([values[i] for i in ua], [values[i] for i in ub],
+                  scorer=JaroWinkler.normalized_similarity, workers=1, dtype=np.float32)
+    return np.asarray(sims, dtype=np.float32)[inverse.reshape(-1)]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) & (a != 0)
+
+
+def _blank(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == 0) | (b == 0)
 
 
 # --- fields and their levels -----------------------------------------------------------
@@ -218,63 +307,65 @@ def comparisons_for(table: Table) -> tuple[Comparison, ...]:
         Comparison(f"extra:{k}", k, TEXT_LEVELS) for k in sorted(table.extra))
 
 
-def _name_levels(a, b, a_ph, b_ph, a_nick, b_nick, sim) -> np.ndarray:
+def _name_levels(t: Table, a: np.ndarray, b: np.ndarray, sim: np.ndarray) -> np.ndarray:
     out = np.full(len(a), 4, dtype=np.int8)
     out[sim >= 0.80] = 3
     out[sim >= 0.92] = 2
-    ph = _eq(a_ph, b_ph) | _eq(a_nick, b_nick)
-    out[ph] = 1
-    out[_eq(a, b)] = 0
+    out[_same(t.name_ph[a], t.name_ph[b]) | _same(t.name_nick[a], t.name_nick[b])] = 1
+    out[_same(a, b)] = 0
     out[_blank(a, b)] = -1
     return out
 
 
-def compare(table: Table, ia: np.ndarray, ib: np.ndarray,
-            comps: tuple[Comparison, ...] | None = None) -> np.ndarray:
+def name_pairs(t: Table, ia: np.ndarray, ib: np.ndarray):
+    """The names compared as "given" and as "family" for each pair, and their similarity.
+
+    Given and family names swapped on one record (a register that wrote the family name
+    first) are compared crosswise when that fits clearly better. Which crosswise pair
+    counts as "given" does not depend on which record comes first (the score of a pair
+    is symmetric): the one holding the given name that comes first alphabetically."""
+    ga, gb, fa, fb = t.given_id[ia], t.given_id[ib], t.family_id[ia], t.family_id[ib]
+    s_gg, s_ff = _sim(t.names, ga, gb), _sim(t.names, fa, fb)
+    s_gf, s_fg = _sim(t.names, ga, fb), _sim(t.names, fa, gb)
+    swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
+    a_first = t.name_rank[ga] <= t.name_rank[gb]
+    # not swapped: (ga, gb) and (fa, fb); swapped: (ga, fb) and (fa, gb), in that order
+    # if ga comes first, the other way round otherwise
+    g_a = np.where(swap, np.where(a_first, ga, fa), ga)
+    g_b = np.where(swap, np.where(a_first, fb, gb), gb)
+    f_a = np.where(swap, np.where(a_first, fa, ga), fa)
+    f_b = np.where(swap, np.where(a_first, gb, fb), fb)
+    sim_g = np.where(swap, np.where(a_first, s_gf, s_fg), s_gg)
+    sim_f = np.where(swap, np.where(a_first, s_fg, s_gf), s_ff)
+    return g_a, g_b, f_a, f_b, sim_g, sim_f
+
+
+def compare(table: Table, ia, ib, comps: tuple[Comparison, ...] | None = None) -> np.ndarray:
     """The level of each comparison for each pair ``(ia[k], ib[k])``: an int8 matrix,
     ``-1`` where a side is blank. ``comps`` defaults to ``comparisons_for(table)``."""
-    comps = comps or comparisons_for(table)
+    t = table
+    comps = comps or comparisons_for(t)
     ia = np.asarray(ia, dtype=np.int64)
     ib = np.asarray(ib, dtype=np.int64)
     n = len(ia)
     out = np.full((n, len(comps)), -1, dtype=np.int8)
     if n == 0:
         return out
-    ga, gb = _take(table.given, ia), _take(table.given, ib)
-    fa, fb = _take(table.family, ia), _take(table.family, ib)
-    s_gg, s_ff = _jw(ga, gb), _jw(fa, fb)
-    s_gf, s_fg = _jw(ga, fb), _jw(fa, gb)
-    # Given and family names swapped on one record: compare crosswise when that fits
-    # clearly better.
-    swap = (s_gf + s_fg) > (s_gg + s_ff) + 0.15
-    gb2 = [f if s else g for g, f, s in zip(gb, fb, swap, strict=True)]
-    fb2 = [g if s else f for g, f, s in zip(gb, fb, swap, strict=True)]
-    gph_b = _take(table.given_ph, ib)
-    fph_b = _take(table.family_ph, ib)
-    gnk_b = _take(table.given_nick, ib)
-    fnk_b = _take(table.family_nick, ib)
-    gph_b2 = [f if s else g for g, f, s in zip(gph_b, fph_b, swap, strict=True)]
-    fph_b2 = [g if s else f for g, f, s in zip(gph_b, fph_b, swap, strict=True)]
-    gnk_b2 = [f if s else g for g, f, s in zip(gnk_b, fnk_b, swap, strict=True)]
-    fnk_b2 = [g if s else f for g, f, s in zip(gnk_b, fnk_b, swap, strict=True)]
-    sim_g = np.where(swap, s_gf, s_gg)
-    sim_f = np.where(swap, s_fg, s_ff)
+    g_a, g_b, f_a, f_b, sim_g, sim_f = name_pairs(t, ia, ib)
     for j, c in enumerate(comps):
         if c.field == "given":
-            out[:, j] = _name_levels(ga, gb2, _take(table.given_ph, ia), gph_b2,
-                                     _take(table.given_nick, ia), gnk_b2, sim_g)
+            out[:, j] = _name_levels(t, g_a, g_b, sim_g)
         elif c.field == "family":
-            out[:, j] = _name_levels(fa, fb2, _take(table.family_ph, ia), fph_b2,
-                                     _take(table.family_nick, ia), fnk_b2, sim_f)
+            out[:, j] = _name_levels(t, f_a, f_b, sim_f)
         elif c.field == "sex":
-            sa, sb = table.sex[ia], table.sex[ib]
+            sa, sb = t.sex[ia], t.sex[ib]
             col = np.where(sa == sb, 0, 1).astype(np.int8)
             col[(sa == 0) | (sb == 0)] = -1
             out[:, j] = col
         elif c.field == "birth":
-            ya, yb = table.year[ia], table.year[ib]
-            da, db = table.date[ia], table.date[ib]
-            est = table.estimated[ia] | table.estimated[ib]
+            ya, yb = t.year[ia], t.year[ib]
+            da, db = t.date[ia], t.date[ib]
+            est = t.estimated[ia] | t.estimated[ib]
             gap = np.abs(ya - yb)
             col = np.full(n, 4, dtype=np.int8)
             col[(gap == 2) & est] = 3
@@ -284,35 +375,31 @@ def compare(table: Table, ia: np.ndarray, ib: np.ndarray,
             col[(ya == 0) | (yb == 0)] = -1
             out[:, j] = col
         elif c.field == "place":
-            pa, pb = _take(table.place, ia), _take(table.place, ib)
+            pa, pb = t.place_id[ia], t.place_id[ib]
             col = np.full(n, 3, dtype=np.int8)
-            col[_eq(_take(table.province, ia), _take(table.province, ib))] = 2
-            col[_eq(_take(table.commune, ia), _take(table.commune, ib))] = 1
-            col[_eq(pa, pb)] = 0
+            col[_same(t.province_id[ia], t.province_id[ib])] = 2
+            col[_same(t.commune_id[ia], t.commune_id[ib])] = 1
+            col[_same(pa, pb)] = 0
             col[_blank(pa, pb)] = -1
             out[:, j] = col
         elif c.field in ("mother", "father"):
-            col_n = table.mother if c.field == "mother" else table.father
-            col_p = table.mother_ph if c.field == "mother" else table.father_ph
-            a, b = _take(col_n, ia), _take(col_n, ib)
-            # word order does not matter for a full name
-            a_s = [" ".join(sorted(x.split())) for x in a]
-            b_s = [" ".join(sorted(x.split())) for x in b]
-            sim = _jw(a_s, b_s)
+            ids = t.mother_id if c.field == "mother" else t.father_id
+            a, b = ids[ia], ids[ib]
+            sim = _sim(t.parents, a, b)
             col = np.full(n, 3, dtype=np.int8)
             col[sim >= 0.88] = 2
-            col[_eq(_take(col_p, ia), _take(col_p, ib))] = 1
-            col[_eq(a_s, b_s)] = 0
+            col[_same(t.parent_ph[a], t.parent_ph[b])] = 1
+            col[_same(a, b)] = 0
             col[_blank(a, b)] = -1
             out[:, j] = col
         elif c.field.startswith("extra:"):
-            values = table.extra[c.field[6:]]
-            a, b = _take(values, ia), _take(values, ib)
-            sim = _jw(a, b)
+            vocab, ids = t.extra[c.field[6:]]
+            a, b = ids[ia], ids[ib]
+            sim = _sim(vocab, a, b)
             col = np.full(n, 3, dtype=np.int8)
             col[sim >= 0.70] = 2
             col[sim >= 0.90] = 1
-            col[_eq(a, b)] = 0
+            col[_same(a, b)] = 0
             col[_blank(a, b)] = -1
             out[:, j] = col
     return out
@@ -408,13 +495,12 @@ def name_frequencies(table: Table, min_count: int = 10) -> tuple[dict, dict]:
     by at least ``min_count`` records), and the share below which names are left out."""
     tf: dict[str, dict[str, float]] = {}
     floor: dict[str, float] = {}
-    for fname, column in (("given", table.given), ("family", table.family)):
-        values = [v for v in column if v]
-        total = max(len(values), 1)
-        uniq, counts = np.unique(np.array(values, dtype=object), return_counts=True) \
-            if values else (np.array([]), np.array([]))
-        tf[fname] = {str(v): float(c) / total for v, c in zip(uniq, counts, strict=True)
-                     if c >= min_count}
+    for fname, ids in (("given", table.given_id), ("family", table.family_id)):
+        ids = ids[ids != 0]
+        total = max(len(ids), 1)
+        counts = np.bincount(ids, minlength=len(table.names))
+        tf[fname] = {table.names.values[i]: float(counts[i]) / total
+                     for i in np.nonzero(counts >= min_count)[0]}
         floor[fname] = min_count / total
     return tf, floor
 
@@ -435,23 +521,25 @@ def weights(model: Model, table: Table, ia, ib, levels: np.ndarray,
 
 
 def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.ndarray:
+    """log2(u of the level / share of the name): a common name weighs less than the
+    level's average, a rare one (not in the table) at most as much as a name just under
+    the table's threshold."""
     adj = np.zeros(len(lv))
     sel = np.nonzero((lv == 0) | (lv == 1))[0]
     if len(sel) == 0:
         return adj
     freq = model.tf[comp.field]
     floor = model.tf_floor.get(comp.field, 0.0)
-    column = table.given if comp.field == "given" else table.family
-    for k in sel:
-        code = comp.levels[lv[k]].code
-        u = model.u.get(comp.field, {}).get(code)
-        if not u:
-            continue
-        share = max(freq.get(column[ia[k]], floor), freq.get(column[ib[k]], floor))
-        # A common name weighs less than the level's average; a rare one (not in the
-        # table) at most as much as a name just under the table's threshold.
-        share = max(share, 1e-6)
-        adj[k] = max(-8.0, min(3.0, math.log2(u / share)))
+    g_a, g_b, f_a, f_b, _, _ = name_pairs(table, ia[sel], ib[sel])
+    a, b = (g_a, g_b) if comp.field == "given" else (f_a, f_b)
+    # the share of each distinct name of the table, once
+    shares = np.array([max(freq.get(v, floor), 1e-6) for v in table.names.values])
+    share = np.maximum(shares[a], shares[b])
+    us = np.array([model.u.get(comp.field, {}).get(level.code) or 0.0 for level in comp.levels])
+    u = us[lv[sel]]
+    with np.errstate(divide="ignore"):
+        val = np.where(u > 0, np.log2(np.maximum(u, 1e-12) / share), 0.0)
+    adj[sel] = np.clip(val, -8.0, 3.0)
     return adj
 
 
