@@ -10,11 +10,11 @@ two networks (duplicates inside one network are that network's own business).
 
 - **Bloom filters** (``yiri/matching/pprl.py``): each side encodes its records under one
   shared secret; candidates by bit-sampling LSH on the encodings; Dice coefficient.
-- **Plaintext**: the same records in clear, the engine's Fellegi–Sunter scorer
-  (``matching.scoring.score_table``: Jaro-Winkler and phonetic levels on the names,
-  birth year with tolerance, sex, place in the hierarchy, parents), with candidates from
-  plain blocking rules (any of: the two names' phonetic keys; a name's phonetic key and the
-  birth year; commune, sex and birth year).
+- **Plaintext**: the same records in clear through the engine's duplicate detection
+  (``matching.dedupe.find_duplicates``: its blocking rules, Jaro-Winkler, phonetic and
+  nickname levels on the names, birth year with tolerance, sex, place in the hierarchy,
+  parents; Fellegi–Sunter weights learnt by EM on these records), its pairs between the
+  two networks kept.
 
 Printed for each: candidate pairs, blocking recall (true pairs that reach scoring),
 precision, recall and F1 at the default threshold and at the best threshold (chosen on
@@ -47,7 +47,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from yiri.matching import generator, pprl, scoring  # noqa: E402
+from yiri.matching import dedupe, generator, pprl  # noqa: E402
 from yiri.matching.person import person_from_row  # noqa: E402
 
 
@@ -86,56 +86,42 @@ def best_threshold(ia, ib, scores, truth) -> tuple[float, tuple[float, float, fl
     return float(scores[order][best]), (float(precision[best]), float(recall[best]), float(f1[best]))
 
 
-def fit(cols, present, ia, ib, truth, iterations: int = 60) -> dict:
-    """Logistic regression (Newton's method) of "same child" on each field's Dice and
-    presence: the weights ``pprl.FIELD_WEIGHTS`` holds."""
+def fit(cols, present, ia, ib, truth, iterations: int = 80) -> dict:
+    """Logistic regression (Newton's method) of "same child" on each field's Dice below
+    and above ``pprl.KNOT`` and its presence: the weights ``pprl.FIELD_WEIGHTS`` holds. A
+    field whose part above the knot gets a negative weight (on generated data, an exact
+    common name is weaker evidence than a variant: re-registrations mostly change the
+    spelling) is fitted again with that part at 0, so the score never falls as a field
+    gets closer; and a field equal on both sides never counts less than a blank one
+    (its presence weight is raised if needed)."""
     y = np.array([(int(a), int(b)) in truth for a, b in zip(ia, ib, strict=True)], dtype=np.float64)
-    X = np.concatenate([np.where(present, cols, 0.0), present.astype(np.float64),
-                        np.ones((len(y), 1))], axis=1)
-    w = np.zeros(X.shape[1])
-    for _ in range(iterations):
-        p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
-        grad = X.T @ (p - y) + 0.01 * w
-        hess = (X * (p * (1 - p))[:, None]).T @ X + 0.01 * np.eye(len(w))
-        w -= np.linalg.solve(hess, grad)
     n = len(pprl.FEATURES)
+
+    def solve(flat_above):
+        d = np.where(present, cols, 0.0)
+        above = np.where(present, np.maximum(cols - pprl.KNOT, 0), 0.0)
+        above[:, flat_above] = 0.0
+        X = np.concatenate([np.minimum(d, pprl.KNOT), above, present.astype(np.float64),
+                            np.ones((len(y), 1))], axis=1)
+        w = np.zeros(X.shape[1])
+        for _ in range(iterations):
+            p = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
+            grad = X.T @ (p - y) + 0.01 * w
+            hess = (X * (p * (1 - p))[:, None]).T @ X + 0.01 * np.eye(len(w))
+            w -= np.linalg.solve(hess, grad)
+        return w
+
+    w = solve([])
+    flat = [t for t in range(n) if w[n + t] < 0]
+    if flat:
+        w = solve(flat)
     out = {"bias": round(float(w[-1]), 2)}
     for t, name in enumerate(pprl.FEATURES):
-        out[name] = (round(float(w[t]), 2), round(float(w[n + t]), 2))
+        a, b, c = float(w[t]), max(float(w[n + t]), 0.0), float(w[2 * n + t])
+        # A field known and equal on both sides never counts less than a blank one.
+        c = max(c, -(a * pprl.KNOT + b * (1 - pprl.KNOT)))
+        out[name] = (round(a, 2), round(b, 2), round(c, 2))
     return out
-
-
-def plain_candidates(left_people, right_people):
-    """Plain blocking rules (union): both names' phonetic keys (in either order), one name's
-    phonetic key and the birth year, commune + sex + birth year."""
-    def keys(p):
-        g = scoring.phonetic(scoring.normalise(p.given))
-        f = scoring.phonetic(scoring.normalise(p.family))
-        y = str(p.birth_year or "")
-        commune = scoring.place_parts(p.place)[1]
-        out = set()
-        if g and f:
-            out.add("n:" + "|".join(sorted((g, f))))
-        for part in (g, f):
-            if part and y:
-                out.add(f"y:{part}|{y}")
-        if commune and y and p.sex:
-            out.add(f"c:{commune}|{p.sex}|{y}")
-        return out
-
-    index = defaultdict(list)
-    for j, p in enumerate(right_people):
-        for k in keys(p):
-            index[k].append(j)
-    pairs = set()
-    for i, p in enumerate(left_people):
-        for k in keys(p):
-            for j in index.get(k, ()):
-                pairs.add((i, j))
-    if not pairs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    arr = np.array(sorted(pairs), dtype=np.int64)
-    return arr[:, 0], arr[:, 1]
 
 
 def line(name, cands, blocking_recall, at_default, best, seconds):
@@ -202,13 +188,18 @@ def main() -> None:
 
     if not args.skip_plain:
         t0 = time.perf_counter()
-        pa, pb = plain_candidates(lp, rp)
-        table = scoring.Table(lp + rp)
-        _levels, _w, prob = scoring.score_table(table, pa, pb + len(lp))
+        # The engine's whole pipeline on both networks' records in clear: its blocking
+        # rules, Fellegi–Sunter weights learnt by EM, its probability; pairs between the
+        # two networks kept.
+        result = dedupe.find_duplicates(lp + rp)
+        n = len(lp)
+        lo, hi = np.minimum(result.ia, result.ib), np.maximum(result.ia, result.ib)
+        cross = (lo < n) & (hi >= n)
+        pa, pb, prob = lo[cross], hi[cross] - n, result.probability[cross]
         t_plain = time.perf_counter() - t0
         pc = set(zip(pa.tolist(), pb.tolist(), strict=True))
         blocking = len(pc & truth) / max(len(truth), 1)
-        found = {(int(a), int(b)) for a, b, s in zip(pa, pb, prob, strict=True) if s >= scoring.LIKELY}
+        found = {(int(a), int(b)) for a, b, s in zip(pa, pb, prob, strict=True) if s >= dedupe.THRESHOLD}
         bt, best = best_threshold(pa, pb, prob, truth)
         line("plaintext (FS)", len(pc), blocking, prf(found, truth), (*best, bt), t_plain)
         plain_f1, plain_best = prf(found, truth)[2], best[2]

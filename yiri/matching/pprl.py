@@ -99,12 +99,13 @@ PARAMETERS = FIELD_LAYOUT
 KINDS = ("name", "sound", "sex", "year", "place", "parent")
 
 # Field layout: a pair's score is a logistic function of its fields' Dice coefficients
-# (weights fitted on generated data, seed 2: bench/bench_pprl.py --fit); a blank field
-# on either side adds nothing. Record layout: the score is the Dice of the whole arrays.
-FIELD_WEIGHTS = {"bias": -9.24, "given": (7.12, -3.62), "family": (6.03, -2.1),
-                 "sex": (5.16, -4.51), "year": (7.75, -5.68), "place": (12.36, -7.49),
-                 "parent": (6.14, -3.94)}
-THRESHOLDS = {"record": (0.85, 0.80), "field": (0.80, 0.50)}  # (probable, possible)
+# (per field: Dice up to 0.8, Dice above 0.8, known on both sides; fitted by logistic
+# regression on generated data, seed 2: bench/bench_pprl.py --fit); a field blank on
+# either side adds nothing. Record layout: the score is the Dice of the whole arrays.
+FIELD_WEIGHTS = {"bias": -7.18, "given": (13.07, 0.0, -7.72), "family": (11.53, 0.0, -5.93),
+                 "sex": (7.06, 0.0, -5.65), "year": (8.27, 4.65, -6.01),
+                 "place": (21.8, 0.83, -13.6), "parent": (7.56, 3.79, -4.71)}
+THRESHOLDS = {"record": (0.88, 0.85), "field": (0.80, 0.50)}  # (probable, possible)
 
 # Blocking: L tables of K sampled bit positions (fixed, public: they are not a secret).
 LSH_TABLES = 120
@@ -413,19 +414,24 @@ def field_features(A, B, ia, ib, params: dict = FIELD_LAYOUT):
     return np.stack(cols, axis=1), np.stack(present, axis=1), swap
 
 
+KNOT = 0.8
+
+
 def field_score(dice_cols: np.ndarray, present: np.ndarray, swap: np.ndarray,
                 weights: dict = FIELD_WEIGHTS) -> np.ndarray:
-    """The probability that a pair is one child, from its fields' Dice (``FIELD_WEIGHTS``:
-    per field the weight of its Dice and of its being present on both sides). Names read
-    swapped weigh the mean of the given and family names' weights each, so that the
-    score of (a, b) is the score of (b, a)."""
+    """The probability that a pair is one child, from its fields' Dice ``d``: a logistic
+    function of, per field known on both sides, ``a·min(d, 0.8) + b·max(d − 0.8, 0) + c``
+    (``FIELD_WEIGHTS``; ``a, b ≥ 0``, so that a closer field never lowers the score).
+    Names read swapped weigh the mean of the given and family names' weights each, so that
+    the score of (a, b) is that of (b, a)."""
     z = np.full(len(dice_cols), weights["bias"], dtype=np.float64)
-    mean = [(weights["given"][i] + weights["family"][i]) / 2 for i in (0, 1)]
+    mean = [(weights["given"][i] + weights["family"][i]) / 2 for i in range(3)]
     for t, name in enumerate(FEATURES):
-        wd, wp = weights[name]
+        a, b, c = weights[name]
         if name in ("given", "family"):
-            wd, wp = np.where(swap, mean[0], wd), np.where(swap, mean[1], wp)
-        z += np.where(present[:, t], wd * dice_cols[:, t] + wp, 0.0)
+            a, b, c = (np.where(swap, mean[i], v) for i, v in enumerate((a, b, c)))
+        d = dice_cols[:, t]
+        z += np.where(present[:, t], a * np.minimum(d, KNOT) + b * np.maximum(d - KNOT, 0) + c, 0.0)
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
 
