@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import os
 import resource
 import sys
@@ -120,7 +121,7 @@ def fit(cols, present, ia, ib, truth, iterations: int = 80) -> dict:
         a, b, c = float(w[t]), max(float(w[n + t]), 0.0), float(w[2 * n + t])
         # A field known and equal on both sides never counts less than a blank one.
         c = max(c, -(a * pprl.KNOT + b * (1 - pprl.KNOT)))
-        out[name] = (round(a, 2), round(b, 2), round(c, 2))
+        out[name] = (round(a, 2), round(b, 2), math.ceil(c * 100) / 100)  # (rounded up: still ≥)
     return out
 
 
