@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 # The migration that replaced the clear name tokens by blind indexes (and deleted them).
 BLIND_INDEX_MIGRATION = "0008_blind_search_index"
+# Migrations after which every record's search tokens are computed again: the blind index
+# itself, then the name match keys of issue 10 (new token kinds, nothing in the tables).
+REINDEX_MIGRATIONS = (BLIND_INDEX_MIGRATION, "0011_name_match_keys")
 
 
 def _index_under_a_foreign_key() -> bool:
@@ -21,12 +24,13 @@ def _index_under_a_foreign_key() -> bool:
 def _rebuild_search_index_if_needed(sender, plan=None, verbosity=1, stdout=None, using=DEFAULT_DB_ALIAS,
                                     **kwargs):
     """After ``migrate`` (run at every start by run.sh), rebuild the search index under
-    the index key: right after the migration that deleted the clear tokens, or when the
+    the index key: right after the migration that deleted the clear tokens or the one that
+    added the name match keys (``REINDEX_MIGRATIONS``), or when the
     tokens are under a key this node does not hold. Runs once every migration is applied,
     when the models match the tables."""
     if plan is None or using != DEFAULT_DB_ALIAS:
         return  # a flush (tests), not a migrate; or another database than the node's
-    migrated = any(m.app_label == "cases" and m.name == BLIND_INDEX_MIGRATION and not backwards
+    migrated = any(m.app_label == "cases" and m.name in REINDEX_MIGRATIONS and not backwards
                    for m, backwards in plan)
     foreign = not migrated and _index_under_a_foreign_key()
     if not (migrated or foreign):

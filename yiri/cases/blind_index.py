@@ -43,7 +43,12 @@ MAC_BYTES = 16
 TOKEN_LENGTH = KEY_ID_LENGTH + 22  # base64url of 16 bytes, unpadded
 
 WORD, PREFIX, PHONETIC, PHONE = "word", "prefix", "phonetic", "phone"
-_DOMAIN = {WORD: b"w", PREFIX: b"x", PHONETIC: b"p", PHONE: b"t"}
+# Match keys (issue 10, ``yiri.lib.names``): the sound key of a name word and the sound
+# key with one letter left out (typos); ``PARENT`` the words of a parent's name, which
+# rank a search that names a parent but never find a child by itself.
+SOUND, SOUND_DELETION, PARENT = "sound", "sound-1", "parent"
+_DOMAIN = {WORD: b"w", PREFIX: b"x", PHONETIC: b"p", PHONE: b"t", SOUND: b"s",
+           SOUND_DELETION: b"d", PARENT: b"m"}
 _CONTEXT = b"yiri/search-index/v1\x00"
 
 
@@ -178,8 +183,9 @@ def end_rotation(keep: IndexKey) -> None:
 
 def word_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:
     """The tokens stored for one normalised name word: the word, each proper prefix
-    (a query word matches the beginning of a name word, from one letter on) and its
-    phonetic key. Words are cut at 60 letters as before."""
+    (a query word matches the beginning of a name word, from one letter on), its
+    phonetic key, its sound key and the sound key less one letter (``names.sound_key``,
+    ``names.deletion_keys``). Words are cut at 60 letters as before."""
     from yiri.lib import names
 
     key = key or ring()
@@ -189,6 +195,24 @@ def word_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:
     sound = names.phonetic_key(word)
     if sound:
         out.add(key.token(PHONETIC, sound[:60]))
+    match = names.sound_key(word)[:60]
+    if match:
+        out.add(key.token(SOUND, match))
+        out.update(key.token(SOUND_DELETION, d) for d in names.deletion_keys(match))
+    return out
+
+
+def parent_tokens(word: str, key: IndexKey | KeyRing | None = None) -> set[str]:
+    """The tokens of one word of a parent's name: the word and its sound key, under
+    their own kind, so that they rank a search naming the parent but never match a
+    search for the child's name."""
+    from yiri.lib import names
+
+    key = key or ring()
+    out = {key.token(PARENT, "w:" + word[:60])}
+    match = names.sound_key(word)[:60]
+    if match:
+        out.add(key.token(PARENT, "s:" + match))
     return out
 
 

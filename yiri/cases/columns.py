@@ -100,6 +100,10 @@ class SearchFields:
     names: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     rows: dict[str, tuple[str, ...]] = field(default_factory=dict)  # subform -> name fields
+    # subform -> (name field, relation field, relations): the parents' names, indexed
+    # under their own kind (``blind_index.PARENT``) to rank a search that names a parent;
+    # they never find the child by a search for a name.
+    parents: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def top_level(self) -> tuple[str, ...]:
@@ -107,7 +111,8 @@ class SearchFields:
 
 
 SEARCH_FIELDS: dict[str, SearchFields] = {
-    "case": SearchFields(names=NAME_FIELDS, phones=("phone",)),
+    "case": SearchFields(names=NAME_FIELDS, phones=("phone",), parents={
+        "family_details": ("relation_name", "relation", ("mother", "father"))}),
     "tracing_request": SearchFields(
         names=("inquirer_name_first", "inquirer_name_last"), phones=("inquirer_phone",),
         rows={"traces": ("sought_name_first", "sought_name_last", "sought_name_nickname")},
@@ -118,8 +123,10 @@ SEARCH_FIELDS: dict[str, SearchFields] = {
 
 def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
     """The blind-index tokens of the record's own names and phone (``blind_index``): for
-    each normalised name word the word, its prefixes and its phonetic key; for each phone
-    its last 8 digits (with or without country code). No name is stored in clear."""
+    each name word (``names.key_words``: normalised, also joined at an apostrophe or a
+    hyphen, also in Latin letters) the word, its prefixes, its phonetic and sound keys;
+    for each phone its last 8 digits (with or without country code); for each word of a
+    parent's name a parent token. No name is stored in clear."""
     spec = SEARCH_FIELDS.get(schema.record_type, SearchFields())
     texts = [str(answers[c]) for c in spec.names if answers.get(c)]
     phones = [str(answers[c]) for c in spec.phones if answers.get(c)]
@@ -130,8 +137,13 @@ def search_tokens(schema: FormSchema, answers: dict) -> set[str]:
     key = blind_index.ring().current
     out: set[str] = set()
     for text in texts:
-        for word in names.tokens(text):
+        for word in names.key_words(text):
             out |= blind_index.word_tokens(word, key)
+    for subform, (name_code, relation_code, relations) in spec.parents.items():
+        for row in answers.get(subform) or []:
+            if not row.get("_deleted") and row.get(relation_code) in relations:
+                for word in names.key_words(str(row.get(name_code) or "")):
+                    out |= blind_index.parent_tokens(word, key)
     for phone in phones:
         digits = _DIGITS.sub("", phone)
         if len(digits) >= 6:
