@@ -78,9 +78,10 @@ RECORD_LAYOUT: dict = {
     "segments": [["record", 1024]],
     "q": 2,
     "hash": "hmac-sha256-random",
-    "normalisation": "yiri-lib-names-1",
+    "normalisation": "yiri-lib-names-2",
+    "variants": None,  # set below: the digest of the table of name variants
     "year_window": 1,
-    "k": {"name": 8, "sound": 8, "sex": 30, "year": 30, "place": 30, "parent": 8},
+    "k": {"name": 8, "sound": 8, "variant": 16, "sex": 30, "year": 30, "place": 30, "parent": 8},
     "flip": 0.0,
 }
 FIELD_LAYOUT: dict = {
@@ -89,22 +90,23 @@ FIELD_LAYOUT: dict = {
                  ["parent", 512]],
     "q": 2,
     "hash": "hmac-sha256-random",
-    "normalisation": "yiri-lib-names-1",
+    "normalisation": "yiri-lib-names-2",
+    "variants": None,
     "year_window": 1,
-    "k": {"name": 12, "sound": 8, "sex": 16, "year": 12, "place": 12, "parent": 6},
+    "k": {"name": 12, "sound": 8, "variant": 48, "sex": 16, "year": 12, "place": 12, "parent": 6},
     "flip": 0.01,
 }
 LAYOUTS = {"record": RECORD_LAYOUT, "field": FIELD_LAYOUT}
 PARAMETERS = FIELD_LAYOUT
-KINDS = ("name", "sound", "sex", "year", "place", "parent")
+KINDS = ("name", "sound", "variant", "sex", "year", "place", "parent")
 
 # Field layout: a pair's score is a logistic function of its fields' Dice coefficients
 # (per field: Dice up to 0.8, Dice above 0.8, known on both sides; fitted by logistic
 # regression on generated data, seed 2: bench/bench_pprl.py --fit); a field blank on
 # either side adds nothing. Record layout: the score is the Dice of the whole arrays.
-FIELD_WEIGHTS = {"bias": -7.18, "given": (13.07, 0.0, -7.72), "family": (11.53, 0.0, -5.93),
-                 "sex": (7.06, 0.0, -5.64), "year": (8.27, 4.65, -6.01),
-                 "place": (21.8, 0.83, -13.6), "parent": (7.56, 3.79, -4.71)}
+FIELD_WEIGHTS = {"bias": -7.16, "given": (13.04, 0.0, -7.78), "family": (12.41, 0.0, -6.44),
+                 "sex": (6.47, 0.0, -5.17), "year": (8.65, 3.86, -6.23),
+                 "place": (21.36, 2.2, -13.42), "parent": (7.5, 4.87, -4.8)}
 THRESHOLDS = {"record": (0.88, 0.85), "field": (0.80, 0.50)}  # (probable, possible)
 
 # Blocking: L tables of K sampled bit positions (fixed, public: they are not a secret).
@@ -238,24 +240,49 @@ def _bigrams(word: str, q: int) -> list[str]:
 
 
 def sound(word: str) -> str:
-    """How a name word sounds, spelt one way: the transliteration rules of ``lib.names``
-    (ou/w, dj/j, tch/c, ph/f…) applied, doubled letters made single (Wedraogo and
-    Ouédraogo both give "wedraogo")."""
-    if not word.isascii():
-        return ""
-    for pattern, repl in _names._RULES:  # the phonetic key's rules, vowels kept
-        word = pattern.sub(repl, word)
-    return "".join(c for i, c in enumerate(word) if i == 0 or c != word[i - 1])
+    """How a name word sounds, spelt one way (``lib.names.spelling``: ou/w/u, y/i, dj/j,
+    tch/ch/sh, c/k, doubled letters, silent finals…): Ouédraogo and Wedraogo both give
+    "uedraogo"."""
+    return _names.spelling(word)
 
 
-def _name_tokens(texts, q: int) -> set[tuple[str, str]]:
+@lru_cache(maxsize=1)
+def _variant_index() -> dict[str, tuple[str, ...]]:
+    """Given-name word (and its spelling) -> the groups of the shipped table of short forms
+    and nicknames (``matching/data/name_variants.csv``) it belongs to, each named by its
+    first form in alphabetical order. Only the shipped table: an administrator's additions
+    differ between installations, and both sides must encode alike."""
+    from .names import shipped_groups
+
+    index: dict[str, set[str]] = {}
+    for group in shipped_groups():
+        label = min(group)
+        for form in group:
+            for key in (form, _names.spelling(form)):
+                if key:
+                    index.setdefault(key, set()).add(label)
+    return {k: tuple(sorted(v)) for k, v in index.items()}
+
+
+def variants_digest() -> str:
+    """Which table of name variants the encodings use (part of the parameters)."""
+    from .names import shipped_groups
+
+    text = "\n".join(sorted(";".join(sorted(g)) for g in shipped_groups()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _name_tokens(texts, q: int, variants: bool = False) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
+    index = _variant_index() if variants else {}
     for text in texts:
         for word in _names.tokens(text):
             out.update(("name", g) for g in _bigrams(word, q))
             spoken = sound(word)
             if spoken:
                 out.update(("sound", g) for g in _bigrams(spoken, q))
+            for label in index.get(word, ()) + index.get(spoken, ()):
+                out.add(("variant", label))
     return out
 
 
@@ -264,7 +291,8 @@ def tokens(child: Child, params: dict = PARAMETERS) -> dict[str, set[tuple[str, 
     and family names share their kinds, so that names written in swapped order meet)."""
     q = params["q"]
     out: dict[str, set[tuple[str, str]]] = {
-        "given": _name_tokens(child.given, q), "family": _name_tokens(child.family, q),
+        "given": _name_tokens(child.given, q, variants=True),
+        "family": _name_tokens(child.family, q),
         "sex": {("sex", child.sex)} if child.sex in ("f", "m") else set(),
         "year": set(), "place": set(),
         "parent": {("parent", t) for _k, t in _name_tokens(child.parents, q) if _k == "name"},
@@ -422,16 +450,21 @@ def field_score(dice_cols: np.ndarray, present: np.ndarray, swap: np.ndarray,
     """The probability that a pair is one child, from its fields' Dice ``d``: a logistic
     function of, per field known on both sides, ``a·min(d, 0.8) + b·max(d − 0.8, 0) + c``
     (``FIELD_WEIGHTS``; ``a, b ≥ 0``, so that a closer field never lowers the score).
-    Names read swapped weigh the mean of the given and family names' weights each, so that
-    the score of (a, b) is that of (b, a)."""
-    z = np.full(len(dice_cols), weights["bias"], dtype=np.float64)
-    mean = [(weights["given"][i] + weights["family"][i]) / 2 for i in range(3)]
-    for t, name in enumerate(FEATURES):
+    Names read swapped count, each, the lesser of what the given and the family name
+    would: the score of (a, b) is that of (b, a), and a swapped reading never beats an
+    identical one."""
+
+    def part(name, d):
         a, b, c = weights[name]
-        if name in ("given", "family"):
-            a, b, c = (np.where(swap, mean[i], v) for i, v in enumerate((a, b, c)))
+        return a * np.minimum(d, KNOT) + b * np.maximum(d - KNOT, 0) + c
+
+    z = np.full(len(dice_cols), weights["bias"], dtype=np.float64)
+    for t, name in enumerate(FEATURES):
         d = dice_cols[:, t]
-        z += np.where(present[:, t], a * np.minimum(d, KNOT) + b * np.maximum(d - KNOT, 0) + c, 0.0)
+        value = part(name, d)
+        if name in ("given", "family"):
+            value = np.where(swap, np.minimum(part("given", d), part("family", d)), value)
+        z += np.where(present[:, t], value, 0.0)
     return 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
 
 
@@ -676,3 +709,7 @@ def read_exchange(path: str | os.PathLike, secret: SharedSecret,
 
 def new_exchange_id() -> str:
     return uuid.uuid4().hex
+
+
+for _layout in LAYOUTS.values():
+    _layout["variants"] = variants_digest()
