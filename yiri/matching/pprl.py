@@ -110,8 +110,8 @@ FIELD_WEIGHTS = {"bias": -7.16, "given": (13.04, 0.0, -7.78), "family": (12.41, 
 THRESHOLDS = {"record": (0.88, 0.85), "field": (0.80, 0.50)}  # (probable, possible)
 
 # Blocking: L tables of K sampled bit positions (fixed, public: they are not a secret).
-LSH_TABLES = 120
-LSH_BITS = 18
+LSH_TABLES = 300
+LSH_BITS = 26
 LSH_SEED = 20091  # Schnell, Bachteler & Reiher 2009
 LSH_MAX_BUCKET = 200_000  # a bucket making more candidate pairs than this is skipped
 
@@ -486,7 +486,7 @@ def blocking_view(M: np.ndarray, params: dict = PARAMETERS) -> np.ndarray:
     if params["layout"] == "record":
         return M
     w = _words(params)
-    return np.concatenate([M[:, w["given"]] | M[:, w["family"]], M[:, w["sex"]], M[:, w["year"]]],
+    return np.concatenate([M[:, w["given"]] | M[:, w["family"]], M[:, w["year"]], M[:, w["place"]]],
                           axis=1)
 
 
