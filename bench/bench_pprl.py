@@ -125,6 +125,24 @@ def fit(cols, present, ia, ib, truth, iterations: int = 80) -> dict:
     return out
 
 
+def fit_crowd(scores, close, ia, ib, n_a, n_b, truth, iterations: int = 80) -> tuple:
+    """Logistic regression of "same child" on the logit of the field score and the
+    crowding of both records: ``pprl.CROWD_WEIGHTS``."""
+    y = np.array([(int(a), int(b)) in truth for a, b in zip(ia, ib, strict=True)], dtype=np.float64)
+    na = np.bincount(ia[close], minlength=n_a)
+    nb = np.bincount(ib[close], minlength=n_b)
+    crowd = np.log1p(na[ia]) + np.log1p(nb[ib])
+    p = np.clip(scores, 1e-12, 1 - 1e-12)
+    X = np.stack([np.log(p / (1 - p)), -crowd, np.ones(len(y))], axis=1)
+    w = np.zeros(3)
+    for _ in range(iterations):
+        q = 1 / (1 + np.exp(-np.clip(X @ w, -60, 60)))
+        grad = X.T @ (q - y) + 0.01 * w
+        hess = (X * (q * (1 - q))[:, None]).T @ X + 0.01 * np.eye(3)
+        w -= np.linalg.solve(hess, grad)
+    return tuple(round(float(v), 2) for v in w)
+
+
 def line(name, cands, blocking_recall, at_default, best, seconds):
     p, r, f = at_default
     bp, br, bf, bt = best
@@ -175,7 +193,11 @@ def main() -> None:
         if args.fit and layout == "field":
             cols, present, _swap = pprl.field_features(A, B, ia, ib, params)
             print("fitted FIELD_WEIGHTS =", fit(cols, present, ia, ib, truth))
-        scores = pprl.score_pairs(A, B, ia, ib, params)
+        scores, close = pprl.score_and_closeness(A, B, ia, ib, params)
+        if layout == "field":
+            if args.fit:
+                print("fitted CROWD_WEIGHTS =", fit_crowd(scores, close, ia, ib, len(A), len(B), truth))
+            scores = pprl.crowd_scores(scores, close, ia, ib, len(A), len(B))
         seconds = time.perf_counter() - t0
         cand = set(zip(ia.tolist(), ib.tolist(), strict=True))
         blocking = len(cand & truth) / max(len(truth), 1)
