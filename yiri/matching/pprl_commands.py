@@ -13,7 +13,6 @@ it is never stored in the database, printed or logged.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+
+from yiri.lib import spreadsheet
 
 from . import pprl, pprl_cases
 
@@ -91,7 +92,7 @@ def handle(command, action: str, options: dict) -> None:
                                            threshold=options.get("threshold"))
             ours_header = "notre_reference" if options.get("ours") else "notre_dossier"
             buf = io.StringIO()
-            writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+            writer = spreadsheet.writer(buf, delimiter=";", lineterminator="\n")
             writer.writerow(["leur_reference", ours_header, "score", "niveau"])
             for pair in pairs:
                 writer.writerow([pair.theirs, pair.ours, f"{pair.score:.4f}", pair.level])
