@@ -6,11 +6,16 @@
 - ``generate FILE.csv --records N --seed S``: write generated West African records in
   that format.
 - ``dedupe``: run the batch deduplication over this node's cases (a ``DedupeRun``).
+- ``pprl-secret``, ``pprl-export``, ``pprl-match``, ``pprl-lookup``: matching between
+  networks without sharing names (``matching/pprl_commands.py``, which declares and runs
+  them).
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+
+from yiri.matching import pprl_commands
 
 
 class Command(BaseCommand):
@@ -32,6 +37,7 @@ class Command(BaseCommand):
         dd.add_argument("--user", help="identifiant de l'utilisateur dont la portée est utilisée")
         dd.add_argument("--threshold", type=float, default=None)
         dd.add_argument("--run", type=int, help="exécuter une analyse déjà créée (la page)")
+        pprl_commands.add_arguments(sub)
 
     def handle(self, *args, **opts):
         action = opts["action"]
@@ -44,6 +50,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{opts['records']} fiches écrites.")
         elif action == "dedupe":
             self._dedupe(opts)
+        elif action in pprl_commands.ACTIONS:
+            pprl_commands.handle(self, action, opts)
 
     def _evaluate(self, opts):
         from yiri.matching import dedupe
