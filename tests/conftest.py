@@ -252,7 +252,11 @@ def totp_code(device, *, fresh: bool = True) -> str:
     if not usable and fresh:
         type(device).objects.filter(pk=device.pk).update(last_t=-1)
         usable = [centre]
-    t = usable[0] if usable else centre
+    # The current step first, then the next one: a step boundary crossed while the request
+    # runs (a password hash on a loaded machine) then leaves the code inside the tolerance,
+    # where the previous step would fall out of it.
+    preferred = sorted(usable, key=lambda t: (t < centre, abs(t - centre)))
+    t = preferred[0] if preferred else centre
     return str(hotp(device.bin_key, t, digits=device.digits)).zfill(device.digits)
 
 
