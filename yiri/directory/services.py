@@ -152,9 +152,26 @@ def previous_round(inv_round: InventoryRound) -> InventoryRound | None:
             .filter(opened_on__lt=inv_round.opened_on).order_by("-opened_on").first())
 
 
+def other_answers(inv_round: InventoryRound, site: Site, shown: InventoryResponse | None) -> list[dict]:
+    """Answers to the same round for the same structure other than the one ``shown``: two
+    nodes filled it before they synced. They are kept and shown beside it, with what they
+    say differently (``[(field code, theirs, shown)]``), never hidden behind the newest."""
+    if shown is None:
+        return []
+    out = []
+    for other in (InventoryResponse.objects.filter(round=inv_round, site=site, deleted=False)
+                  .exclude(pk=shown.pk).order_by("-filled_on", "-id")):
+        differs = [(code, other.answers.get(code), shown.answers.get(code))
+                   for code in sorted(set(other.answers) | set(shown.answers))
+                   if other.answers.get(code) != shown.answers.get(code)]
+        out.append({"response": other, "differs": differs})
+    return out
+
+
 def round_overview(inv_round: InventoryRound) -> list[dict]:
-    """For each structure of the round: its answers and what changed since the previous
-    round (``[(field code, before, now)]``; ``previous`` None when it had no answer then)."""
+    """For each structure of the round: its answers, what changed since the previous
+    round (``[(field code, before, now)]``; ``previous`` None when it had no answer then),
+    and any other answer to this round made on another node (``others``)."""
     before_round = previous_round(inv_round)
     rows = []
     for site in round_sites(inv_round):
@@ -166,5 +183,6 @@ def round_overview(inv_round: InventoryRound) -> list[dict]:
                 old, new = before.answers.get(code), now.answers.get(code)
                 if old != new:
                     changes.append((code, old, new))
-        rows.append({"site": site, "response": now, "previous": before, "changes": changes})
+        rows.append({"site": site, "response": now, "previous": before, "changes": changes,
+                     "others": other_answers(inv_round, site, now)})
     return rows

@@ -408,7 +408,12 @@ def round_detail(request: HttpRequest, pk) -> HttpResponse:
                     answer_widgets.format_value(schema, fields[c], old, {}) if c in fields else old,
                     answer_widgets.format_value(schema, fields[c], new, {}) if c in fields else new)
                    for c, old, new in row["changes"]]
-        rows.append({**row, "values": values, "change_list": changes})
+        others = [{"response": o["response"], "differs": [
+            (fields[c].label if c in fields else c,
+             answer_widgets.format_value(schema, fields[c], theirs, {}) if c in fields else theirs,
+             answer_widgets.format_value(schema, fields[c], shown, {}) if c in fields else shown)
+            for c, theirs, shown in o["differs"]]} for o in row["others"]]
+        rows.append({**row, "values": values, "change_list": changes, "other_list": others})
     return render(request, "directory/round_detail.html", {
         "round": inv_round, "rows": rows, "previous": services.previous_round(inv_round),
         "labels": [f.label for f in fields.values()],
