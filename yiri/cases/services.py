@@ -513,27 +513,7 @@ def set_record_meta(user, record: Record, action: str, audit: str, request=None,
     change-log entry and an audit row. Callers check the user's right first.
     ``extra_meta`` goes in the operation's meta (``{"resolves": […]}``: the conflicts
     this write settles, ``sync.conflicts``)."""
-    schema = get_schema(record.RECORD_TYPE)
-    with transaction.atomic():
-        locked = type(record).objects.select_for_update().get(pk=record.pk)
-        before = _meta(locked)
-        for name, value in attrs.items():
-            setattr(locked, name, value)
-        current = identity.read_answers(locked, schema)
-        kind = OpKind.DELETE if attrs.get("deleted") else OpKind.UPDATE
-        prepared = _prepare(schema, locked, current, current, before, user=user, kind=kind,
-                            allocated=node_clock.allocate(1)[0], extra_meta=extra_meta)
-        if prepared is None:
-            return locked
-        with record_writes():
-            locked.save()
-        forget_rights(locked)
-        prepared.operation.save(force_insert=True)
-        record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
-                     record_id=locked.pk, action_name=action,
-                     **{k: _json(v) for k, v in attrs.items()
-                        if k in META_FIELDS and k not in ("deleted", "deleted_at")})
-    return locked
+    return _logged_write(user, record, None, action, audit, request, extra_meta, attrs)
 
 
 def rewrite_answers(user, record: Record, new_answers: dict, action: str, audit: str,
@@ -544,6 +524,14 @@ def rewrite_answers(user, record: Record, new_answers: dict, action: str, audit:
     the fields changed. For merging two records and undoing it (``matching.merge``): the
     caller checks the user's right first, as for ``set_record_meta``; the user's section
     rights do not apply, since nothing of either record may be lost."""
+    return _logged_write(user, record, new_answers, action, audit, request, extra_meta, attrs)
+
+
+def _logged_write(user, record: Record, new_answers: dict | None, action: str, audit: str,
+                  request, extra_meta: dict | None, attrs: dict) -> Record:
+    """One locked write of ``record``'s metadata ``attrs`` and, unless ``new_answers`` is
+    None, of its whole answers: one operation, one audit row (``set_record_meta``,
+    ``rewrite_answers``)."""
     schema = get_schema(record.RECORD_TYPE)
     with transaction.atomic():
         locked = type(record).objects.select_for_update().get(pk=record.pk)
@@ -552,7 +540,8 @@ def rewrite_answers(user, record: Record, new_answers: dict, action: str, audit:
             setattr(locked, name, value)
         current = identity.read_answers(locked, schema)
         kind = OpKind.DELETE if attrs.get("deleted") else OpKind.UPDATE
-        prepared = _prepare(schema, locked, current, new_answers, before, user=user, kind=kind,
+        answers = current if new_answers is None else new_answers
+        prepared = _prepare(schema, locked, current, answers, before, user=user, kind=kind,
                             allocated=node_clock.allocate(1)[0], extra_meta=extra_meta)
         if prepared is None:
             return locked
@@ -560,9 +549,14 @@ def rewrite_answers(user, record: Record, new_answers: dict, action: str, audit:
             locked.save()
         forget_rights(locked)
         prepared.operation.save(force_insert=True)
-        _store_tokens(locked, prepared.tokens)
+        if new_answers is None:
+            details = {k: _json(v) for k, v in attrs.items()
+                       if k in META_FIELDS and k not in ("deleted", "deleted_at")}
+        else:
+            _store_tokens(locked, prepared.tokens)
+            details = {"fields": prepared.changed_fields}
         record_event(audit, user=user, request=request, record_type=record.RECORD_TYPE,
-                     record_id=locked.pk, action_name=action, fields=prepared.changed_fields)
+                     record_id=locked.pk, action_name=action, **details)
     return locked
 
 
