@@ -98,6 +98,40 @@ def migrated_template() -> Path:
     return root / "template.sqlite3"
 
 
+def migrated_postgres_template(base_url: str) -> str:
+    """The name of a PostgreSQL database with every migration applied, made once per set
+    of migrations (under a lock) and copied by ``CREATE DATABASE … TEMPLATE``: a tenth of
+    a second against about ten for ``migrate``."""
+    import fcntl
+    import tempfile
+
+    import psycopg
+
+    name = f"yiri_node_tmpl_{_migration_digest()}"
+    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    lock_path = Path(tempfile.gettempdir()) / f"{name}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return name
+            building = name + "_new"
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{building}"')
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PYTEST", "DJANGO_", "YIRI_"))}
+        work = Path(tempfile.mkdtemp(prefix="yiri-pg-template-"))
+        env.update({"DJANGO_SETTINGS_MODULE": "yiri.settings", "YIRI_DATA_DIR": str(work),
+                    "YIRI_NODE_ID": str(uuid.uuid4()), "YIRI_NODE_KIND": "office",
+                    "DATABASE_URL": base_url.rsplit("/", 1)[0] + "/" + building})
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                       cwd=REPO, env=env, check=True, capture_output=True, timeout=600)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            # Renamed only once complete: an interrupted build is never taken as a template.
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return name
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,6 +154,7 @@ class Node:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.pg_db = None
+        self._installed = False
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PYTEST", "DJANGO_", "YIRI_"))}
         env.update({
@@ -145,6 +180,14 @@ class Node:
         base = postgres_url().rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(sql)
+
+    def _pg_is_blank(self) -> bool:
+        import psycopg
+
+        url = postgres_url().rsplit("/", 1)[0] + "/" + self.pg_db
+        with psycopg.connect(url, autocommit=True) as conn:
+            return not conn.execute("SELECT 1 FROM information_schema.tables "
+                                    "WHERE table_schema = 'public' LIMIT 1").fetchone()
 
     @property
     def database(self) -> str:
@@ -181,12 +224,19 @@ class Node:
         if not (self.dir / "node_keys").exists():  # (keys copied from another machine: kept)
             self.manage("node", "init", "--kind", self.kind, "--name", self.name)
         database = self.dir / "yiri.sqlite3"
-        if self.pg_db or database.exists():
+        if self.pg_db and not self._installed and self.proc is None and self._pg_is_blank():
+            # Still empty (a restore needs it so, hence not in ``__init__``): made again as
+            # a copy of a database migrated once for the whole run.
+            template = migrated_postgres_template(postgres_url())
+            self._psql(f'DROP DATABASE "{self.pg_db}" WITH (FORCE)')
+            self._psql(f'CREATE DATABASE "{self.pg_db}" TEMPLATE "{template}"')
+        elif self.pg_db or database.exists():
             self.manage("migrate", "--no-input", "-v", "0")
         else:
             # A copy of a database migrated once for the whole run: what ``migrate`` would
             # write, in a tenth of the time (the suite installs about sixty nodes).
             _copy_sqlite(migrated_template(), database)
+        self._installed = True
         self.manage("load_reference_data")
 
     def show(self) -> dict:

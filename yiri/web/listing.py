@@ -19,6 +19,8 @@ from yiri.formconfig.schema import get_schema
 from yiri.lib.ages import age_on
 from yiri.network.models import Agency
 
+from .widgets import QuickSelect
+
 PAGE_SIZE = 25
 COUNT_CAP = 1000
 # A sort by name reads the names through the codec (no column holds them in clear), so
@@ -67,17 +69,17 @@ def _choices(first: str, items) -> list[tuple[str, str]]:
 class CaseFilterForm(forms.Form):
     """Filters of the case list. Every value is a code or an id: no names in URLs."""
 
-    stage = forms.ChoiceField(label=_("Étape"), required=False)
-    status = forms.ChoiceField(label=_("Statut"), required=False)
-    risk = forms.ChoiceField(label=_("Niveau de risque"), required=False)
-    concern = forms.ChoiceField(label=_("Préoccupation"), required=False)
-    sex = forms.ChoiceField(label=_("Sexe"), required=False)
-    age = forms.ChoiceField(label=_("Tranche d'âge"), required=False)
+    stage = forms.ChoiceField(label=_("Étape"), required=False, widget=QuickSelect)
+    status = forms.ChoiceField(label=_("Statut"), required=False, widget=QuickSelect)
+    risk = forms.ChoiceField(label=_("Niveau de risque"), required=False, widget=QuickSelect)
+    concern = forms.ChoiceField(label=_("Préoccupation"), required=False, widget=QuickSelect)
+    sex = forms.ChoiceField(label=_("Sexe"), required=False, widget=QuickSelect)
+    age = forms.ChoiceField(label=_("Tranche d'âge"), required=False, widget=QuickSelect)
     location = forms.CharField(label=_("Lieu (code)"), required=False, max_length=40)
-    agency = forms.ChoiceField(label=_("Organisation"), required=False)
-    owner = forms.ChoiceField(label=_("Responsable"), required=False)
+    agency = forms.ChoiceField(label=_("Organisation"), required=False, widget=QuickSelect)
+    owner = forms.ChoiceField(label=_("Responsable"), required=False, widget=QuickSelect)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
-    sort = forms.ChoiceField(label=_("Trier par"), required=False)
+    sort = forms.ChoiceField(label=_("Trier par"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
