@@ -89,7 +89,7 @@ def migrated_template() -> Path:
             work.mkdir(mode=0o700, exist_ok=True)
             env.update({"DJANGO_SETTINGS_MODULE": "yiri.settings", "YIRI_DATA_DIR": str(work),
                         "YIRI_NODE_ID": str(uuid.uuid4()), "YIRI_NODE_KIND": "office"})
-            subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0", "--skip-checks"],
                            cwd=REPO, env=env, check=True, capture_output=True, timeout=600)
             template = root / "template.sqlite3"
             template.unlink(missing_ok=True)
@@ -124,7 +124,7 @@ def migrated_postgres_template(base_url: str) -> str:
         env.update({"DJANGO_SETTINGS_MODULE": "yiri.settings", "YIRI_DATA_DIR": str(work),
                     "YIRI_NODE_ID": str(uuid.uuid4()), "YIRI_NODE_KIND": "office",
                     "DATABASE_URL": base_url.rsplit("/", 1)[0] + "/" + building})
-        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0", "--skip-checks"],
                        cwd=REPO, env=env, check=True, capture_output=True, timeout=600)
         with psycopg.connect(admin, autocommit=True) as conn:
             # Renamed only once complete: an interrupted build is never taken as a template.
@@ -231,7 +231,7 @@ class Node:
             self._psql(f'DROP DATABASE "{self.pg_db}" WITH (FORCE)')
             self._psql(f'CREATE DATABASE "{self.pg_db}" TEMPLATE "{template}"')
         elif self.pg_db or database.exists():
-            self.manage("migrate", "--no-input", "-v", "0")
+            self.manage("migrate", "--no-input", "-v", "0", "--skip-checks")
         else:
             # A copy of a database migrated once for the whole run: what ``migrate`` would
             # write, in a tenth of the time (the suite installs about sixty nodes).
@@ -255,7 +255,7 @@ class Node:
 
     def serve(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload", "--skip-checks"],
             cwd=REPO, env=self.env, stdout=subprocess.DEVNULL,
             stderr=open(self.dir / "server.log", "ab"))  # noqa: SIM115 (the process owns it)
         deadline = time.monotonic() + 60

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from yiri.audit import chain
+from yiri.lib.commands import YiriCommand
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Journal d'audit : vérifier la chaîne, signer un point de contrôle."
 
     def add_arguments(self, parser):

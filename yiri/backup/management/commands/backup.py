@@ -14,10 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from yiri.backup import dumps, services
 from yiri.backup.archive import BackupError
+from yiri.lib.commands import YiriCommand
 from yiri.sync.identity import IdentityError
 
 
@@ -25,7 +26,7 @@ def _size(n: int) -> str:
     return f"{n / 1_000_000:.1f} Mo" if n >= 100_000 else f"{n / 1000:.1f} ko"
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = ("Sauvegarde chiffrée de ce nœud (base de données et fichiers joints), vérifiée, "
             "avec rotation ; « backup verify FICHIER » vérifie une sauvegarde.")
 

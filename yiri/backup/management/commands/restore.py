@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from yiri.backup import services
 from yiri.backup.archive import BackupError
+from yiri.lib.commands import YiriCommand
 from yiri.sync.identity import IdentityError
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = ("Restaure une sauvegarde dans cette installation vide (base sans dossier ni "
             "opération). Arrêtez le serveur de ce nœud avant.")
 

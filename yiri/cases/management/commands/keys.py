@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from yiri.cases import keys
+from yiri.lib.commands import YiriCommand
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Clés du chiffrement au repos : état (status) ou rotation de la clé maîtresse (rotate)."
 
     def add_arguments(self, parser):

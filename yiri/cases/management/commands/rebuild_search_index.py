@@ -9,14 +9,14 @@ tokens up under the old and the new key, so every record is found throughout; at
 records still holding a token of the old key are rebuilt and the old key is deleted.
 """
 
-from django.core.management.base import BaseCommand
 
 from yiri.cases import blind_index
 from yiri.cases.models import RECORD_MODELS, NameToken
 from yiri.cases.services import rebuild_search_tokens
+from yiri.lib.commands import YiriCommand
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = ("Recalcule l'index de recherche chiffré (noms et téléphones) de tous les dossiers ; "
             "avec --new-key, crée d'abord une nouvelle clé d'index.")
 

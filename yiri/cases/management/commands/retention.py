@@ -4,13 +4,14 @@ name; another person with ``erase_records`` must then approve each one (page
 "Effacements")."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from yiri.cases import erasure
+from yiri.lib.commands import YiriCommand
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = ("Compte les dossiers clôturés dont le délai de conservation est dépassé ; avec "
             "--propose --as UTILISATEUR, demande leur effacement (à faire approuver par une "
             "autre personne).")

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from yiri.accounts.models import User
@@ -15,11 +15,12 @@ from yiri.cases.models import Case
 from yiri.demo.directory import create_directory
 from yiri.demo.loader import ensure_reference_data, load_cases, wipe_case_data
 from yiri.demo.network import create_network, demo_password, workers_per_agency
+from yiri.lib.commands import YiriCommand
 
 MAX_LISTED = 60
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = (
         "Crée un réseau de démonstration (8 organisations, 2 cellules de relais, un utilisateur "
         "par rôle) et N dossiers fictifs mais plausibles, reproductibles pour une graine donnée."

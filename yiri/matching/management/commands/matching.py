@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from yiri.lib.commands import YiriCommand
 from yiri.matching import pprl_commands
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Détection des doublons : évaluer sur un fichier étiqueté, générer, lancer."
 
     def add_arguments(self, parser):

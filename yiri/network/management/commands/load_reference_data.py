@@ -1,10 +1,10 @@
-from django.core.management.base import BaseCommand
 
+from yiri.lib.commands import YiriCommand
 from yiri.network.reference import seed_reference_data
 from yiri.network.services import local_node
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = (
         "Charge une seule fois les lieux, le jeu de formulaires par défaut et les rôles "
         "(jamais d'écrasement de ce qu'un administrateur a modifié)."

@@ -15,15 +15,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from yiri.lib.commands import YiriCommand
 from yiri.sync import bundle
 from yiri.sync.bundle import BundleRefused
 
 STAGES = {"export": "Écriture", "check": "Vérification", "apply": "Import"}
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Paquets de synchronisation : un fichier à porter (clé USB, courriel) d'un nœud à l'autre."
 
     def add_arguments(self, parser):

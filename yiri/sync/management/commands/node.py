@@ -17,8 +17,9 @@ import json
 import os
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from yiri.lib.commands import YiriCommand
 from yiri.sync import enrol
 from yiri.sync.enrol import EnrolError
 
@@ -43,7 +44,7 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Identité de ce nœud, enrôlement sous un nœud parent, révocation d'un nœud enfant."
 
     def add_arguments(self, parser):

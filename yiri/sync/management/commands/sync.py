@@ -13,9 +13,10 @@ import re
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from yiri.lib.commands import YiriCommand
 from yiri.sync import scope
 from yiri.sync.models import Conflict, Operation, Peer, PeerRole, Quarantine
 from yiri.sync.transport import DEFAULT_CHUNK, Progress, SyncError, sync_with
@@ -32,7 +33,7 @@ def _duration(text: str) -> int:
     return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Synchronisation avec les nœuds parent et enfants."
 
     def add_arguments(self, parser):
