@@ -49,7 +49,7 @@ def test_the_relay_cell_counts_only_the_cases_of_its_cell(cast):
     assert "TGO" not in page.split("Organisation :")[1].split("Appliquer")[1]
 
 
-def test_numbers_link_to_the_case_list_behind_them_only_without_a_period(cast):
+def test_numbers_link_to_the_case_list_behind_them_with_the_period_too(cast):
     network_of_cases(cast)
     c = client_for(cast.coordinator)
     html = c.get("/dashboard/").content.decode()
@@ -61,7 +61,7 @@ def test_numbers_link_to_the_case_list_behind_them_only_without_a_period(cast):
     listed = text_of(c.get("/cases/?stage=new"))
     assert f"sur {new} " in listed
     filtered = c.get("/dashboard/?date_from=2020-01-01").content.decode()
-    assert "/cases/?" not in filtered
+    assert 'href="/cases/?registered_from=2020-01-01&amp;stage=new"' in filtered
 
 
 def test_a_bad_filter_is_told_in_french_and_the_page_still_shows(cast):
