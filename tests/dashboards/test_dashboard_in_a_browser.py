@@ -24,7 +24,7 @@ def _kpi_total(page) -> int:
     return int(re.sub(r"\D", "", page.locator(".kpis .kpi").first.inner_text()))
 
 
-def test_a_coordinator_filters_the_dashboard_follows_a_number_and_downloads_indicators(story):
+def test_a_coordinator_filters_the_dashboard_follows_a_number_and_downloads_indicators(story):  # noqa: F811
     cast, login, url = story
     network_of_cases(cast, n=20)
     page = login(cast.coordinator)
@@ -59,7 +59,7 @@ def test_a_coordinator_filters_the_dashboard_follows_a_number_and_downloads_indi
 
 
 @pytest.mark.parametrize("who", ["relay", "manager"])
-def test_the_dashboard_reads_on_a_phone(story, who):
+def test_the_dashboard_reads_on_a_phone(story, who):  # noqa: F811
     cast, login, url = story
     network_of_cases(cast, n=12)
     page = login(getattr(cast, who), phone=True)
