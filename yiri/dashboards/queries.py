@@ -2,9 +2,12 @@
 
 Every figure is computed by the database (``values().annotate(Count)`` or one conditional
 ``Count`` per category inside a single ``aggregate``), never by a loop over records: the
-counts by stage, risk, concern, sex, age, consent and status come out of one scan of the
-filtered cases. Python loops only over the groups the database returned (places,
-organisations, workers), never over cases.
+counts by stage, risk, sex, age, source of identification, consent, missing answers and
+status come out of one scan of the filtered cases. Python loops only over the groups the
+database returned (places, concern and service combinations, organisations, workers),
+never over cases. What lives in the answers (services, due dates, the source of
+identification, missing required answers) is read from columns the write path derives
+(``cases.columns.dashboard_columns``).
 
 Who counts what (as ``cases.stats``): a user who may view cases counts the cases they see
 (``Case.objects.visible_to``); a user with ``view_reports`` but no case right (the
@@ -303,8 +306,7 @@ def by_agency_and_worker(qs: QuerySet, filters: Filters) -> tuple[Series, list[t
             late_agency[agency] = late_agency.get(agency, 0) + late
             late_owner[(owner, agency)] = late
     overdue = overdue_bars(late_agency, late_owner, filters)
-    names = {pk: acronym or name for pk, acronym, name in Agency.objects.filter(
-        pk__in=[a for a in per_agency if a is not None]).values_list("pk", "acronym", "name")}
+    names = _agency_names(per_agency)
     base = filters.list_params()
     out = [Bar(str(pk), names.get(pk, str(pk)), k, {**base, "agency": str(pk)})
            for pk, k in sorted(((a, k) for a, k in per_agency.items() if a is not None),
