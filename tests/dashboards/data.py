@@ -19,10 +19,37 @@ SEXES = ["female", "male", "unknown"]
 AGES = [2, 8, 13, 16, 17]
 RISKS = ["high", "medium", "low", ""]
 PLACES = ["BF-KAD", "BF-03", "BF", ""]
+SOURCES = ["police", "ngo", "community", ""]
+SERVICES = ["health", "education", "psychosocial", "legal"]
+
+
+def _work(rng: random.Random, today: dt.date) -> dict:
+    """Sources of identification, services, follow-ups and due dates (drawn from their
+    own generator, so the other answers stay those the older tests expect)."""
+    out: dict = {}
+    if source := rng.choice(SOURCES):
+        out["identified_by"] = source
+    rows = []
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        row = {"service_type": rng.choice(SERVICES), "implemented": rng.random() < 0.4}
+        if not row["implemented"] and rng.random() < 0.6:
+            row["appointment_date"] = (today + dt.timedelta(days=rng.randint(-30, 30))).isoformat()
+        rows.append(row)
+    if rows:
+        out["services"] = rows
+    if rng.random() < 0.3:
+        row = {"followup_type": "in_care", "needed_by": (today + dt.timedelta(days=rng.randint(-20, 20))).isoformat()}
+        if rng.random() < 0.3:
+            row["done_on"] = today.isoformat()
+        out["followups"] = [row]
+    if rng.random() < 0.3:
+        out["case_plan_due_date"] = (today + dt.timedelta(days=rng.randint(-20, 20))).isoformat()
+    return out
 
 
 def network_of_cases(cast, n: int = 40, seed: int = 7) -> list[Case]:
     rng = random.Random(seed)
+    work = random.Random(seed + 1000)
     today = timezone.localdate()
     cases = []
     for i in range(n):
@@ -37,6 +64,7 @@ def network_of_cases(cast, n: int = 40, seed: int = 7) -> list[Case]:
         picked = [c for c in CONCERNS if rng.random() < 0.35]
         if picked:
             answers["protection_concerns"] = picked
+        answers.update(_work(work, today))
         if i % 4 == 0:
             answers["case_plan_date"] = today.isoformat()
         owner = cast.worker if i % 3 else cast.colleague

@@ -49,7 +49,7 @@ def test_the_relay_cell_counts_only_the_cases_of_its_cell(cast):
     assert "TGO" not in page.split("Organisation :")[1].split("Appliquer")[1]
 
 
-def test_numbers_link_to_the_case_list_behind_them_only_without_a_period(cast):
+def test_numbers_link_to_the_case_list_behind_them_with_the_period_too(cast):
     network_of_cases(cast)
     c = client_for(cast.coordinator)
     html = c.get("/dashboard/").content.decode()
@@ -61,7 +61,7 @@ def test_numbers_link_to_the_case_list_behind_them_only_without_a_period(cast):
     listed = text_of(c.get("/cases/?stage=new"))
     assert f"sur {new} " in listed
     filtered = c.get("/dashboard/?date_from=2020-01-01").content.decode()
-    assert "/cases/?" not in filtered
+    assert 'href="/cases/?registered_from=2020-01-01&amp;stage=new"' in filtered
 
 
 def test_a_bad_filter_is_told_in_french_and_the_page_still_shows(cast):
@@ -82,3 +82,18 @@ def test_the_charts_need_no_inline_style_or_script(cast):
         assert " style=" not in html and "<style" not in html
         assert not re.search(r"<script(?![^>]*\bsrc=)", html)
         assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_a_dashboard_link_opens_only_what_the_follower_may_see(cast):
+    """The links carry filters, not cases: the partner and the outsider get no case from
+    them, and a case worker following a coordinator's link sees only their own cases."""
+    network_of_cases(cast)
+    data = queries.dashboard(cast.coordinator, Filters())
+    link = "/cases/?" + "&".join(f"{k}={v}" for k, v in data["quality"]["no_consent_params"].items())
+    assert client_for(cast.partner).get(link).status_code in (403, 404)
+    mine = Case.objects.visible_to(cast.worker).filter(consent_for_services=False)
+    assert 0 < mine.count() < data["quality"]["no_consent"]
+    page = text_of(client_for(cast.worker).get(link))
+    assert f"sur {mine.count()}" in page
+    outsider = text_of(client_for(cast.outsider).get(link + "&overdue=on&missing=on"))
+    assert not any(c.short_id in outsider for c in Case.objects.exclude(owner=cast.outsider))

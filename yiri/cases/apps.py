@@ -8,6 +8,9 @@ BLIND_INDEX_MIGRATION = "0008_blind_search_index"
 # Migrations after which every record's search tokens are computed again: the blind index
 # itself, then the name match keys of issue 10 (new token kinds, nothing in the tables).
 REINDEX_MIGRATIONS = (BLIND_INDEX_MIGRATION, "0011_name_match_keys")
+# Migrations after which the cases' derived dashboard columns are computed from the answers
+# (they need the codec to read the identifying answers: live code, not a migration's).
+REDERIVE_MIGRATIONS = ("0012_case_dashboard_columns",)
 
 
 def _index_under_a_foreign_key() -> bool:
@@ -47,6 +50,21 @@ def _rebuild_search_index_if_needed(sender, plan=None, verbosity=1, stdout=None,
             stdout.write(f"  Index de recherche chiffré : {count} dossier(s) « {record_type} » réindexé(s).\n")
 
 
+def _rederive_columns_if_needed(sender, plan=None, verbosity=1, stdout=None, using=DEFAULT_DB_ALIAS,
+                                **kwargs):
+    """After the migration that added the dashboard columns, fill them for every case."""
+    if plan is None or using != DEFAULT_DB_ALIAS:
+        return
+    if not any(m.app_label == "cases" and m.name in REDERIVE_MIGRATIONS and not backwards
+               for m, backwards in plan):
+        return
+    from .services import rederive_case_columns
+
+    count = rederive_case_columns()
+    if verbosity and stdout is not None and count:
+        stdout.write(f"  Colonnes du tableau de bord : {count} dossier(s) recalculé(s).\n")
+
+
 class CasesConfig(AppConfig):
     name = "yiri.cases"
     label = "cases"
@@ -55,3 +73,5 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_rebuild_search_index_if_needed, sender=self,
                              dispatch_uid="cases.rebuild_blind_index")
+        post_migrate.connect(_rederive_columns_if_needed, sender=self,
+                             dispatch_uid="cases.rederive_dashboard_columns")

@@ -82,8 +82,56 @@ def derive_columns(record: Record, answers: dict, location_cache: dict | None = 
         record.closure_date = _date(answers.get("closure_date"))
         if record.status == CaseStatus.CLOSED and record.closure_date is None:
             record.closure_date = timezone.localdate()
+        for name, value in dashboard_columns(answers).items():
+            setattr(record, name, value)
     elif isinstance(record, Incident):
         record.incident_date = _date(answers.get("incident_date"))
+
+
+def _live(answers: dict, subform: str) -> list[dict]:
+    return [r for r in answers.get(subform) or [] if isinstance(r, dict) and not r.get("_deleted")]
+
+
+def dashboard_columns(answers: dict) -> dict[str, Any]:
+    """The case's columns the dashboard counts by (``Case.identified_by`` and after)."""
+    return {"identified_by": str(answers.get("identified_by") or "")[:40],
+            "services": service_tokens(answers), "next_due": next_due(answers),
+            "missing_required": missing_required(answers)}
+
+
+def service_tokens(answers: dict) -> str:
+    """``|type+|type-|``: one token per live service row, ``+`` once implemented, sorted
+    (cases with the same services share one string, so the dashboard groups by it)."""
+    tokens = sorted(f"{r.get('service_type') or '?'}{'+' if r.get('implemented') else '-'}"
+                    for r in _live(answers, "services"))
+    out = ("|" + "|".join(tokens) + "|") if tokens else ""
+    return out if len(out) <= 400 else out[:out.rfind("|", 0, 400) + 1]
+
+
+def next_due(answers: dict) -> dt.date | None:
+    """The earliest due date of the work still to do on the case: the case plan while it
+    has no date, each service appointment not implemented, each follow-up not done (the
+    tasks of ``workflow.services.tasks_for``)."""
+    dues = []
+    if not answers.get("case_plan_date"):
+        dues.append(_date(answers.get("case_plan_due_date")))
+    dues += [_date(r.get("appointment_date")) for r in _live(answers, "services") if not r.get("implemented")]
+    dues += [_date(r.get("needed_by")) for r in _live(answers, "followups") if not r.get("done_on")]
+    return min((d for d in dues if d), default=None)
+
+
+def missing_required(answers: dict) -> int:
+    """How many required answers of the form's main sections are empty (those shown:
+    a required field hidden by its condition is not missing), as ``validate_answers``
+    would find them. Kept on each write; a form change that makes a field required
+    counts on the cases written after it (``manage.py rebuild_search_index --columns``
+    recounts them all)."""
+    from yiri.formconfig.schema import get_schema
+    from yiri.formconfig.validation import is_empty, is_visible
+
+    schema = get_schema("case")
+    return min(sum(1 for code, f in schema.fields.items()
+                   if f.required and is_visible(f, answers) and is_empty(answers.get(code))), 32767)
 
 
 _DIGITS = re.compile(r"\D+")

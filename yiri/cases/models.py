@@ -124,6 +124,15 @@ class Case(Record):
     consent_for_services = models.BooleanField(default=False)
     consent_disclosure = models.BooleanField(default=False)
     closure_date = models.DateField(null=True, blank=True)
+    # Derived for the dashboard (yiri/dashboards), like the columns above (cases.columns):
+    # the source of identification; one "|type+|" (implemented) or "|type-|" per live
+    # service row, sorted; the earliest due date of the work still to do (case plan,
+    # service appointment, follow-up: overdue = open and before today); how many required
+    # answers of the form's main sections are missing.
+    identified_by = models.CharField(max_length=40, blank=True, default="")
+    services = models.CharField(max_length=400, blank=True, default="")
+    next_due = models.DateField(null=True, blank=True)
+    missing_required = models.PositiveSmallIntegerField(default=0)
 
     # Django's ``get_FOO_display`` rebuilds a dict of every choice at each call: a tenth of
     # the CPU of the home page and the case list, which show three of them per row. The
@@ -165,8 +174,12 @@ class Case(Record):
             models.Index(fields=["registration_date"], name="case_dashboard_cov",
                          include=["id", "status", "workflow_stage", "risk_level", "sex", "date_of_birth",
                                   "closure_date", "consent_for_services", "location_path",
-                                  "owning_agency", "owner", "concerns"],
+                                  "owning_agency", "owner", "concerns", "identified_by", "services",
+                                  "next_due", "missing_required"],
                          condition=models.Q(deleted=False)),
+            # Overdue work (the case list's "en retard", the dashboard's per worker).
+            models.Index(fields=["next_due"], name="case_next_due_open",
+                         condition=models.Q(deleted=False, status="open")),
         ]
 
 

@@ -41,7 +41,7 @@ def hbar(chart_id: str, title: str, items: list[tuple[str, int]]) -> SafeString:
     for i, (label, value) in enumerate(items):
         y = GAP + i * (BAR_H + GAP)
         w = _bar_len(value, biggest, room)
-        short = label if len(label) <= 19 else label[:18] + "…"
+        short = label if len(label) <= 17 else label[:16] + "…"  # fits LABEL_W at the chart font
         parts.append(f'<text class="chart-label" x="{LABEL_W - 4}" y="{y + BAR_H - 5}" '
                      f'text-anchor="end">{escape(short)}</text>')
         parts.append(f'<rect class="chart-bar chart-bar-{i % 6}" x="{LABEL_W}" y="{y}" '

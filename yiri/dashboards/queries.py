@@ -2,9 +2,12 @@
 
 Every figure is computed by the database (``values().annotate(Count)`` or one conditional
 ``Count`` per category inside a single ``aggregate``), never by a loop over records: the
-counts by stage, risk, concern, sex, age, consent and status come out of one scan of the
-filtered cases. Python loops only over the groups the database returned (places,
-organisations, workers), never over cases.
+counts by stage, risk, sex, age, source of identification, consent, missing answers and
+status come out of one scan of the filtered cases. Python loops only over the groups the
+database returned (places, concern and service combinations, organisations, workers),
+never over cases. What lives in the answers (services, due dates, the source of
+identification, missing required answers) is read from columns the write path derives
+(``cases.columns.dashboard_columns``).
 
 Who counts what (as ``cases.stats``): a user who may view cases counts the cases they see
 (``Case.objects.visible_to``); a user with ``view_reports`` but no case right (the
@@ -55,8 +58,12 @@ class Filters:
         return bool(self.date_from or self.date_to)
 
     def list_params(self) -> dict[str, str]:
-        """The case-list filters matching these (the list has no period filter)."""
+        """The case-list filters matching these (``web.listing.CaseFilterForm``)."""
         out = {}
+        if self.date_from:
+            out["registered_from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["registered_to"] = self.date_to.isoformat()
         if self.region is not None:
             out["location"] = self.region.code
         if self.agency is not None:
@@ -121,7 +128,11 @@ def concern_codes() -> list[tuple[str, str]]:
 
 
 def sex_codes() -> list[tuple[str, str]]:
-    lookup = _lookup("sex")
+    return lookup_codes("sex")
+
+
+def lookup_codes(code: str) -> list[tuple[str, str]]:
+    lookup = _lookup(code)
     return lookup.labels() if lookup else []
 
 
@@ -135,7 +146,8 @@ def dashboard(user, filters: Filters) -> dict:
     agg = {"total": Count("id"),
            "open": Count("id", filter=Q(status=CaseStatus.OPEN)),
            "closed": Count("id", filter=Q(status=CaseStatus.CLOSED)),
-           "no_consent": Count("id", filter=Q(consent_for_services=False))}
+           "no_consent": Count("id", filter=Q(consent_for_services=False)),
+           "missing": Count("id", filter=Q(missing_required__gt=0))}
     for code, _label in WorkflowStage.choices:
         agg[f"stage:{code}"] = Count("id", filter=Q(workflow_stage=code))
     for code, _label in RiskLevel.choices:
@@ -144,6 +156,10 @@ def dashboard(user, filters: Filters) -> dict:
     for code, _label in sexes:
         agg[f"sex:{code}"] = Count("id", filter=Q(sex=code))
     agg["sex:"] = Count("id", filter=~Q(sex__in=[c for c, _l in sexes]))
+    sources = lookup_codes("identified_by")
+    for code, _label in sources:
+        agg[f"source:{code}"] = Count("id", filter=Q(identified_by=code))
+    agg["source:"] = Count("id", filter=~Q(identified_by__in=[c for c, _l in sources]))
     for key, (low, high) in AGE_GROUPS.items():
         agg[f"age:{key}"] = Count("id", filter=age_q(low, high, today))
     agg["age:"] = Count("id", filter=Q(date_of_birth__isnull=True) | Q(date_of_birth__gt=today)
@@ -158,7 +174,7 @@ def dashboard(user, filters: Filters) -> dict:
     n = qs.alias(closure=ExpressionWrapper(F("closure_date") - F("registration_date"),
                                            output_field=DurationField())).aggregate(**agg)
     n.update(concern_counts(qs, [c for c, _l in concerns]))
-    agencies, loads = by_agency_and_worker(qs, filters)
+    agencies, loads, overdue = by_agency_and_worker(qs, filters)
     base = filters.list_params()
 
     def bars(prefix: str, items, param: str, *, unknown: str | None = None) -> list[Bar]:
@@ -181,6 +197,8 @@ def dashboard(user, filters: Filters) -> dict:
                     unknown=_("Âge inconnu"))),
         by_place(qs, filters),
         agencies,
+        Series("source", _("Dossiers par source d'identification"),
+               bars("source", sources, "identified_by", unknown=_("Non renseignée"))),
     ]
     return {
         "counts": n, "series": series,
@@ -192,9 +210,11 @@ def dashboard(user, filters: Filters) -> dict:
                    [Bar(str(i), label, n[key]) for i, (label, key) in enumerate(_band_labels(CLOSURE_BANDS, "closure"))]),
         ],
         "referrals": referrals(qs),
+        "services": services(qs, filters),
         "caseload": loads,
+        "overdue": overdue,
         "closure_reasons": closure_reasons(qs),
-        "quality": quality(user, n),
+        "quality": quality(user, qs, n, filters),
     }
 
 
@@ -253,25 +273,75 @@ def by_place(qs: QuerySet, filters: Filters) -> Series:
     return Series("place", title, out)
 
 
-def by_agency_and_worker(qs: QuerySet, filters: Filters) -> tuple[Series, list[tuple[str, int]]]:
-    """Cases by organisation, and workers by open caseload: one scan grouped by
-    (organisation, owner), folded over those pairs (as many as there are workers)."""
+@dataclass
+class Overdue:
+    """Open cases with work overdue (``web.listing.overdue_q``), per worker and per
+    organisation, each with the case-list filters behind it."""
+
+    workers: list[Bar] = field(default_factory=list)
+    agencies: list[Bar] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.agencies)
+
+
+def by_agency_and_worker(qs: QuerySet, filters: Filters) -> tuple[Series, list[tuple[str, int]], Overdue]:
+    """Cases by organisation, workers by open caseload, and open cases with work overdue
+    per worker and per organisation: one scan grouped by (organisation, owner), folded
+    over those pairs (as many as there are workers)."""
+    from yiri.web.listing import overdue_q
+
     per_agency: dict = {}
+    late_agency: dict = {}
+    late_owner: dict = {}
     loads: list[int] = []
-    for agency, owner, k, still_open in qs.values_list("owning_agency", "owner").annotate(
-            k=Count("id"), o=Count("id", filter=Q(status=CaseStatus.OPEN))):
+    for agency, owner, k, still_open, late in qs.values_list("owning_agency", "owner").annotate(
+            k=Count("id"), o=Count("id", filter=Q(status=CaseStatus.OPEN)),
+            late=Count("id", filter=overdue_q())):
         per_agency[agency] = per_agency.get(agency, 0) + k
         if owner is not None and still_open:
             loads.append(still_open)
-    names = {pk: acronym or name for pk, acronym, name in Agency.objects.filter(
-        pk__in=[a for a in per_agency if a is not None]).values_list("pk", "acronym", "name")}
+        if late:
+            late_agency[agency] = late_agency.get(agency, 0) + late
+            late_owner[(owner, agency)] = late
+    overdue = overdue_bars(late_agency, late_owner, filters)
+    names = _agency_names(per_agency)
     base = filters.list_params()
     out = [Bar(str(pk), names.get(pk, str(pk)), k, {**base, "agency": str(pk)})
            for pk, k in sorted(((a, k) for a, k in per_agency.items() if a is not None),
                                key=lambda ak: (-ak[1], names.get(ak[0], "")))]
     if per_agency.get(None):
         out.append(Bar("", _("Sans organisation"), per_agency[None]))
-    return Series("agency", _("Dossiers par organisation"), out), caseload_bands(loads)
+    return Series("agency", _("Dossiers par organisation"), out), caseload_bands(loads), overdue
+
+
+def _agency_names(pks) -> dict:
+    return {pk: acronym or name for pk, acronym, name in Agency.objects.filter(
+        pk__in=[a for a in pks if a is not None]).values_list("pk", "acronym", "name")}
+
+
+def overdue_bars(late_agency: dict, late_owner: dict, filters: Filters) -> Overdue:
+    """Workers are named (``username``, their display name): they are staff, not children."""
+    from django.contrib.auth import get_user_model
+
+    names = _agency_names(late_agency)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=[o for o, _a in late_owner if o])}
+    base = {**filters.list_params(), "overdue": "on"}
+    agencies = [Bar(str(a or ""), names.get(a, _("Sans organisation")), k,
+                    {**base, "agency": str(a)} if a is not None else None)
+                for a, k in sorted(late_agency.items(), key=lambda ak: (-ak[1], names.get(ak[0], "")))]
+    workers = []
+    for (owner, agency), k in sorted(late_owner.items(), key=lambda ok: -ok[1]):
+        user = users.get(owner)
+        label = str(user) if user is not None else _("Sans responsable")
+        if agency is not None and len({a for o, a in late_owner if o == owner}) > 1:
+            label += f" ({names.get(agency, '')})"
+        params = {**base, "owner": str(owner)} if user is not None else None
+        if params is not None and agency is not None:
+            params["agency"] = str(agency)
+        workers.append(Bar(str(owner or ""), label, k, params))
+    return Overdue(workers, agencies)
 
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -364,11 +434,83 @@ def closure_reasons(qs: QuerySet) -> list[tuple[str, int]]:
     return [((lookup.label(r) if lookup and r else r) or _("Non indiqué"), k) for r, k in rows]
 
 
-def quality(user, n: dict) -> dict:
+@dataclass
+class ServiceRow:
+    code: str
+    label: str
+    planned: int  # service rows of this type
+    implemented: int  # of which implemented
+    cases: int  # cases with at least one
+    params: dict[str, str]  # the cases with one (add service_done for those implemented)
+    cases_done: int = 0
+
+
+def services(qs: QuerySet, filters: Filters) -> list[ServiceRow]:
+    """Services of the counted cases by type: how many were planned (service rows), how
+    many implemented, and how many cases have one. Grouped by the ``|type+|type-|``
+    column (``Case.services``) and folded over its distinct values, as the concerns."""
+    labels = dict(lookup_codes("service_type"))
+    rows: dict[str, list[int]] = {}
+    for combo, k in qs.exclude(services="").values_list("services").annotate(k=Count("id")):
+        seen: set[str] = set()
+        done: set[str] = set()
+        for token in (t for t in combo.split("|") if t):
+            code, mark = token[:-1], token[-1]
+            r = rows.setdefault(code, [0, 0, 0, 0])
+            r[0] += k
+            seen.add(code)
+            if mark == "+":
+                r[1] += k
+                done.add(code)
+        for code in seen:
+            rows[code][2] += k
+        for code in done:
+            rows[code][3] += k
+    base = filters.list_params()
+    order = list(labels)
+    return [ServiceRow(code, labels.get(code, code if code != "?" else _("Type non indiqué")),
+                       r[0], r[1], r[2], {**base, "service": code} if code in labels else {}, r[3])
+            for code, r in sorted(rows.items(), key=lambda cr: (-cr[1][0], order.index(cr[0])
+                                                                 if cr[0] in order else 99))]
+
+
+def suspected_duplicates(user, qs: QuerySet) -> int | None:
+    """Pairs of the latest finished duplicate search (``matching.DedupePair``) not yet
+    reviewed (no "same child" or "not the same child" decision), with both children seen
+    by the user and at least one of them counted; None if no search has run."""
+    from django.db.models import Exists, OuterRef
+
+    from yiri.matching.models import DedupePair, DedupeRun, MatchCandidate, MatchStatus, NotSamePair
+
+    run = DedupeRun.objects.filter(status=DedupeRun.Status.DONE).order_by("-finished_at", "-id").first()
+    if run is None:
+        return None
+    seen = Case.objects.visible_to(user).order_by().values("pk")
+    counted = qs.values("pk")
+
+    def either_way(model, **extra):
+        return Exists(model.objects.filter(
+            Q(record_id=OuterRef("record_a"), other_id=OuterRef("record_b"))
+            | Q(record_id=OuterRef("record_b"), other_id=OuterRef("record_a")), **extra))
+
+    return (DedupePair.objects.filter(run=run, record_a__in=seen, record_b__in=seen)
+            .filter(Q(record_a__in=counted) | Q(record_b__in=counted))
+            .exclude(either_way(MatchCandidate, deleted=False,
+                                status__in=[MatchStatus.SAME, MatchStatus.NOT_SAME]))
+            .exclude(either_way(NotSamePair, deleted=False))
+            .count())
+
+
+def quality(user, qs: QuerySet, n: dict, filters: Filters) -> dict:
+    from yiri.matching.merge import has_right as reviews_duplicates
     from yiri.sync.conflicts import count_visible_conflicts
     from yiri.sync.models import Peer
 
-    out = {"no_consent": n["no_consent"], "conflicts": None, "quiet_offices": None}
+    base = filters.list_params()
+    out = {"no_consent": n["no_consent"], "no_consent_params": {**base, "consent": "no"},
+           "missing": n["missing"], "missing_params": {**base, "missing": "on"},
+           "duplicates": suspected_duplicates(user, qs), "reviews_duplicates": reviews_duplicates(user),
+           "conflicts": None, "quiet_offices": None}
     if user.can("resolve_conflicts", "system") or user.can("view", "case"):
         out["conflicts"] = count_visible_conflicts(user)
     if user.can("view_sync", "system"):

@@ -48,12 +48,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardForm(request.GET or None)
     filters = form.filters()
     data = queries.dashboard(user, filters)
-    # The case list has no period filter: with a period, a number and its list would differ.
-    linked = not filters.has_period
     list_url = reverse("case_list")
 
     def href(params):
-        return f"{list_url}?{urlencode(params)}" if linked and params is not None else ""
+        # The case list takes the same filters (period, place, organisation, and each
+        # category's), scoped as the dashboard: a number and its list hold the same cases.
+        return f"{list_url}?{urlencode(params)}" if params is not None else ""
 
     blocks = [{
         "s": s, "chart": charts.hbar(f"c-{s.code}", s.title, _charted(s.bars)),
@@ -67,8 +67,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     delays = [{"s": s, "chart": charts.hbar(f"c-{s.code}", s.title, [(b.label, b.count) for b in s.bars])}
               for s in data["delays"]]
     n = data["counts"]
+    overdue = data["overdue"]
+    quality = data["quality"]
+    services = [(r, href(r.params) if r.params else "",
+                 href({**r.params, "service_done": "on"}) if r.params else "") for r in data["services"]]
     return render(request, "dashboards/dashboard.html", {
-        "form": form, "filters": filters, "linked": linked, "n": n,
+        "form": form, "filters": filters, "n": n,
         "total_href": href(filters.list_params()),
         "open_href": href({**filters.list_params(), "status": "open"}),
         "closed_href": href({**filters.list_params(), "status": "closed"}),
@@ -76,6 +80,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "referrals": data["referrals"],
         "referral_chart": charts.hbar("c-ref", _("Orientations par organisation"),
                                       [(name, total) for name, total, _a in data["referrals"]]),
+        "services": services,
+        "services_chart": charts.hbar("c-services", _("Services par type"),
+                                      [(r.label, r.planned) for r in data["services"]]),
+        "overdue": overdue,
+        "overdue_org": queries.Series("late_org", _("Travail en retard par organisation"), overdue.agencies),
+        "overdue_worker": queries.Series("late_worker", _("Travail en retard par travailleur"), overdue.workers),
+        "overdue_agencies": [(b, href(b.params)) for b in overdue.agencies],
+        "overdue_workers": [(b, href(b.params)) for b in overdue.workers],
+        "overdue_agency_chart": charts.hbar("c-late-org", _("Dossiers en retard par organisation"),
+                                            [(b.label, b.count) for b in overdue.agencies]),
+        "overdue_worker_chart": charts.hbar("c-late-worker", _("Dossiers en retard par travailleur"),
+                                            [(b.label, b.count) for b in overdue.workers[:20]]),
+        "no_consent_href": href(quality["no_consent_params"]),
+        "missing_href": href(quality["missing_params"]),
         "caseload": data["caseload"],
         "caseload_chart": charts.hbar("c-load", _("Charge de travail"), data["caseload"]),
         "closure_reasons": data["closure_reasons"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,16 @@ class CaseFilterForm(forms.Form):
     agency = forms.ChoiceField(label=_("Organisation"), required=False, widget=QuickSelect)
     owner = forms.ChoiceField(label=_("Responsable"), required=False, widget=QuickSelect)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+    registered_from = forms.DateField(label=_("Enregistrés à partir du"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    registered_to = forms.DateField(label=_("Enregistrés jusqu'au"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    identified_by = forms.ChoiceField(label=_("Identifié par"), required=False, widget=QuickSelect)
+    service = forms.ChoiceField(label=_("Service"), required=False, widget=QuickSelect)
+    service_done = forms.BooleanField(label=_("Service réalisé seulement"), required=False)
+    consent = forms.ChoiceField(label=_("Consentement aux services"), required=False,
+                                widget=QuickSelect)
+    missing = forms.BooleanField(label=_("Réponses obligatoires manquantes"), required=False)
     sort = forms.ChoiceField(label=_("Trier par"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, user, **kwargs):
@@ -97,8 +108,27 @@ class CaseFilterForm(forms.Form):
                                                      for k in AGE_GROUPS])
         f["agency"].choices = _choices(_("Toutes"), Agency.objects.filter(deleted=False)
                                        .values_list("pk", "acronym")[:200])
-        f["owner"].choices = [("", every), ("me", _("Moi"))]
+        f["owner"].choices = [("", every), ("me", _("Moi"))] + self._named_owner()
+        for name, code in (("identified_by", "identified_by"), ("service", "service_type")):
+            lookup = schema.lookups.get(code)
+            f[name].choices = _choices(every, lookup.labels() if lookup else [])
+        f["consent"].choices = [("", every), ("yes", _("Donné")), ("no", _("Non donné"))]
         f["sort"].choices = [(k, label) for k, (_col, label) in SORTS.items()]
+
+
+    def _named_owner(self) -> list[tuple[str, str]]:
+        """A worker's cases (a link from the dashboard's overdue work per worker): that
+        worker as a choice. The list stays scoped: it only narrows what the user sees."""
+        from django.contrib.auth import get_user_model
+
+        pk = (self.data.get("owner") or "") if self.is_bound else ""
+        if pk in ("", "me"):
+            return []
+        try:
+            user = get_user_model().objects.filter(pk=pk).first()
+        except (ValueError, ValidationError):
+            return []
+        return [(str(user.pk), str(user))] if user is not None else []
 
 
 def filter_cases(qs: QuerySet, data: dict) -> QuerySet:
@@ -111,12 +141,26 @@ def filter_cases(qs: QuerySet, data: dict) -> QuerySet:
         risk_level=data.get("risk") or None, concern=data.get("concern") or None,
         sex=data.get("sex") or None, age_min=low, age_max=high,
         location=(data.get("location") or "").strip() or None,
-        owner=data["_user"].pk if data.get("owner") == "me" else None,
+        owner=data["_user"].pk if data.get("owner") == "me" else (data.get("owner") or None),
     )
     if data.get("agency"):
         qs = qs.filter(owning_agency_id=data["agency"])
     if data.get("overdue"):
         qs = qs.filter(overdue_q())
+    if data.get("registered_from"):
+        qs = qs.filter(registration_date__gte=data["registered_from"])
+    if data.get("registered_to"):
+        qs = qs.filter(registration_date__lte=data["registered_to"])
+    if data.get("identified_by"):
+        qs = qs.filter(identified_by=data["identified_by"])
+    if data.get("service"):
+        done = Q(services__contains=f"|{data['service']}+|")
+        qs = qs.filter(done if data.get("service_done") else
+                       done | Q(services__contains=f"|{data['service']}-|"))
+    if data.get("consent"):
+        qs = qs.filter(consent_for_services=data["consent"] == "yes")
+    if data.get("missing"):
+        qs = qs.filter(missing_required__gt=0)
     column = SORTS.get(data.get("sort") or "-updated", SORTS["-updated"])[0]
     return qs.order_by(column or "-updated_at", "pk")
 
@@ -145,11 +189,7 @@ def sorted_by_name(user, qs: QuerySet) -> list[Case] | None:
 
 
 def overdue_q() -> Q:
-    """Open cases with a case plan due date passed and no approved plan yet.
-
-    The due date lives in the answers; the workflow app's tasks are the fuller answer.
-    """
-    today = timezone.localdate().isoformat()
-    return Q(status=CaseStatus.OPEN, workflow_stage__in=[
-        WorkflowStage.NEW, WorkflowStage.REOPENED, WorkflowStage.ASSESSMENT,
-    ], data__case_plan_due_date__lt=today)
+    """Open cases with work overdue: a case plan due date passed without a plan, a service
+    appointment passed and not implemented, a follow-up needed by a day passed and not
+    done (``Case.next_due``, kept from the answers by ``cases.columns``)."""
+    return Q(status=CaseStatus.OPEN, next_due__lt=timezone.localdate())

@@ -7,12 +7,16 @@ of the indexed fields, a restore onto another machine, or a lost key file).
 and rebuild under it. The server may keep running: during the rebuild, searches look
 tokens up under the old and the new key, so every record is found throughout; at the end
 records still holding a token of the old key are rebuilt and the old key is deleted.
+
+``--columns``: recompute instead the cases' derived dashboard columns (source of
+identification, services, next due date, missing required answers) from their answers,
+after a form change that made a field required.
 """
 
 
 from yiri.cases import blind_index
 from yiri.cases.models import RECORD_MODELS, NameToken
-from yiri.cases.services import rebuild_search_tokens
+from yiri.cases.services import rebuild_search_tokens, rederive_case_columns
 from yiri.lib.commands import YiriCommand
 
 
@@ -24,6 +28,9 @@ class Command(YiriCommand):
         parser.add_argument("--new-key", action="store_true",
                             help="Créer une nouvelle clé d'index puis tout réindexer sous cette clé "
                                  "(l'ancienne clé est supprimée à la fin).")
+        parser.add_argument("--columns", action="store_true",
+                            help="Recalculer plutôt les colonnes du tableau de bord des dossiers "
+                                 "(après qu'un champ est devenu obligatoire).")
 
     def _progress(self, label: str):
         step = {"last": -1}
@@ -55,7 +62,11 @@ class Command(YiriCommand):
                 NameToken.objects.filter(record_type=record_type).delete()
         return sum(len(ids) for ids in by_type.values())
 
-    def handle(self, *args, new_key: bool = False, **options):
+    def handle(self, *args, new_key: bool = False, columns: bool = False, **options):
+        if columns:
+            count = rederive_case_columns(progress=self._progress("dossiers"))
+            self.stdout.write(f"Colonnes du tableau de bord recalculées : {count} dossiers.")
+            return
         if not new_key:
             self._rebuild_all()
             return
