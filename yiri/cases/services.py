@@ -592,6 +592,7 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
 def bulk_create_records(
     user, record_type: str, items: list[dict], *, owners: list | None = None,
     validate: bool = True, created_at: list | None = None, meta: list[dict] | None = None,
+    action: str = "create", audit_details: dict | None = None,
 ) -> list[Record]:
     """Create many records in one transaction through the same preparation as
     ``create_record`` (used by imports and the demo generator).
@@ -601,8 +602,12 @@ def bulk_create_records(
     ``meta`` gives each record's starting metadata (``status``, ``workflow_stage``, an
     incident's ``case_id``…) for records imported mid-way; it is set before the change is
     computed, so the change log carries it like any other value.
+    ``action`` is the right checked (``"import"`` for a file import, ``imports``);
+    ``audit_details`` go in the one audit row (the import batch).
     """
-    _require(user, "create", record_type)
+    if action not in ("create", "import"):
+        raise ValueError(f"bulk_create_records: unknown action {action}")
+    _require(user, action, record_type)
     if user.role is None and not user.is_superuser:
         raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
     model = RECORD_MODELS[record_type]
@@ -632,7 +637,8 @@ def bulk_create_records(
             model.objects.bulk_create(records, batch_size=1000)
         Operation.objects.bulk_create(operations, batch_size=1000)
         NameToken.objects.bulk_create(tokens, batch_size=5000)
-        record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records))
+        record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records),
+                     **(audit_details or {}))
     return records
 
 
