@@ -20,6 +20,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from .models import ImportKind
 from .reading import as_text
 
 EXTERNAL_ID = "@external_id"
-WRITE_CHUNK = 2000
+WRITE_CHUNK = 5000
 
 
 def fold(text: str) -> str:
@@ -119,6 +120,27 @@ class Kind:
 
 # ------------------------------------------------------------------------------ cases
 
+@contextmanager
+def roomy_sqlite_cache(kib: int = 131072):
+    """On SQLite, a page cache of ``kib`` KiB while a large import writes (the default 2 MB
+    makes every insert into the search-token indexes read pages back from disk); the
+    connection's own size is put back after."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={int(before)}")
+
+
 class CaseKind(Kind):
     code = ImportKind.CASE
     right = ("import", "case")
@@ -156,7 +178,8 @@ class CaseKind(Kind):
         for code, name in Location.objects.filter(deleted=False).values_list("code", "name"):
             folded = fold(name)
             self.places[folded] = None if folded in self.places else code
-        for code in Location.objects.filter(deleted=False).values_list("code", flat=True):
+        self.codes = set(Location.objects.filter(deleted=False).values_list("code", flat=True))
+        for code in self.codes:
             self.places[fold(code)] = code
 
     def _choice(self, lookup: str, value: Any) -> Any:
@@ -198,7 +221,7 @@ class CaseKind(Kind):
                 answers[code] = self._convert(self.schema.fields[code], value)
         row = Checked(line)
         try:
-            row.values = validate_answers(self.schema, answers,
+            row.values = validate_answers(self.schema, answers, places=self.codes,
                                           check_required_sections=self.required_sections)
         except AnswersInvalid as exc:
             row.errors = {k.split(".")[0]: v for k, v in exc.errors.items()}
@@ -235,17 +258,27 @@ class CaseKind(Kind):
         return out
 
     def write(self, user, rows: list[Checked], batch, progress: Callable[[int], None]) -> None:
+        from yiri.network.models import Location
+
+        flagged = {d["line"] for d in batch.duplicates}
+        # Every place once (``derive_columns`` would look each up on first use).
+        places = {loc.code: loc for loc in Location.objects.filter(deleted=False)
+                  .only("id", "code", "path")}
+        with roomy_sqlite_cache():
+            self._write(user, rows, batch, progress, flagged, places)
+
+    def _write(self, user, rows, batch, progress, flagged, places) -> None:
         from yiri.cases.services import bulk_create_records
         from yiri.matching.check import live_check, queue_findings
 
         from .models import ImportedRow
 
-        flagged = {d["line"] for d in batch.duplicates}
         for start in range(0, len(rows), WRITE_CHUNK):
             chunk = rows[start:start + WRITE_CHUNK]
             records = bulk_create_records(user, "case", [r.values for r in chunk],
                                           validate=False, action="import",
-                                          audit_details={"batch": str(batch.pk)})
+                                          audit_details={"batch": str(batch.pk)},
+                                          location_cache=places)
             ImportedRow.objects.bulk_create(
                 [ImportedRow(kind=self.code, key=r.key, object_id=rec.pk, batch=batch)
                  for r, rec in zip(chunk, records, strict=True)], batch_size=2000)
