@@ -36,6 +36,7 @@ def test_an_import_through_its_preview_in_a_browser(story):  # noqa: F811
     # Most columns are recognised by their header; the register's number is chosen.
     assert page.get_by_label("Colonne « Prénom »").input_value() == "name_first"
     page.get_by_label("Colonne « N° »").select_option("@external_id")
+    page.get_by_label("Colonne « Nom »").select_option("name_last")
     page.get_by_label("Colonne « Localité »").select_option("location_current")
     page.get_by_role("button", name="Vérifier le fichier").click()
     page.wait_for_url(re.compile(r"/imports/[0-9a-f-]+/$"))

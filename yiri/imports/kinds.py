@@ -157,7 +157,12 @@ class CaseKind(Kind):
     def targets(self) -> list[Target]:
         out = [Target(EXTERNAL_ID, _("Identifiant dans votre fichier (pour les réimports)"),
                       aliases=("id", "identifiant", "numero", "no", "ref", "reference"))]
-        out += [Target(f.code, f.label, f.required, (f.label_fr, f.label_en)) for f in self.fields()]
+        # A header is recognised by the field's label, also without what is in brackets
+        # ("Prénom" for "Prénom(s)", "Âge" for "Âge (en années)").
+        out += [Target(f.code, f.label, f.required,
+                       (f.label_fr, f.label_en, re.sub(r"\(.*?\)", "", f.label_fr),
+                        re.sub(r"\(.*?\)", "", f.label_en or "")))
+                for f in self.fields()]
         return out
 
     def start(self, user, owner: str) -> None:
