@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "yiri.dashboards",
     "yiri.matching",
     "yiri.directory",
+    "yiri.imports",
     "yiri.web",
 ]
 

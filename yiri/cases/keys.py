@@ -56,11 +56,19 @@ class RecordKeyForgotten(KeyMissing):
     """The record's key was destroyed (erasure): what it encrypted is gone for good."""
 
 
+_SECURED: dict[tuple, Path] = {}  # folders made owner-only by this process
+
+
 def folder() -> Path:
-    path = Path(getattr(settings, "YIRI_KEYS_DIR", None) or Path(settings.DATA_DIR) / "keys")
-    if not path.exists():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    # Made and checked once per process and setting: sealing calls this for every value.
+    where = (getattr(settings, "YIRI_KEYS_DIR", None), settings.DATA_DIR)
+    path = _SECURED.get(where)
+    if path is None or not path.exists():
+        path = Path(where[0] or Path(where[1]) / "keys")
+        if not path.exists():
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
+        _SECURED[where] = path
     return path
 
 
@@ -314,10 +322,12 @@ def ensure_many(record_ids: Iterable) -> None:
             return
         master = masters().current
         now = time.time()
-        rows = []
+        rows, made = [], []
         for rid in missing:
             kid = secrets.token_bytes(KEY_ID_BYTES)
-            rows.append((kid, rid, master, wrap(master, kid, rid, secrets.token_bytes(KEY_BYTES)), now))
+            key = secrets.token_bytes(KEY_BYTES)
+            rows.append((kid, rid, master, wrap(master, kid, rid, key), now))
+            made.append((kid, rid, key))
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany("INSERT INTO data_key (key_id, record_id, master_id, wrapped, created) "
@@ -326,6 +336,12 @@ def ensure_many(record_ids: Iterable) -> None:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        # Kept unwrapped as ``key_for`` would after reading them back (a bulk import
+        # seals every one of them next).
+        cache = _cache()
+        for kid, rid, key in made:
+            cache.by_id[kid] = (rid, key)
+            cache.current[rid] = kid
 
 
 def key_by_id(kid: bytes) -> tuple[str, bytes]:

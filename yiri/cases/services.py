@@ -33,7 +33,7 @@ from yiri.sync.log import save_logged
 from yiri.sync.merge import three_way
 from yiri.sync.models import Operation, OpKind, record_writes
 
-from . import identity
+from . import identity, keys
 from .access import check_writable, forget_rights, rights_for, shares_reaching
 from .columns import derive_columns, search_tokens
 from .models import (
@@ -309,6 +309,27 @@ def _new_rows(schema: FormSchema, current: dict, new: dict) -> dict[str, list[st
 
 def _meta(record: Record) -> dict:
     return {name: getattr(record, name, None) for name in META_FIELDS}
+
+
+def _insert_tokens(rows: list[tuple[str, Any, str]]) -> None:
+    """Insert ``(record type, record id, token)`` rows in one prepared statement: a bulk
+    import has some thirty tokens per record, millions for a large file, and building a
+    model instance for each cost more than the insert itself."""
+    if not rows:
+        return
+    from django.db import connection
+
+    table = connection.ops.quote_name(NameToken._meta.db_table)
+    id_field = NameToken._meta.get_field("record_id")
+    ids: dict = {}
+    params = [(rt, ids.get(rid) or ids.setdefault(rid, id_field.get_db_prep_value(rid, connection)), t)
+              for rt, rid, t in rows]
+    params.sort(key=lambda p: p[2])  # in the order of the token index: fewer pages touched
+    sql = (f"INSERT INTO {table} (record_type, record_id, token) "  # nosec B608: names from the model
+           "VALUES (%s, %s, %s)")
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 20000):
+            cursor.executemany(sql, params[start:start + 20000])
 
 
 def _store_tokens(record: Record, tokens: set[str]) -> None:
@@ -593,6 +614,8 @@ def assign_record(user, record: Record, assignee, *, request=None) -> Record:
 def bulk_create_records(
     user, record_type: str, items: list[dict], *, owners: list | None = None,
     validate: bool = True, created_at: list | None = None, meta: list[dict] | None = None,
+    action: str = "create", audit_details: dict | None = None,
+    location_cache: dict | None = None,
 ) -> list[Record]:
     """Create many records in one transaction through the same preparation as
     ``create_record`` (used by imports and the demo generator).
@@ -602,38 +625,48 @@ def bulk_create_records(
     ``meta`` gives each record's starting metadata (``status``, ``workflow_stage``, an
     incident's ``case_id``…) for records imported mid-way; it is set before the change is
     computed, so the change log carries it like any other value.
+    ``action`` is the right checked (``"import"`` for a file import, ``imports``);
+    ``audit_details`` go in the one audit row (the import batch). ``location_cache``
+    (``{code: Location}``) may be shared by the calls of one import made in chunks.
     """
-    _require(user, "create", record_type)
+    if action not in ("create", "import"):
+        raise ValueError(f"bulk_create_records: unknown action {action}")
+    _require(user, action, record_type)
     if user.role is None and not user.is_superuser:
         raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
     model = RECORD_MODELS[record_type]
     schema = get_schema(record_type)
-    location_cache: dict = {}
+    location_cache = {} if location_cache is None else location_cache
     with transaction.atomic():
         numbers = next_numbers(f"short_id:{record_type}", len(items))
         prefix = node_code()
         ops = node_clock.allocate(len(items))
         records, operations, tokens = [], [], []
-        for i, answers in enumerate(items):
-            cleaned = validate_answers(schema, answers) if validate else answers
+        for i in range(len(items)):
             owner = owners[i] if owners else user
             record = _new_record(user, record_type, numbers[i], owner=owner, prefix=prefix)
             for name, value in (meta[i] if meta else {}).items():
                 if name not in _BULK_META or not hasattr(record, name):
                     raise ValueError(f"bulk_create_records: {name} cannot be set on a {record_type}")
                 setattr(record, name, value)
+            records.append(record)
+        # The records' data keys in one write of the key store, not one (synchronous) write
+        # per record when each is first sealed.
+        keys.ensure_many(r.pk for r in records)
+        for i, (answers, record) in enumerate(zip(items, records, strict=True)):
+            cleaned = validate_answers(schema, answers) if validate else answers
             p = _prepare(schema, record, {}, merge_answers(schema, {}, cleaned), {}, user=user,
                          kind=OpKind.CREATE, allocated=ops[i], location_cache=location_cache)
             if created_at:
                 record.created_at = record.updated_at = created_at[i]
-            records.append(record)
             operations.append(p.operation)
-            tokens.extend(NameToken(record_type=record_type, record_id=record.pk, token=t) for t in p.tokens)
+            tokens.extend((record_type, record.pk, t) for t in p.tokens)
         with record_writes():
             model.objects.bulk_create(records, batch_size=1000)
         Operation.objects.bulk_create(operations, batch_size=1000)
-        NameToken.objects.bulk_create(tokens, batch_size=5000)
-        record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records))
+        _insert_tokens(tokens)
+        record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records),
+                     **(audit_details or {}))
     return records
 
 
