@@ -59,3 +59,17 @@ def test_the_bad_rows_messages_hold_no_name(checked):
     text = str(checked.errors)
     for name in ("Traoré", "Issa", "Zongo", "Aminata", "Salif", "douze"):
         assert name not in text
+
+
+def test_a_name_in_a_column_of_choices_is_not_repeated_in_the_stored_errors(cast):
+    """A column mapped to the wrong field: the child's name lands in a field of choices,
+    whose message would quote it; the batch's errors are stored in clear, so not there."""
+    rows = [["A-9", "Issa", "Zongo", "Kadidiatou", "11", "2026-02-03", "BF-KAD"]]
+    batch = create_batch(cast.admin, "case", "enfants.csv", csv_bytes(rows))
+    set_mapping(cast.admin, batch, MAPPING)
+    checked = check_batch(batch)
+    assert checked.error_rows == 1
+    text = " ".join(" ".join(e["messages"]) for e in checked.errors)
+    assert "n'est pas un choix possible" in text
+    assert "Kadidiatou" not in text
+    assert "Kadidiatou" not in str(ImportBatch.objects.values_list("errors", flat=True).get(pk=batch.pk))

@@ -37,6 +37,8 @@ from .reading import as_text
 EXTERNAL_ID = "@external_id"
 WRITE_CHUNK = 5000
 
+_QUOTED = re.compile(r"«[^»]*»")
+
 
 def fold(text: str) -> str:
     """Case, accents and punctuation left out: how a header or a label is compared."""
@@ -229,7 +231,10 @@ class CaseKind(Kind):
             row.values = validate_answers(self.schema, answers, places=self.codes,
                                           check_required_sections=self.required_sections)
         except AnswersInvalid as exc:
-            row.errors = {k.split(".")[0]: v for k, v in exc.errors.items()}
+            # The form's messages quote the value refused; a batch's errors are stored in
+            # clear, and a column mapped to the wrong field may hold a child's name.
+            row.errors = {k.split(".")[0]: [_QUOTED.sub("« … »", str(m)) for m in v]
+                          for k, v in exc.errors.items()}
             return row
         external = as_text(values.get(EXTERNAL_ID))
         row.key = row_key(self.code, self.owner,
