@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("yiri.dashboards.urls")),
     path("", include("yiri.matching.urls")),
     path("", include("yiri.directory.urls")),
+    path("", include("yiri.jobs.urls")),
     path("", include("yiri.web.urls")),
 ]
 
