@@ -39,8 +39,8 @@ def test_a_command_draws_the_progress_in_the_terminal(cast, settings, tmp_path):
                               "lang": "fr"}, cast.manager, printer=Bar(OutputWrapper(out)))
     assert job.status == Job.Status.DONE and job.done == job.total == 3
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("[------------------------------]   0 % 0/3")
-    assert lines[-1] == "[##############################] 100 % 3/3 Lignes écrites"
+    assert lines[0].startswith("[------------------------------] 0/3 (0 %)")
+    assert lines[-1] == "[##############################] 3/3 (100 %) Lignes écrites"
 
 
 def test_a_bar_on_a_terminal_is_redrawn_in_place():
@@ -52,5 +52,5 @@ def test_a_bar_on_a_terminal_is_redrawn_in_place():
     bar = Bar(out)
     bar(1, 4, "Lecture")
     bar(4, 4, "Lecture")
-    assert out.getvalue() == ("\r[#######-----------------------]  25 % 1/4 Lecture"
-                              "\r[##############################] 100 % 4/4 Lecture\n")
+    assert out.getvalue() == ("\r[#######-----------------------] 1/4 (25 %) Lecture"
+                              "\r[##############################] 4/4 (100 %) Lecture\n")

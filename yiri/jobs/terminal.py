@@ -31,7 +31,7 @@ class Bar:
         pct = 100 * done // total if total else 100
         filled = WIDTH * done // total if total else WIDTH
         bar = "#" * filled + "-" * (WIDTH - filled)
-        return f"[{bar}] {pct:3d} % {done}/{total}" + (f" {message}" if message else "")
+        return f"[{bar}] {done}/{total} ({pct} %)" + (f" {message}" if message else "")
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
         now = time.monotonic()
