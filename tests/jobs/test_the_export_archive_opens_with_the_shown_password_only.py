@@ -36,6 +36,7 @@ def test_the_password_is_shown_once_and_the_file_downloaded_once(cast, settings,
     again = client.get(f"/jobs/{job.pk}/").content.decode()
     assert password not in again and "data-secret" not in again
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
+    assert "no-store" in client.get(f"/jobs/{job.pk}/")["Cache-Control"]
     assert not list((tmp_path / "jobs").iterdir())
 
 

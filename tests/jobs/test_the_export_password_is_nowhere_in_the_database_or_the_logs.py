@@ -34,7 +34,7 @@ def test_the_password_is_in_no_table_and_no_log_line(cast, settings, tmp_path, c
     _client, job, password, archive = export_through_the_pages(cast.manager)
     assert password and archive
     dump = every_value_in_the_database()
-    queue = apps.get_model("django_tasks_db", "DBTaskResult")
+    queue = apps.get_model("django_tasks_database", "DBTaskResult")
     assert queue.objects.filter(args_kwargs__args=[job.pk]).exists()  # the queue was read too
     assert password not in dump and password.replace("-", "") not in dump
     assert password not in caplog.text

@@ -193,6 +193,7 @@ def _save(run: DedupeRun, result, progress) -> None:
             rows = []
             progress("saving", n, len(keep))
     DedupePair.objects.bulk_create(rows)
+    progress("saving", len(keep), len(keep))
     _, counts = np.unique(labels, return_counts=True)
     DedupeRun.objects.filter(pk=run.pk).update(
         status=DedupeRun.Status.DONE, finished_at=timezone.now(), step="",
