@@ -54,3 +54,21 @@ def test_a_bar_on_a_terminal_is_redrawn_in_place():
     bar(4, 4, "Lecture")
     assert out.getvalue() == ("\r[#######-----------------------] 1/4 (25 %) Lecture"
                               "\r[##############################] 4/4 (100 %) Lecture\n")
+
+
+def test_the_export_command_writes_the_archive_and_prints_its_password_once(cast, settings, tmp_path):
+    from django.core.management import call_command
+
+    from .helpers import rows_of
+
+    settings.YIRI_JOBS_DIR = tmp_path / "jobs"
+    case = make_case(cast.worker, risk_level="high")
+    make_case(cast.worker, risk_level="low")
+    out = io.StringIO()
+    call_command("jobs", "export", "--user", "manager", "--output", str(tmp_path / "x.7z"),
+                 "--format", "csv", "--filter", "risk=high", stdout=out)
+    text = out.getvalue()
+    password = text.rsplit(": ", 1)[1].strip()
+    assert "1/1 (100 %)" in text
+    assert [r["Numéro"] for r in rows_of((tmp_path / "x.7z").read_bytes(), password)] == [case.short_id]
+    assert not list((tmp_path / "jobs").iterdir())
