@@ -15,9 +15,18 @@ from ..web.helpers import client_for
 
 
 def work() -> None:
-    """Take every queued job, as the worker the server starts does (``db_worker --batch``)."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0,
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    """Take every queued job, as the worker the server starts does (``db_worker --batch``),
+    in this process. Its ``close_old_connections`` between tasks is left out, as Django's
+    test client leaves it out between requests: it would close the test's transaction."""
+    from django_tasks_db.management.commands import db_worker
+
+    closer = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda: None
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0,
+                     stdout=io.StringIO(), stderr=io.StringIO())
+    finally:
+        db_worker.close_old_connections = closer
 
 
 PASSWORD_RE = re.compile(r"data-secret>([A-Z0-9-]+)<")

@@ -101,12 +101,16 @@ def run(job, progress) -> dict:
         inner = f"{_('dossiers')}-{job.pk}.{fmt}"
     password = new_password()
     path = jobs_dir() / f"export-{uuid.uuid4().hex}.7z"
-    with py7zr.SevenZipFile(path, "w", password=password, header_encryption=True) as archive:
-        archive.writestr(data, inner)
-    path.chmod(0o600)
-    del data
-    attach_file(job, path, f"dossiers-{job.pk}.7z", secret=password,
-                keep=dt.timedelta(hours=settings.YIRI_EXPORT_KEEP_HOURS))
+    try:
+        with py7zr.SevenZipFile(path, "w", password=password, header_encryption=True) as archive:
+            archive.writestr(data, inner)
+        path.chmod(0o600)
+        del data
+        attach_file(job, path, f"dossiers-{job.pk}.7z", secret=password,
+                    keep=dt.timedelta(hours=settings.YIRI_EXPORT_KEEP_HOURS))
+    except BaseException:
+        path.unlink(missing_ok=True)  # no archive left behind without its job
+        raise
     record_event(AuditAction.EXPORT, user=user, record_type=plan.record_type, count=plan.count,
                  fields=len(plan.fields), format=fmt, language=lang, encrypted="7z-aes256",
                  job=job.pk)

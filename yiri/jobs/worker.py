@@ -10,12 +10,17 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 
 _lock = threading.Lock()
 _proc: subprocess.Popen | None = None
+# A worker that failed (exit code not 0) is not started again before this many seconds: a
+# page polling a queued job does not start one a second.
+RETRY_AFTER = 60.0
+_failed_at = 0.0
 
 
 def command() -> list[str]:
@@ -30,6 +35,8 @@ def ensure() -> None:
     with _lock:
         if _proc is not None and _proc.poll() is None:
             return
+        if _proc is not None and _proc.returncode and time.monotonic() - _failed_at < RETRY_AFTER:
+            return
         _proc = subprocess.Popen(
             command(), env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -40,7 +47,10 @@ def ensure() -> None:
 def _reap(proc: subprocess.Popen) -> None:
     """When the worker ends: its jobs left running are failed (``refresh``), and a job
     queued meanwhile gets a new worker."""
+    global _failed_at
     code = proc.wait()
+    if code:
+        _failed_at = time.monotonic()
     try:
         from .models import Job
         from .services import refresh
