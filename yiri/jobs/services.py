@@ -24,7 +24,8 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 __all__ = ["KINDS", "JobFailed", "Progress", "enqueue", "execute", "jobs_dir", "may_see",
-           "refresh", "register", "run_here", "purge_expired", "attach_file", "label_of"]
+           "refresh", "register", "run_here", "purge_expired", "attach_file", "label_of",
+           "file_path", "discard_file", "take_secret"]
 
 # A running job that has not reported progress for this long is taken as dead (when its
 # process cannot be checked: another machine).
