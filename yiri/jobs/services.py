@@ -238,6 +238,12 @@ def purge_expired() -> int:
         n += 1
     Job.objects.filter(expires_at__lt=timezone.now()).exclude(sealed_secret="").update(
         sealed_secret="")
+    # The task queue's finished rows (a job id each) are not kept past a week: the job's
+    # own row says what happened.
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.finished().filter(
+        finished_at__lt=timezone.now() - dt.timedelta(days=7)).delete()
     return n
 
 
