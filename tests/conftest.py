@@ -40,6 +40,14 @@ def _transactional(item) -> bool:
             or bool(marker and marker.kwargs.get("transaction")))
 
 
+def pytest_configure(config):
+    """No worker process started by a queued job: it could not see the test database.
+    A test runs the queued jobs itself (``tests/jobs``: ``manage.py db_worker --batch``)."""
+    from django.conf import settings
+
+    settings.YIRI_JOBS_START_WORKER = False
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table when it ends (its fixtures' teardown):

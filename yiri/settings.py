@@ -107,7 +107,10 @@ INSTALLED_APPS = [
     "yiri.matching",
     "yiri.directory",
     "yiri.imports",
+    "yiri.jobs",
     "yiri.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +266,14 @@ USE_TZ = True
 # PostgreSQL uses (INCLUDE); on SQLite Django leaves them out, as wanted: not a warning.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 YIRI_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+# Background jobs (yiri/jobs): queued in this database by django-tasks' database backend.
+# The server starts a worker process itself when a job is queued (an office laptop runs
+# run.sh only); YIRI_JOBS_START_WORKER=0 where `manage.py db_worker` runs on its own.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+YIRI_JOBS_START_WORKER = os.environ.get("YIRI_JOBS_START_WORKER", "1") != "0"
+YIRI_JOBS_DIR = DATA_DIR / "jobs"
+# How long an export's encrypted file is kept for its owner to download (then deleted).
+YIRI_EXPORT_KEEP_HOURS = int(os.environ.get("YIRI_EXPORT_KEEP_HOURS", "24"))
 # The key of the blind search index (yiri/cases/blind_index.py); None: DATA_DIR/search_index_key.
 YIRI_INDEX_KEY_FILE = os.environ.get("YIRI_INDEX_KEY_FILE") or None
 # The keys of encryption at rest (master key file, key store): never in the database

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("yiri.matching.urls")),
     path("", include("yiri.directory.urls")),
     path("", include("yiri.imports.urls")),
+    path("", include("yiri.jobs.urls")),
     path("", include("yiri.web.urls")),
 ]
 

@@ -161,3 +161,12 @@ def test_every_sealed_column_of_every_model_is_reached():
 def test_destroy_old_alone_is_refused_with_a_message(own_keys):
     with pytest.raises(CommandError, match="--destroy-old ne s'emploie qu'avec --data"):
         run("rotate", "--destroy-old")
+
+
+def test_the_rotation_runs_as_a_background_job_whose_progress_reaches_its_total(filled):
+    from yiri.jobs.models import Job
+
+    out = run("rotate", "--data")
+    job = Job.objects.get(kind="reencrypt")
+    assert job.status == Job.Status.DONE and job.done == job.total > 0
+    assert f"{job.total}/{job.total} (100 %)" in out

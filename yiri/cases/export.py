@@ -103,42 +103,62 @@ def _cell(schema: FormSchema, f: FieldDef, value: Any, places: dict[str, str]) -
     return str(value)
 
 
+class Plan:
+    """What an export of ``user`` holds: its headers, its records (``count``) and how to
+    turn each into a row of cell texts. The records are those of ``user``'s own scope
+    (optionally narrowed by ``queryset``, itself from ``visible_to``), the columns the
+    sections and fields ``user``'s role may read. Refused without the export right."""
+
+    def __init__(self, user, record_type: str = "case", *, queryset=None):
+        if not user.can("export", record_type):
+            raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
+        self.record_type = record_type
+        model = RECORD_MODELS[record_type]
+        self.schema = schema = get_schema(record_type)
+        sections = set(readable_sections(user, schema))
+        limits = field_limits(user, record_type)
+        self.fields = [f for f in schema.fields.values() if f.section in sections
+                       and f.type != FieldType.SUBFORM and limits.shows(f.code)]
+        self.meta = _meta_columns(model)
+        # What the user's role reaches by itself: a referral or a pending transfer lets its
+        # recipient read some sections on screen, not export the case.
+        base = model.objects.filter(scope_q(user, model, shares=False))
+        self.queryset = ((base if queryset is None else base & queryset)
+                         .select_related("owning_agency").order_by("short_id"))
+        self.count = self.queryset.count()
+        # Place names for location answers, read once per export (about a thousand places).
+        self.places = (dict(Location.objects.values_list("code", "name"))
+                       if any(f.type == FieldType.LOCATION for f in self.fields) else {})
+
+    def headers(self) -> list[str]:
+        return [header for header, _value in self.meta] + _headers(self.fields, self.schema)
+
+    def rows(self) -> Iterator[list[str]]:
+        for record in self.queryset.iterator(chunk_size=500):
+            answers = read_answers(record, self.schema)
+            yield ([value(record) for _header, value in self.meta]
+                   + [_cell(self.schema, f, answers.get(f.code), self.places) for f in self.fields])
+
+
+def csv_chunks(plan: Plan, rows: Iterator[list[str]] | None = None) -> Iterator[str]:
+    """The CSV text of ``plan`` in chunks (of ``rows`` when given: the plan's, counted)."""
+    buf = io.StringIO()
+    buf.write(BOM)
+    writer = spreadsheet.writer(buf, dialect=ExcelFrench)  # no cell read as a formula
+    writer.writerow(plan.headers())
+    for row in plan.rows() if rows is None else rows:
+        writer.writerow(row)
+        if buf.tell() > 64_000:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
 def export_csv(user, record_type: str = "case", *, queryset=None, request=None) -> Iterator[str]:
     """CSV text of the records ``user`` may see (optionally narrowed by ``queryset``,
     which must itself come from ``visible_to``), in chunks. Subform rows are not exported."""
-    if not user.can("export", record_type):
-        raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
-    model = RECORD_MODELS[record_type]
-    schema = get_schema(record_type)
-    sections = set(readable_sections(user, schema))
-    limits = field_limits(user, record_type)
-    fields = [f for f in schema.fields.values() if f.section in sections
-              and f.type != FieldType.SUBFORM and limits.shows(f.code)]
-    meta = _meta_columns(model)
-    # What the user's role reaches by itself: a referral or a pending transfer lets its
-    # recipient read some sections on screen, not export the case.
-    base = model.objects.filter(scope_q(user, model, shares=False))
-    qs = (base if queryset is None else base & queryset).select_related("owning_agency").order_by("short_id")
-    count = qs.count()
+    plan = Plan(user, record_type, queryset=queryset)
     record_event(AuditAction.EXPORT, user=user, request=request, record_type=record_type,
-                 count=count, fields=len(fields))
-    # Place names for location answers, read once per export (about a thousand places).
-    places = (dict(Location.objects.values_list("code", "name"))
-              if any(f.type == FieldType.LOCATION for f in fields) else {})
-
-    def lines() -> Iterator[str]:
-        buf = io.StringIO()
-        buf.write(BOM)
-        writer = spreadsheet.writer(buf, dialect=ExcelFrench)  # no cell read as a formula
-        writer.writerow([header for header, _value in meta] + _headers(fields, schema))
-        for record in qs.iterator(chunk_size=500):
-            answers = read_answers(record, schema)
-            writer.writerow([value(record) for _header, value in meta]
-                            + [_cell(schema, f, answers.get(f.code), places) for f in fields])
-            if buf.tell() > 64_000:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    return lines()
+                 count=plan.count, fields=len(plan.fields))
+    return csv_chunks(plan)

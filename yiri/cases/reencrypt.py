@@ -242,3 +242,41 @@ def stale_count() -> int:
         for _rows, items in store.items(BATCH):
             left += sum(1 for item in items if _stale(item.blob))
     return left
+
+
+def run_job(job, progress) -> dict:
+    """The ``reencrypt`` kind of background job (``yiri.jobs``): a whole rotation of the
+    data keys (``manage.py keys rotate --data``), its progress over every stored value.
+    ``job.params``: ``batch``, ``destroy_old``."""
+    from django.utils.translation import gettext as _
+
+    from yiri.audit.models import AuditAction
+    from yiri.audit.services import record_event
+    from yiri.jobs.services import JobFailed
+
+    batch = max(1, int(job.params.get("batch", BATCH)))
+    started, resumed = keys.begin_data_rotation()
+    renewed = 0
+    for done, total in keys.renew_data_keys(started, batch=batch):
+        progress(done, total, _("nouvelles clés de dossier"))
+        renewed = total
+    grand_total = sum(store.count() for store in stores())
+    offset = rewritten = 0
+    current, store_total, store_rewritten = None, 0, 0
+    for label, seen, total, count in reencrypt(batch=min(batch, 1000)):
+        if label != current:
+            offset += store_total
+            rewritten += store_rewritten
+            current, store_total = label, total
+        store_rewritten = count
+        progress(min(offset + seen, grand_total), max(grand_total, offset + total), label)
+    rewritten += store_rewritten
+    left = stale_count()
+    if left:
+        raise JobFailed(_("%(n)d valeur(s) encore sous une ancienne clé (modifiées pendant la "
+                          "rotation) : relancez « manage.py keys rotate --data ».") % {"n": left})
+    destroy_old = bool(job.params.get("destroy_old"))
+    destroyed = keys.finish_data_rotation(destroy_old=destroy_old)
+    record_event(AuditAction.KEY_ROTATION, data_keys=True, rewritten=rewritten, destroyed=destroyed)
+    return {"resumed": resumed, "renewed": renewed, "rewritten": rewritten,
+            "destroyed": destroyed, "destroy_old": destroy_old}

@@ -1,10 +1,12 @@
 """The batch deduplication as a background job over the cases a node holds.
 
-``start_run(user)`` creates a ``DedupeRun``; from the page it then runs in a process of
-its own (``manage.py matching dedupe --run ID``: the analysis is CPU-bound for minutes,
-and a thread would take turns with the server's requests on the interpreter lock, as
-``sync.runs`` found), writing its progress into the row, which the page polls. One run at
-a time; a run whose process died is taken as over after ``STALE_AFTER``.
+``start_run(user)`` creates a ``DedupeRun``; from the page it then runs as a background
+job (``yiri.jobs``, kind ``dedupe``: a worker process of its own, as the analysis is
+CPU-bound for minutes and a thread would take turns with the server's requests on the
+interpreter lock), writing its progress into the run's row, which the page polls, and
+into the job's. ``manage.py matching dedupe`` runs it in the terminal through the same job
+mechanism, with the same progress bar. One run at a time; a run whose job's process died
+is closed as failed (``jobs.refresh``), and any run is taken as over after ``STALE_AFTER``.
 
 Scope: a run started by a person covers the cases that person may see
 (``Case.objects.visible_to``: a relay cell's data manager, its regions; the national
@@ -21,16 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import DedupePair, DedupeRun
 from .scoring import POSSIBLE, FieldVerdict, PairScore
@@ -53,10 +51,20 @@ def may_run(user) -> bool:
 
 
 def current() -> DedupeRun | None:
-    """The run in progress, if any."""
-    return (DedupeRun.objects.filter(status__in=[DedupeRun.Status.QUEUED, DedupeRun.Status.RUNNING],
-                                     started_at__gte=timezone.now() - STALE_AFTER)
-            .order_by("-started_at", "-id").first())
+    """The run in progress, if any (one whose job's process died is closed as failed)."""
+    run = (DedupeRun.objects.filter(status__in=[DedupeRun.Status.QUEUED, DedupeRun.Status.RUNNING],
+                                    started_at__gte=timezone.now() - STALE_AFTER)
+           .order_by("-started_at", "-id").first())
+    if run is not None:
+        from yiri.jobs.models import Job
+        from yiri.jobs.services import refresh
+
+        job = Job.objects.filter(kind="dedupe", params__run=run.pk).order_by("-id").first()
+        if job is not None and refresh(job).status == Job.Status.FAILED:
+            DedupeRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+                status=DedupeRun.Status.FAILED, finished_at=timezone.now(), error=job.error)
+            return None
+    return run
 
 
 def start_run(user, *, threshold: float | None = None, spawn: bool = False) -> DedupeRun:
@@ -72,34 +80,36 @@ def start_run(user, *, threshold: float | None = None, spawn: bool = False) -> D
             started_by_id=getattr(user, "pk", None),
             threshold=THRESHOLD if threshold is None else threshold)
         if spawn and BACKGROUND:
-            transaction.on_commit(lambda: _spawn(run.pk))
+            from yiri.jobs.services import enqueue
+
+            enqueue("dedupe", {"run": run.pk}, user)
     if spawn and not BACKGROUND:
         execute(run.pk)
         run.refresh_from_db()
     return run
 
 
-def _spawn(run_id: int) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "django", "matching", "dedupe", "--run", str(run_id)],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    threading.Thread(target=_reap, args=(proc, run_id), name="yiri-dedupe-wait",
-                     daemon=True).start()
+STEPS = {
+    "reading": gettext_lazy("lecture des dossiers"),
+    "blocking": gettext_lazy("choix des paires à comparer"),
+    "comparing": gettext_lazy("comparaison des paires"),
+    "learning": gettext_lazy("apprentissage des poids"),
+    "clustering": gettext_lazy("regroupement"),
+    "saving": gettext_lazy("enregistrement des paires"),
+}
 
 
-def _reap(proc: subprocess.Popen, run_id: int) -> None:
-    """Close with an error a run whose process died without closing it."""
-    if proc.wait() == 0:
-        return
-    try:
-        DedupeRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
-            status=DedupeRun.Status.FAILED, finished_at=timezone.now(),
-            error=_("La recherche de doublons s'est arrêtée (code %(code)s) : voyez le "
-                    "journal du serveur.") % {"code": proc.returncode})
-    finally:
-        close_old_connections()
-        connection.close()
+def run_job(job, progress) -> dict:
+    """The ``dedupe`` kind of background job (``yiri.jobs``): run ``job.params["run"]``."""
+    from yiri.jobs.services import JobFailed
+
+    run_id = job.params["run"]
+    execute(run_id, on_progress=lambda step, done, total: progress(
+        done, total, str(STEPS.get(step, step))))
+    run = DedupeRun.objects.get(pk=run_id)
+    if run.status != DedupeRun.Status.DONE:
+        raise JobFailed(run.error or _("La recherche de doublons n'a pas abouti."))
+    return {"records": run.records, "pairs_found": run.pairs_found, "run": run.pk}
 
 
 def _cases(run: DedupeRun):
@@ -117,13 +127,16 @@ def _cases(run: DedupeRun):
     return qs.select_related("owning_agency").order_by("pk")
 
 
-def execute(run_id: int) -> None:
-    """Run the analysis of run ``run_id`` and record how far it went."""
+def execute(run_id: int, *, on_progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Run the analysis of run ``run_id`` and record how far it went (also given to
+    ``on_progress(step, done, total)``: the job's progress)."""
     from .dedupe import find_duplicates
     from .person import person_from_record
 
     def progress(step: str, done: int, total: int) -> None:
         DedupeRun.objects.filter(pk=run_id).update(step=step, done=done, total=total)
+        if on_progress is not None:
+            on_progress(step, done, total)
 
     run = DedupeRun.objects.get(pk=run_id)
     DedupeRun.objects.filter(pk=run_id).update(status=DedupeRun.Status.RUNNING)
@@ -143,7 +156,7 @@ def execute(run_id: int) -> None:
 
         result = find_duplicates(people, model=current_model(), threshold=run.threshold,
                                  progress=progress)
-        _save(run, result)
+        _save(run, result, progress)
     except RunRefused as exc:
         DedupeRun.objects.filter(pk=run_id).update(
             status=DedupeRun.Status.FAILED, finished_at=timezone.now(), error=str(exc))
@@ -158,14 +171,14 @@ def execute(run_id: int) -> None:
         return
 
 
-def _save(run: DedupeRun, result) -> None:
+def _save(run: DedupeRun, result, progress) -> None:
     import numpy as np
 
     keep = np.nonzero(result.probability >= POSSIBLE)[0]
     keep = keep[np.argsort(-result.probability[keep], kind="stable")]
     labels = result.clusters
     rows = []
-    DedupeRun.objects.filter(pk=run.pk).update(step="saving", done=0, total=len(keep))
+    progress("saving", 0, len(keep))
     for n, k in enumerate(keep, start=1):
         score = result.pair_score(int(k))
         a, b = int(result.ia[k]), int(result.ib[k])
@@ -178,8 +191,9 @@ def _save(run: DedupeRun, result) -> None:
         if len(rows) >= SAVE_BATCH:
             DedupePair.objects.bulk_create(rows)
             rows = []
-            DedupeRun.objects.filter(pk=run.pk).update(done=n)
+            progress("saving", n, len(keep))
     DedupePair.objects.bulk_create(rows)
+    progress("saving", len(keep), len(keep))
     _, counts = np.unique(labels, return_counts=True)
     DedupeRun.objects.filter(pk=run.pk).update(
         status=DedupeRun.Status.DONE, finished_at=timezone.now(), step="",

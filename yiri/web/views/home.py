@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "casework": casework, "sees_cases": sees_cases,
         "can_create": user.can("create", "case"),
         "notifications": _notifications(user),
+        "finished_jobs": _finished_jobs(user),
         "activity": _with_short_ids(user, events),
     }
     if casework:
@@ -90,6 +91,17 @@ def _organisations(user) -> list[Agency] | None:
     else:
         return None
     return list(qs.select_related("country").order_by("name")[:200])
+
+
+def _finished_jobs(user) -> list[tuple]:
+    """The person's background jobs (exports…) that ended since she last looked: the
+    notice that a job is done (its page shows the file and, once, its password)."""
+    from yiri.jobs.models import Job
+    from yiri.jobs.services import label_of
+
+    jobs = Job.objects.filter(owner=user, seen_at__isnull=True,
+                              status__in=[Job.Status.DONE, Job.Status.FAILED])[:HOME_ITEMS]
+    return [(job, label_of(job)) for job in jobs]
 
 
 def _notifications(user) -> list[tuple]:

@@ -9,18 +9,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from yiri.accounts.reauth import require_recent_auth
 from yiri.audit.models import AuditAction, AuditEvent
 from yiri.audit.services import record_event
 from yiri.cases import identity
 from yiri.cases.access import access_record, field_limits, readable_sections, rights_for
-from yiri.cases.export import export_csv
 from yiri.cases.identity import display_name, name_readable
 from yiri.cases.models import RECORD_MODELS, Case, Incident, TracingRequest
 from yiri.cases.notes import flagged_ids
@@ -164,26 +162,15 @@ def _case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_export(request: HttpRequest) -> HttpResponse:
-    """The filtered case list as CSV, for roles with the export right (audited), once the
-    person confirmed her identity within the last minutes (``accounts/reauth.py``)."""
+    """The former address of the export: to the export page (``jobs/views.py``), which
+    writes the filtered list into an encrypted archive, for roles with the export right."""
     user = request.user
     if not user.can("view", "case"):
         raise Http404
     if not user.can("export", "case"):
         raise PermissionDenied(_("Votre rôle ne permet pas d'exporter."))
-    return _case_export(request)
-
-
-@require_recent_auth
-def _case_export(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = listing.CaseFilterForm(request.GET or None, user=user)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    qs = listing.filter_cases(Case.objects.visible_to(user), {**data, "_user": user})
-    response = StreamingHttpResponse(export_csv(user, "case", queryset=qs, request=request),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="dossiers.csv"'
-    return response
+    query = request.GET.urlencode()
+    return redirect(reverse("case_export_start") + (f"?{query}" if query else ""))
 
 
 def _assignees(user):

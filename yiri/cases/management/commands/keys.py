@@ -95,37 +95,29 @@ class Command(YiriCommand):
                           "fichier de clé maîtresse à jour hors de cet ordinateur.")
 
     def rotate_data(self, batch: int, destroy_old: bool) -> None:
-        from yiri.audit.models import AuditAction
-        from yiri.audit.services import record_event
-        from yiri.cases import reencrypt
+        """Through the background jobs' mechanism (kind ``reencrypt``), in this process,
+        with its progress bar."""
+        from yiri.jobs import Bar
+        from yiri.jobs.models import Job
+        from yiri.jobs.services import run_here
 
         start = time.monotonic()
-        started, resumed = keys.begin_data_rotation()
-        self.stdout.write("Reprise de la rotation des clés de dossier." if resumed else
-                          "Rotation des clés de dossier : une nouvelle clé par dossier.")
-        for done, total in keys.renew_data_keys(started, batch=max(1, batch)):
-            if done == total:
-                self.stdout.write(f"  {total} nouvelle(s) clé(s) de dossier.")
-        rewritten = 0
-        last = 0.0
-        for label, seen, total, count in reencrypt.reencrypt(batch=max(1, min(batch, 1000))):
-            if time.monotonic() - last > 1 or seen == total:
-                pct = 100 * seen // total if total else 100
-                self.stdout.write(f"  {label} : {seen}/{total} ({pct} %), {count} rechiffrée(s)")
-                last = time.monotonic()
-            if seen == total:
-                rewritten += count
-        left = reencrypt.stale_count()
-        if left:
-            raise CommandError(f"{left} valeur(s) encore sous une ancienne clé (modifiées pendant "
-                               "la rotation) : relancez « manage.py keys rotate --data ».")
-        destroyed = keys.finish_data_rotation(destroy_old=destroy_old)
-        record_event(AuditAction.KEY_ROTATION, data_keys=True, rewritten=rewritten, destroyed=destroyed)
-        self.stdout.write(f"Rotation terminée en {time.monotonic() - start:.1f} s : {rewritten} "
-                          "valeur(s) rechiffrée(s) sous les nouvelles clés.")
+        self.stdout.write("Rotation des clés de dossier : une nouvelle clé par dossier, puis "
+                          "chaque valeur chiffrée rechiffrée.")
+        bar = Bar(self.stdout)
+        job = run_here("reencrypt", {"batch": batch, "destroy_old": destroy_old}, printer=bar)
+        bar.close()
+        if job.status != Job.Status.DONE:
+            raise CommandError(job.error)
+        result = job.result
+        if result["resumed"]:
+            self.stdout.write("Reprise de la rotation des clés de dossier.")
+        self.stdout.write(f"  {result['renewed']} nouvelle(s) clé(s) de dossier.")
+        self.stdout.write(f"Rotation terminée en {time.monotonic() - start:.1f} s : "
+                          f"{result['rewritten']} valeur(s) rechiffrée(s) sous les nouvelles clés.")
         if destroy_old:
-            self.stdout.write(f"{destroyed} ancienne(s) clé(s) détruite(s) : les sauvegardes "
-                              "antérieures ne peuvent plus être lues.")
+            self.stdout.write(f"{result['destroyed']} ancienne(s) clé(s) détruite(s) : les "
+                              "sauvegardes antérieures ne peuvent plus être lues.")
         else:
             self.stdout.write("Les anciennes clés sont gardées pour lire les sauvegardes "
                               "antérieures ; faites une nouvelle sauvegarde.")

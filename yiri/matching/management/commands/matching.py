@@ -106,7 +106,13 @@ class Command(YiriCommand):
             run = jobs.start_run(user, threshold=opts.get("threshold"))
         except jobs.RunRefused as exc:
             raise CommandError(str(exc)) from None
-        jobs.execute(run.pk)
+        # Through the background jobs' mechanism, in this process, with its progress bar.
+        from yiri.jobs import Bar
+        from yiri.jobs.services import run_here
+
+        bar = Bar(self.stdout)
+        run_here("dedupe", {"run": run.pk}, user, printer=bar)
+        bar.close()
         run.refresh_from_db()
         self.stdout.write(f"Analyse {run.pk} : {run.get_status_display()} — "
                           f"{run.records} dossiers, {run.pairs_scored} paires comparées, "
