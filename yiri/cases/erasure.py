@@ -212,7 +212,15 @@ def execute(erasure: Erasure, *, user=None, request=None) -> ErasureReport:
                      records=report.records, log_rewritten=report.operations,
                      rows=report.rows, files=report.files)
         transaction.on_commit(_flush_sqlite)
+        transaction.on_commit(_discard_waiting_exports)
     return report
+
+
+def _discard_waiting_exports() -> None:
+    """Exports not yet downloaded may hold the child: their archives go (jobs.exports)."""
+    from yiri.jobs.exports import discard_waiting
+
+    discard_waiting()
 
 
 def _flush_sqlite() -> None:

@@ -14,6 +14,11 @@ is sealed in the job's row with a key derived from the server's secret key, and 
 as it is shown; it is never written in clear, nor logged. The archive is deleted once
 downloaded, or after ``YIRI_EXPORT_KEEP_HOURS``. Each export is audited (count, format,
 language, columns: no name), and so is its download.
+
+An erasure reaches the exports not yet downloaded (issue 9, item 11): its execution on
+this node deletes every archive waiting (``discard_waiting``: an archive cannot be
+opened to take one child out), and an export running meanwhile throws its file away
+rather than keep what it read before the erasure. Their owners export again.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from django.utils.translation import gettext as _
 from yiri.audit.models import AuditAction
 from yiri.audit.services import record_event
 
-from .services import JobFailed, attach_file, enqueue, jobs_dir
+from .models import Job
+from .services import JobFailed, attach_file, discard_file, enqueue, jobs_dir
 
 FORMATS = ("csv", "xlsx")
 LANGUAGES = ("fr", "en")
@@ -77,6 +83,7 @@ def run(job, progress) -> dict:
     from yiri.cases.export import Plan, csv_chunks
     from yiri.lib import spreadsheet
 
+    erasures_before = _erasures_done()
     user = job.owner
     if user is None or not user.is_active or not user.can("export", "case"):
         raise JobFailed(_("La personne qui a demandé l'export n'a plus le droit d'exporter."))
@@ -99,6 +106,9 @@ def run(job, progress) -> dict:
         else:
             data = "".join(csv_chunks(plan, counted())).encode("utf-8")
         inner = f"{_('dossiers')}-{job.pk}.{fmt}"
+    if _erasures_done() != erasures_before:
+        raise JobFailed(_("Un dossier a été effacé pendant l'export : le fichier n'a pas été "
+                          "gardé. Relancez l'export."))
     password = new_password()
     path = jobs_dir() / f"export-{uuid.uuid4().hex}.7z"
     try:
@@ -115,6 +125,25 @@ def run(job, progress) -> dict:
                  fields=len(plan.fields), format=fmt, language=lang, encrypted="7z-aes256",
                  job=job.pk)
     return {"count": plan.count, "columns": len(plan.headers()), "format": fmt, "lang": lang}
+
+
+def _erasures_done() -> int:
+    """How many erasures this node has executed (its audit log counts them)."""
+    from yiri.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(action=AuditAction.ERASURE).count()
+
+
+def discard_waiting() -> int:
+    """Delete the archives of exports not yet downloaded (an erasure was just executed);
+    returns how many."""
+    n = 0
+    for job in Job.objects.filter(kind="export", downloaded_at__isnull=True).exclude(file_name=""):
+        discard_file(job)
+        Job.objects.filter(pk=job.pk).update(message=_(
+            "Fichier supprimé : un dossier a été effacé depuis l'export. Relancez l'export."))
+        n += 1
+    return n
 
 
 def _with_header(header, rows):
