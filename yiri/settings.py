@@ -274,6 +274,8 @@ YIRI_JOBS_START_WORKER = os.environ.get("YIRI_JOBS_START_WORKER", "1") != "0"
 YIRI_JOBS_DIR = DATA_DIR / "jobs"
 # How long an export's encrypted file is kept for its owner to download (then deleted).
 YIRI_EXPORT_KEEP_HOURS = int(os.environ.get("YIRI_EXPORT_KEEP_HOURS", "24"))
+# An import file larger than this is checked and imported as a background job (imports/jobs.py).
+YIRI_IMPORT_BACKGROUND_BYTES = int(os.environ.get("YIRI_IMPORT_BACKGROUND_BYTES", "200000"))
 # The key of the blind search index (yiri/cases/blind_index.py); None: DATA_DIR/search_index_key.
 YIRI_INDEX_KEY_FILE = os.environ.get("YIRI_INDEX_KEY_FILE") or None
 # The keys of encryption at rest (master key file, key store): never in the database

@@ -6,9 +6,9 @@
 - ``/imports/<id>/``: the preview (bad rows with their line and reason, rows already
   imported, likely duplicates) and "Importer", or the result.
 
-A batch is its uploader's only: anyone else gets a 404. The preview and the import run
-in the request for now (``services.check_batch`` / ``run_import`` take a progress
-callback, for the background-jobs framework to run them instead).
+A batch is its uploader's only: anyone else gets a 404. The preview and the import of a
+large file run as background jobs with a progress bar (``imports/jobs.py``); a small
+file's, in the request.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
+from yiri.jobs.services import enqueue
+
+from . import jobs, services
 from .kinds import kind_of
 from .models import ImportBatch
 
@@ -66,6 +68,9 @@ def mapping(request: HttpRequest, batch_id) -> HttpResponse:
         chosen = {h: request.POST.get(f"col-{i}", "") for i, h in enumerate(batch.headers)}
         try:
             services.set_mapping(request.user, batch, chosen)
+            if jobs.in_background(batch):
+                return redirect("job_detail", enqueue("import_check", {"batch": str(batch.pk)},
+                                                      request.user).pk)
             services.check_batch(batch)
         except services.ImportRefused as exc:
             messages.error(request, str(exc))
@@ -93,6 +98,8 @@ def batch_page(request: HttpRequest, batch_id) -> HttpResponse:
 def run(request: HttpRequest, batch_id) -> HttpResponse:
     _require_some_right(request.user)
     batch = services.access_batch(request.user, batch_id)
+    if jobs.in_background(batch) and batch.status == ImportBatch.Status.CHECKED:
+        return redirect("job_detail", enqueue("import", {"batch": str(batch.pk)}, request.user).pk)
     try:
         services.run_import(batch)
     except services.ImportRefused as exc:

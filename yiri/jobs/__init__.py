@@ -1,7 +1,7 @@
 """Background jobs with progress (issue 11, item 5).
 
 One mechanism for every long piece of work: exports, batch deduplication, re-encryption of
-the data at rest, and (to come) imports. A job is a ``Job`` row (kind, owner, status,
+the data at rest, and imports of large files. A job is a ``Job`` row (kind, owner, status,
 done/total, message, result, error in French) and a task of ``django-tasks`` whose
 database backend (``django-tasks-db``) queues it in the same database: no broker. A
 national node may point ``TASKS`` at another backend of that interface (Redis/RQ…).

@@ -58,6 +58,9 @@ def register(name: str, path: str, label) -> None:
 
 register("export", "yiri.jobs.exports.run", gettext_lazy("Export de dossiers"))
 register("dedupe", "yiri.matching.jobs.run_job", gettext_lazy("Recherche de doublons"))
+register("import_check", "yiri.imports.jobs.check",
+         gettext_lazy("Vérification d'un fichier à importer"))
+register("import", "yiri.imports.jobs.run", gettext_lazy("Import d'un fichier"))
 register("reencrypt", "yiri.cases.reencrypt.run_job",
          gettext_lazy("Rechiffrement des données au repos"))
 
