@@ -157,7 +157,22 @@ def search_cases(
             filters["age_min"] = max(0, low - AGE_TOLERANCE)
         if high is not None:
             filters["age_max"] = high + AGE_TOLERANCE
+    sex = place = None
+    if q and q.strip():
+        # With a name, the sex and the place rank rather than filter: a record that does
+        # not say the sex is kept, and a child registered in the neighbouring village or
+        # only by commune is still found (the closest places first).
+        sex = filters.pop("sex", None) or None
+        if filters.get("location"):
+            code = filters.pop("location")
+            place = Location.objects.filter(code=code).values_list("path", flat=True).first()
+            if place is None:
+                return Case.objects.none()
     qs = filter_records(Case.objects.visible_to(user), **filters)
+    if sex in ("male", "female"):
+        qs = qs.filter(sex__in=(sex, "unknown", ""))
+    elif sex:
+        qs = qs.filter(sex=sex)
     if short_id is not None and short_id.strip():
         typed = short_id.strip()
         # Stored ids are "<NODE>-00042"; trying the typed, upper and lower forms keeps the
@@ -178,7 +193,8 @@ def search_cases(
                                       Q(token__in=blind_index.query_phone_tokens(digits[-8:], keys))))
     if words:
         ranked = candidates.score(qs, q, record_type=Case.RECORD_TYPE, parents=parent,
-                                  birth_years=years)
+                                  birth_years=years, sex=sex, place=place,
+                                  margin=candidates.RESULT_MARGIN)
         return ordered(qs, [pk for pk, _ in ranked])
     return qs
 
