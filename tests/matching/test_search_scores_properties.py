@@ -21,19 +21,24 @@ LETTERS = "abcdefghijklmnopqrstuvwxyzéèïôç"
 word = st.text(alphabet=LETTERS, min_size=2, max_size=12).filter(lambda w: names.tokens(w))
 code = st.sampled_from(["BF", "TG", "X1", "X2"])
 path = st.lists(code, min_size=1, max_size=5).map(lambda parts: "".join(p + "/" for p in parts))
+quick = settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow,
+                                                         HealthCheck.function_scoped_fixture])
 
 
+@quick
 @given(a=path, b=path)
 def test_the_place_score_is_the_same_both_ways_and_highest_for_the_same_place(a, b):
     assert place_bonus(a, b) == place_bonus(b, a)
     assert place_bonus(a, a) >= place_bonus(a, b)
 
 
+@quick
 @given(a=path, b=path, extra=code)
 def test_a_place_one_step_further_down_the_tree_never_scores_higher(a, b, extra):
     assert place_bonus(a + extra + "/", b) <= place_bonus(a, b) or a.startswith(b) or b.startswith(a)
 
 
+@quick
 @given(year=st.integers(1990, 2026), low=st.integers(1990, 2026), width=st.integers(0, 3),
        step=st.integers(1, 5))
 def test_a_birth_year_further_from_the_typed_years_never_scores_higher(year, low, width, step):
@@ -45,7 +50,7 @@ def test_a_birth_year_further_from_the_typed_years_never_scores_higher(year, low
     assert year_bonus(farther, years) <= year_bonus(near, years)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@quick
 @given(typed=word)
 def test_a_word_is_most_similar_to_itself(typed):
     w = names.tokens(typed)[0]
@@ -53,7 +58,7 @@ def test_a_word_is_most_similar_to_itself(typed):
     assert all(0.0 <= word_similarity(w, other) <= 1.0 for other in ("awa", "ouedraogo", w + "a"))
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@quick
 @given(first=word, last=word, weights=st.tuples(st.floats(0.05, 1), st.floats(0.05, 1)))
 def test_given_and_family_names_typed_in_either_order_score_the_same(first, last, weights):
     a, b = names.tokens(first)[0], names.tokens(last)[0]

@@ -10,14 +10,18 @@ word meets one of its name words by one of these keys (with three typed words or
 one may miss: a middle name left out).
 
 Candidates are then scored on their names, decrypted for this (``identity``), never more
-than ``DECRYPT_LIMIT`` of them: per typed word, the best of its similarity to the record's
+than ``DECRYPT_LIMIT`` of them (those met by the word, its spelling, sound or other forms
+first, then by a beginning or a typo): per typed word, the best of its similarity to the record's
 name words (``word_similarity``: same word, same spelling, variant, prefix, or an edit
 distance small for the word's length, on the spellings), a word used once; the score is
 the mean of these similarities weighted by how rare the typed word is in the index (a
 common name like Kodjo or Ouédraogo weighs less than a rare one: ``1 / log2(2 + n)``, n
 the records holding the word, counted on the token index at query time, so nothing has to
-be maintained). Parents' names, when given, add to the score of a record whose parent's
-name matches (``blind_index.PARENT`` tokens, compared by token only).
+be maintained). What else the worker typed moves a record up or down: a parent's name
+(compared with the decrypted parents' names of the candidate, every typed word matched),
+the birth years, the sex, the place (steps apart in the location tree). The search
+returns the records scoring at least the best less ``RESULT_MARGIN``, the parent left
+out of that comparison (a blank parent says nothing against a record).
 
 The same code serves the case search (``cases.search.search_cases``, scoped to what the
 user may see) and ``candidate_ids`` (every case, for the duplicate check at registration,
@@ -284,14 +288,14 @@ def parent_query_tokens(text: str | None, keys: blind_index.KeyRing | None = Non
 
 # What the worker typed besides the names moves a record up or down (it excludes none).
 # Estimated ages are often a year or two off, on both registrations.
-YEAR_BONUS = {0: 0.08, 1: 0.05, 2: 0.01, 3: -0.05}
-YEAR_FAR = -0.1  # four years or more apart
+YEAR_BONUS = {0: 0.08, 1: 0.05, 2: 0.01, 3: -0.1}
+YEAR_FAR = -0.3  # four years or more apart: below the cut-off unless a parent keeps it
 SEX_BONUS, SEX_OTHER = 0.02, -0.3
 # Steps between the typed place and the record's in the location tree: 0 the same place,
 # 1 a village and its commune, 2 two villages of one commune, 4 two villages of one
 # province; beyond, a place far away.
 PLACE_BONUS = {0: 0.08, 1: 0.05, 2: 0.04, 3: 0.02, 4: 0.0}
-PLACE_FAR = -0.04
+PLACE_FAR = -0.06
 # Times the similarity of the typed parent's name to a parent's name on the record, every
 # typed word matched (``name_similarity``): the father's family name alone, which is
 # often the child's, says little.
@@ -300,6 +304,7 @@ PARENT_BONUS = 0.3
 # name, 0.95 the same spelling, 0.85 one typo...); a long tail of weak matches is not
 # shown when a far better one is there.
 RESULT_MARGIN = 0.25
+CUT_ON_AGREEMENT = False  # whether agreeing fields also raise the bar for the others
 
 
 def _year_bonus(born, years: tuple[int, int] | None) -> float:
@@ -397,21 +402,25 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
         if pwords:
             parent = PARENT_BONUS * max((name_similarity(pwords, p) for p in record_parents(record)),
                                         default=0.0)
+        hints = []
         if birth_years:
-            s += _year_bonus(record.date_of_birth, birth_years)
+            hints.append(_year_bonus(record.date_of_birth, birth_years))
         if sex:
-            s += _sex_bonus(record.sex, sex)
+            hints.append(_sex_bonus(record.sex, sex))
         if place:
-            s += _place_bonus(record.location_path, place)
-        out.append((record.pk, s + parent, rank, s))
+            hints.append(_place_bonus(record.location_path, place))
+        against = sum(h for h in hints if h < 0)
+        cut = s + against + (sum(h for h in hints if h > 0) if CUT_ON_AGREEMENT else 0.0)
+        out.append((record.pk, s + sum(hints) + parent, rank, cut, parent))
     out.sort(key=lambda t: (-t[1], t[2]))
     if margin is not None and out:
-        # A parent's name found on a record raises it; one not found (a parent left
-        # blank, or the other parent written) says nothing against it: the cut-off is on
-        # the rest of the score.
+        # What the worker typed besides the names may leave a record out only when the
+        # record says otherwise (another sex, a birth year or a place far off); a field
+        # left blank on it says nothing against it. A parent's name found on it can
+        # keep it in.
         floor = max(t[3] for t in out) - margin
-        out = [t for t in out if t[3] >= floor]
-    return [(pk, s) for pk, s, _, _ in out]
+        out = [t for t in out if t[3] + t[4] >= floor]
+    return [(pk, s) for pk, s, *_ in out]
 
 
 def candidate_ids(given: str, family: str, *, other: str = "", limit: int = 200) -> list:
