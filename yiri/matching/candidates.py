@@ -304,7 +304,6 @@ PARENT_BONUS = 0.3
 # name, 0.95 the same spelling, 0.85 one typo...); a long tail of weak matches is not
 # shown when a far better one is there.
 RESULT_MARGIN = 0.25
-CUT_ON_AGREEMENT = False  # whether agreeing fields also raise the bar for the others
 
 
 def _year_bonus(born, years: tuple[int, int] | None) -> float:
@@ -409,14 +408,11 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
             hints.append(_sex_bonus(record.sex, sex))
         if place:
             hints.append(_place_bonus(record.location_path, place))
-        against = sum(h for h in hints if h < 0)
-        cut = s + against + (sum(h for h in hints if h > 0) if CUT_ON_AGREEMENT else 0.0)
-        out.append((record.pk, s + sum(hints) + parent, rank, cut, parent))
+        out.append((record.pk, s + sum(hints) + parent, rank, s + sum(hints), parent))
     out.sort(key=lambda t: (-t[1], t[2]))
     if margin is not None and out:
-        # What the worker typed besides the names may leave a record out only when the
-        # record says otherwise (another sex, a birth year or a place far off); a field
-        # left blank on it says nothing against it. A parent's name found on it can
+        # The bar is set without the parents: a parent left blank, or the other parent
+        # written, says nothing against a record; a parent's name found on a record can
         # keep it in.
         floor = max(t[3] for t in out) - margin
         out = [t for t in out if t[3] + t[4] >= floor]
