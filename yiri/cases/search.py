@@ -140,12 +140,12 @@ def search_cases(
     enough to it (``matching.candidates``; with three words or more, one may miss); the
     result is ordered best first, and stops at the results close to the best
     (``candidates.RESULT_MARGIN``). ``parent`` (a mother's or father's name) ranks the
-    cases whose parent it names first, never excludes one. With a name, the age bounds,
-    the sex and the place (``location``) rank rather than filter (``candidates.score``):
-    the closest birth years, the same sex, the nearest places (the same village, its
-    commune, a neighbouring village...) first; a case that says otherwise (another sex,
-    a birth year or a place far off) falls below the cut-off unless a parent's name
-    keeps it in, and one that does not say is kept. ``phone`` matches on its
+    cases whose parent it names first, never excludes one. With a name, the age bounds
+    and the place (``location``) rank rather than filter (``candidates.score``): the
+    closest birth years, the nearest places (the same village, its commune, a
+    neighbouring village...) first; a case born 4+ years off falls below the cut-off
+    unless a parent's name keeps it in. The sex filters, but keeps the cases that do not
+    say it (after those of that sex). ``phone`` matches on its
     last 8 digits; ``short_id`` is exact, in any letter case. ``filters`` are those of
     ``filter_records``. Tombstoned cases are never returned.
     """
@@ -159,9 +159,9 @@ def search_cases(
                  today.year - (low if low is not None else 0))
     sex = place = None
     if q and q.strip():
-        # With a name, the sex and the place rank rather than filter: a record that does
-        # not say the sex is kept, and a child registered in the neighbouring village or
-        # only by commune is still found (the closest places first).
+        # With a name, the place ranks rather than filters: a child registered in the
+        # neighbouring village or only by commune is still found (the closest places
+        # first); the sex keeps the records that do not say it.
         sex = filters.pop("sex", None) or None
         if filters.get("location"):
             code = filters.pop("location")
@@ -169,7 +169,9 @@ def search_cases(
             if place is None:
                 return Case.objects.none()
     qs = filter_records(Case.objects.visible_to(user), **filters)
-    if sex and sex not in ("male", "female"):
+    if sex in ("male", "female"):
+        qs = qs.filter(sex__in=(sex, "unknown", ""))  # the sex filters, a blank sex is kept
+    elif sex:
         qs = qs.filter(sex=sex)
     if short_id is not None and short_id.strip():
         typed = short_id.strip()
