@@ -5,7 +5,8 @@ Generates ``--records`` labelled records (``yiri.matching.generator``: skewed na
 frequencies, siblings, re-registrations with other spellings, typos, short forms, swapped
 names, blank fields), registers them as cases through the write path in a fresh database,
 then searches every record that has a true duplicate by its given and family names as
-written on it, as a worker would type them, with ``search_cases`` (national scope) and,
+written on it, as a worker would type them, with ``search_cases`` (national scope; names only, then
+with the sex, age and a parent's name written on the record, then with its place too) and,
 for comparison, with the search before issue 10 (``recall.legacy_search``). Prints, for
 each: the share of searches where another record of the same child is in the first 10
 results, found at all, searches with no result, and the median and p90 number of results.
