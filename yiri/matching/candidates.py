@@ -303,7 +303,7 @@ PARENT_BONUS = 0.3
 # Results kept: those scoring at least the best less this (names alone: 1 the same
 # name, 0.95 the same spelling, 0.85 one typo...); a long tail of weak matches is not
 # shown when a far better one is there.
-RESULT_MARGIN = 0.25
+RESULT_MARGIN = 0.2
 
 
 def _year_bonus(born, years: tuple[int, int] | None) -> float:
