@@ -166,8 +166,10 @@ class CaseViewSet(RecordViewSet):
         "word must meet a name of the case: same word, its beginning, same sound or "
         "spelling, another form of the name (Madou / Mahamadou) or a typo; given and "
         "family names in any order. Results come best first (rarer names weigh more; "
-        "with q, age bounds are widened by two years and the closest birth years come "
-        "first; parent ranks the children of that parent first). The search is audited "
+        "with q, age bounds are widened by three years and the closest birth years come "
+        "first, sex keeps the records that do not say it and place ranks the nearest "
+        "places first without leaving out the others; parent ranks the children of that "
+        "parent first; results far below the best are left out). The search is audited "
         "(count only).",
         request=CaseSearchSerializer,
         responses={200: CaseRowSerializer(many=True), **errors(400, 404)},  # 404: past the last page

@@ -32,7 +32,6 @@ from .columns import SEARCH_FIELDS
 from .models import Case, NameToken, Record
 
 _DIGITS = re.compile(r"\D+")
-AGE_TOLERANCE = 3  # years an age bound is widened by in a search by name
 
 
 def _years_ago(years: int, today: dt.date) -> dt.date:
@@ -139,25 +138,41 @@ def search_cases(
 
     Each word of ``q`` must meet a name word of the case by one of its keys and be close
     enough to it (``matching.candidates``; with three words or more, one may miss); the
-    result is ordered best first. ``parent`` (a mother's or father's name) ranks the
+    result is ordered best first, and stops at the results close to the best
+    (``candidates.RESULT_MARGIN``). ``parent`` (a mother's or father's name) ranks the
     cases whose parent it names first, never excludes one. With a name, the age bounds
-    are widened by ``AGE_TOLERANCE`` years and rank the closest birth years first. ``phone`` matches on its
+    and the place (``location``) rank rather than filter (``candidates.score``): the
+    closest birth years, the nearest places (the same village, its commune, a
+    neighbouring village...) first; a case born 4+ years off falls below the cut-off
+    unless a parent's name keeps it in. The sex filters, but keeps the cases that do not
+    say it (after those of that sex). ``phone`` matches on its
     last 8 digits; ``short_id`` is exact, in any letter case. ``filters`` are those of
     ``filter_records``. Tombstoned cases are never returned.
     """
     years = None
     if q and q.strip() and (filters.get("age_min") is not None or filters.get("age_max") is not None):
-        # With a name, the age is a hint as much as a filter: estimated ages are often a
-        # year or two off, so the bounds are widened by two years and the closest first.
+        # With a name, the age ranks rather than filters: estimated ages are often a year
+        # or two off, on both registrations.
         today = timezone.localdate()
-        low, high = filters.get("age_min"), filters.get("age_max")
+        low, high = filters.pop("age_min", None), filters.pop("age_max", None)
         years = (today.year - (high if high is not None else 30) - 1,
                  today.year - (low if low is not None else 0))
-        if low is not None:
-            filters["age_min"] = max(0, low - AGE_TOLERANCE)
-        if high is not None:
-            filters["age_max"] = high + AGE_TOLERANCE
+    sex = place = None
+    if q and q.strip():
+        # With a name, the place ranks rather than filters: a child registered in the
+        # neighbouring village or only by commune is still found (the closest places
+        # first); the sex keeps the records that do not say it.
+        sex = filters.pop("sex", None) or None
+        if filters.get("location"):
+            code = filters.pop("location")
+            place = Location.objects.filter(code=code).values_list("path", flat=True).first()
+            if place is None:
+                return Case.objects.none()
     qs = filter_records(Case.objects.visible_to(user), **filters)
+    if sex in ("male", "female"):
+        qs = qs.filter(sex__in=(sex, "unknown", ""))  # the sex filters, a blank sex is kept
+    elif sex:
+        qs = qs.filter(sex=sex)
     if short_id is not None and short_id.strip():
         typed = short_id.strip()
         # Stored ids are "<NODE>-00042"; trying the typed, upper and lower forms keeps the
@@ -178,7 +193,8 @@ def search_cases(
                                       Q(token__in=blind_index.query_phone_tokens(digits[-8:], keys))))
     if words:
         ranked = candidates.score(qs, q, record_type=Case.RECORD_TYPE, parents=parent,
-                                  birth_years=years)
+                                  birth_years=years, sex=sex, place=place,
+                                  margin=candidates.RESULT_MARGIN)
         return ordered(qs, [pk for pk, _ in ranked])
     return qs
 

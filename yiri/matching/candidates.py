@@ -10,14 +10,18 @@ word meets one of its name words by one of these keys (with three typed words or
 one may miss: a middle name left out).
 
 Candidates are then scored on their names, decrypted for this (``identity``), never more
-than ``DECRYPT_LIMIT`` of them: per typed word, the best of its similarity to the record's
+than ``DECRYPT_LIMIT`` of them (those met by the word, its spelling, sound or other forms
+first, then by a beginning or a typo): per typed word, the best of its similarity to the record's
 name words (``word_similarity``: same word, same spelling, variant, prefix, or an edit
 distance small for the word's length, on the spellings), a word used once; the score is
 the mean of these similarities weighted by how rare the typed word is in the index (a
 common name like Kodjo or Ouédraogo weighs less than a rare one: ``1 / log2(2 + n)``, n
 the records holding the word, counted on the token index at query time, so nothing has to
-be maintained). Parents' names, when given, add to the score of a record whose parent's
-name matches (``blind_index.PARENT`` tokens, compared by token only).
+be maintained). What else the worker typed moves a record up or down: a parent's name
+(compared with the decrypted parents' names of the candidate, every typed word matched),
+the birth years, the sex, the place (steps apart in the location tree). The search
+returns the records scoring at least the best less ``RESULT_MARGIN``, the parent left
+out of that comparison (a blank parent says nothing against a record).
 
 The same code serves the case search (``cases.search.search_cases``, scoped to what the
 user may see) and ``candidate_ids`` (every case, for the duplicate check at registration,
@@ -30,7 +34,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Abs, ExtractYear
 from rapidfuzz.distance import OSA
 
 from yiri.cases import blind_index
@@ -43,7 +49,6 @@ from . import names as variants
 KIND_WEIGHT = {"word": 1.0, "variant": 0.95, "sound": 0.9, "phonetic": 0.85, "prefix": 0.8,
                "deletion": 0.7}
 DECRYPT_LIMIT = 400  # candidates whose names are compared, at most
-PARENT_BONUS = 0.1
 
 
 @dataclass
@@ -193,7 +198,12 @@ def name_similarity(words: list[QueryWord], record_words: list[str]) -> float:
     if missing > allowed or not got:
         return 0.0
     total = sum(q.weight for q in words)
-    return sum(q.weight * got.get(i, 0.0) for i, q in enumerate(words)) / total
+    return sum(q.weight * got.get(i, UNKNOWN_WORD) for i, q in enumerate(words)) / total
+
+
+# A typed word the record cannot be compared on (its family name is blank, or a middle
+# name left out) counts as a two-edit typo: unknown, not different.
+UNKNOWN_WORD = 0.75
 
 
 # ------------------------------------------------------------------ candidates
@@ -204,20 +214,29 @@ def _holding(record_type: str, tokens: Iterable[str]) -> QuerySet:
     return NameToken.objects.filter(record_type=record_type, token__in=list(tokens)).values("record_id")
 
 
-def candidates(qs: QuerySet, words: list[QueryWord], record_type: str) -> QuerySet:
+STRONG_KINDS = frozenset({"word", "variant", "sound", "phonetic"})
+
+
+def candidates(qs: QuerySet, words: list[QueryWord], record_type: str, *,
+               strong: bool = False) -> QuerySet:
     """The records of ``qs`` whose names meet every typed word by some key (all but one
     of three or more: the two rarest are then required), and the records with fewer name
-    words than typed (a blank family name) that meet one of the typed words."""
+    words than typed (a blank family name) that meet one of the typed words. ``strong``:
+    by the word, its spelling or sound, or another form of it only (no beginning, no
+    typo), the candidates compared first when there are more than ``DECRYPT_LIMIT``."""
+    def tokens(q: QueryWord) -> list[str]:
+        return [t for t, kind in q.tokens.items() if not strong or kind in STRONG_KINDS]
+
     rarest = sorted(words, key=lambda q: q.count)
     required = rarest[:2] if len(words) >= 3 else rarest
     found = qs
     for q in required:
-        found = found.filter(pk__in=_holding(record_type, q.tokens))
+        found = found.filter(pk__in=_holding(record_type, tokens(q)))
     if len(words) < 2:
         return found
     keys = blind_index.ring()
     short = [t for n in range(1, len(words)) for t in keys.query_tokens(blind_index.SIZE, str(n))]
-    fewer = qs.filter(pk__in=_holding(record_type, {t for q in words for t in q.tokens})).filter(
+    fewer = qs.filter(pk__in=_holding(record_type, {t for q in words for t in tokens(q)})).filter(
         pk__in=_holding(record_type, short))
     return found | fewer
 
@@ -234,6 +253,28 @@ def record_words(record) -> list[str]:
     return out
 
 
+def record_parents(record) -> list[list[str]]:
+    """The words of each parent's name on ``record`` (mother, father), decrypted."""
+    from yiri.cases import identity
+    from yiri.cases.columns import SEARCH_FIELDS
+
+    spec = SEARCH_FIELDS.get(record.RECORD_TYPE)
+    if not spec or not spec.parents:
+        return []
+    rows_identity = identity.read_identity(record).get("rows", {})
+    out = []
+    for subform, (name_code, relation_code, relations) in spec.parents.items():
+        clear = rows_identity.get(subform, {})
+        for row in (record.data or {}).get(subform) or []:
+            if not isinstance(row, dict) or row.get("_deleted") or row.get(relation_code) not in relations:
+                continue
+            name = row.get(name_code) or clear.get(row.get("_id"), {}).get(name_code)
+            words = names.key_words(str(name or ""), unique=False)
+            if words:
+                out.append(words)
+    return out
+
+
 def parent_query_tokens(text: str | None, keys: blind_index.KeyRing | None = None) -> set[str]:
     keys = keys or blind_index.ring()
     out: set[str] = set()
@@ -245,6 +286,26 @@ def parent_query_tokens(text: str | None, keys: blind_index.KeyRing | None = Non
     return out
 
 
+# What the worker typed besides the names moves a record up or down (it excludes none).
+# Estimated ages are often a year or two off, on both registrations.
+YEAR_BONUS = {0: 0.08, 1: 0.05, 2: 0.01, 3: -0.1}
+YEAR_FAR = -0.3  # four years or more apart: below the cut-off unless a parent keeps it
+SEX_BONUS, SEX_OTHER = 0.02, -0.3
+# Steps between the typed place and the record's in the location tree: 0 the same place,
+# 1 a village and its commune, 2 two villages of one commune, 4 two villages of one
+# province; beyond, a place far away.
+PLACE_BONUS = {0: 0.08, 1: 0.05, 2: 0.04, 3: 0.02, 4: 0.0}
+PLACE_FAR = -0.06
+# Times the similarity of the typed parent's name to a parent's name on the record, every
+# typed word matched (``name_similarity``): the father's family name alone, which is
+# often the child's, says little.
+PARENT_BONUS = 0.3
+# Results kept: those scoring at least the best less this (names alone: 1 the same
+# name, 0.95 the same spelling, 0.85 one typo...); a long tail of weak matches is not
+# shown when a far better one is there.
+RESULT_MARGIN = 0.2
+
+
 def _year_bonus(born, years: tuple[int, int] | None) -> float:
     """Closeness of a birth year to the years the worker gave (ages are often estimated:
     a year or two off is usual)."""
@@ -252,51 +313,110 @@ def _year_bonus(born, years: tuple[int, int] | None) -> float:
         return 0.0
     low, high = years
     d = max(low - born.year, born.year - high, 0)
-    return {0: YEAR_BONUS, 1: YEAR_BONUS / 2, 2: 0.0}.get(d, -YEAR_BONUS)
+    return YEAR_BONUS.get(d, YEAR_FAR)
 
 
-YEAR_BONUS = 0.06
+def _place_bonus(path: str, typed: str | None) -> float:
+    """How close the record's place (its location path, "BF/BF-01/BF-BAL/…/") is to the
+    typed one in the location tree; 0 when either is unknown."""
+    if not typed or not path:
+        return 0.0
+    a, b = [c for c in typed.split("/") if c], [c for c in path.split("/") if c]
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return PLACE_BONUS.get((len(a) - common) + (len(b) - common), PLACE_FAR)
+
+
+def _sex_bonus(sex: str, typed: str | None) -> float:
+    if typed not in ("male", "female") or sex not in ("male", "female"):
+        return 0.0
+    return SEX_BONUS if sex == typed else SEX_OTHER
 
 
 def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | None = None,
-          birth_years: tuple[int, int] | None = None,
-          threshold: float = 0.0) -> list[tuple[object, float]]:
+          birth_years: tuple[int, int] | None = None, sex: str | None = None,
+          place: str | None = None, threshold: float = 0.0,
+          margin: float | None = None) -> list[tuple[object, float]]:
     """``(record id, score)`` of the records of ``qs`` matching the typed ``text``, best
-    first (ties: most recently updated first). ``parents`` (a parent's name) and
-    ``birth_years`` (the range the child was born in, as far as the worker knows) raise
-    the records they fit and lower those they do not; they exclude none."""
-    from yiri.cases.models import NameToken
+    first (ties: the order they were compared in). ``parents`` (a parent's name),
+    ``birth_years`` (the range the child was born in, as far as the worker knows),
+    ``sex`` and ``place`` (a location path) raise the records they fit and lower those
+    they do not; they exclude none. With ``margin``, only the records scoring at least
+    the best less ``margin`` are returned.
 
+    At most ``DECRYPT_LIMIT`` candidates are decrypted: those met by the word, its
+    spelling, sound or other forms first, then those met by a beginning or a typo; among
+    each, the ones closest to the typed birth years and place, then the most recently
+    updated."""
     keys = blind_index.ring()
     words = query_words(text, keys)
     if not words:
         return []
-    weigh(words, record_type)
+    pwords = [QueryWord(w) for w in names.significant(names.key_words(parents))] if parents else []
+    weigh(words + pwords, record_type)
+    model = qs.model
     columns = ["pk", "identity_blob", "updated_at"]
-    if birth_years and hasattr(qs.model, "date_of_birth"):
+    order: list = []
+    if birth_years and hasattr(model, "date_of_birth"):
         columns.append("date_of_birth")
+        middle = (birth_years[0] + birth_years[1]) // 2
+        qs = qs.annotate(_year_gap=Abs(ExtractYear("date_of_birth") - Value(middle)))
+        order.append(F("_year_gap").asc(nulls_last=True))
     else:
         birth_years = None
-    found = list(candidates(qs, words, record_type).order_by("-updated_at")
-                 .only(*columns)[:DECRYPT_LIMIT])
-    parent_hits: set = set()
-    ptokens = parent_query_tokens(parents, keys) if parents else set()
-    if ptokens and found:
-        parent_hits = set(NameToken.objects.filter(
-            record_type=record_type, token__in=list(ptokens),
-            record_id__in=[r.pk for r in found]).values_list("record_id", flat=True))
+    if place and hasattr(model, "location_path"):
+        columns.append("location_path")
+        parts = [c for c in place.split("/") if c]
+        commune = "".join(c + "/" for c in parts[:-1]) if len(parts) > 1 else place
+        qs = qs.annotate(_place_gap=DbCase(
+            When(location_path__startswith=place, then=Value(0)),
+            When(location_path__startswith=commune, then=Value(1)),
+            default=Value(2), output_field=IntegerField()))
+        order.insert(0, "_place_gap")
+    else:
+        place = None
+    if sex in ("male", "female") and hasattr(model, "sex"):
+        columns.append("sex")
+    else:
+        sex = None
+    if pwords and hasattr(model, "data"):
+        columns.append("data")
+    else:
+        pwords = []
+    order.append("-updated_at")
+    ids = list(candidates(qs, words, record_type, strong=True).order_by(*order)
+               .values_list("pk", flat=True)[:DECRYPT_LIMIT])
+    if len(ids) < DECRYPT_LIMIT:
+        ids += list(candidates(qs, words, record_type).exclude(pk__in=ids).order_by(*order)
+                    .values_list("pk", flat=True)[:DECRYPT_LIMIT - len(ids)])
+    rank_of = {pk: i for i, pk in enumerate(ids)}
+    found = sorted(model.objects.filter(pk__in=ids).only(*columns), key=lambda r: rank_of[r.pk])
     out = []
     for rank, record in enumerate(found):
         s = name_similarity(words, record_words(record))
         if s <= 0 or s < threshold:
             continue
-        if record.pk in parent_hits:
-            s += PARENT_BONUS
+        parent = 0.0
+        if pwords:
+            parent = PARENT_BONUS * max((name_similarity(pwords, p) for p in record_parents(record)),
+                                        default=0.0)
+        hints = []
         if birth_years:
-            s += _year_bonus(record.date_of_birth, birth_years)
-        out.append((record.pk, s, rank))
+            hints.append(_year_bonus(record.date_of_birth, birth_years))
+        if sex:
+            hints.append(_sex_bonus(record.sex, sex))
+        if place:
+            hints.append(_place_bonus(record.location_path, place))
+        out.append((record.pk, s + sum(hints) + parent, rank, s + sum(hints), parent))
     out.sort(key=lambda t: (-t[1], t[2]))
-    return [(pk, s) for pk, s, _ in out]
+    if margin is not None and out:
+        # The bar is set without the parents: a parent left blank, or the other parent
+        # written, says nothing against a record; a parent's name found on a record can
+        # keep it in.
+        floor = max(t[3] for t in out) - margin
+        out = [t for t in out if t[3] + t[4] >= floor]
+    return [(pk, s) for pk, s, *_ in out]
 
 
 def candidate_ids(given: str, family: str, *, other: str = "", limit: int = 200) -> list:

@@ -14,7 +14,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -63,6 +63,10 @@ class Recall:
     empty: int
     median_results: float
     p90_results: float
+    # variant kind -> [searches, other record in the top 10, found at all] (``variant``)
+    by_variant: dict = field(default_factory=dict)
+    # how many records hold the typed name exactly (1, 2-10, 11-50, > 50) -> the same
+    by_frequency: dict = field(default_factory=dict)
 
     @property
     def recall_at_10(self) -> float:
@@ -77,10 +81,68 @@ class Recall:
                 f"anywhere {self.recall_any:.1%}, no result {self.empty / max(1, self.searches):.1%}, "
                 f"results median {self.median_results:g}, p90 {self.p90_results:g}")
 
+    def breakdown(self) -> str:
+        """One line per variant kind and per name frequency: searches, top 10, found."""
+        lines = []
+        for title, table in (("variant", self.by_variant), ("records with the typed name", self.by_frequency)):
+            for key, (n, top, anywhere) in sorted(table.items(), key=lambda kv: -kv[1][0]):
+                lines.append(f"  {title} {key:<28} {n:6d} searches  top 10 {top / n:6.1%}  "
+                             f"found {anywhere / n:6.1%}")
+        return "\n".join(lines)
+
 
 def typed(row: dict) -> str:
     """What a worker types: the given name, then the family name, as on this record."""
     return " ".join(p for p in (row.get("given"), row.get("family")) if p)
+
+
+_ORDER = ("same", "accents", "spelling", "typo", "short form", "other", "blank")
+
+
+def _part_kind(a: str, b: str) -> str:
+    from rapidfuzz.distance import OSA
+
+    from yiri.lib import names
+
+    from . import names as variants
+
+    na, nb = names.normalise(a).replace(" ", ""), names.normalise(b).replace(" ", "")
+    if not na or not nb:
+        return "blank"
+    if a.strip() == b.strip():
+        return "same"
+    if na == nb:
+        return "accents"
+    if names.spelling(na) == names.spelling(nb):
+        return "spelling"
+    if nb in variants.variants(na):
+        return "short form"
+    if OSA.distance(na, nb) <= 2 or OSA.distance(names.spelling(na), names.spelling(nb)) <= 2:
+        return "typo"
+    return "other"
+
+
+def variant(row: dict, other: dict) -> str:
+    """How ``other`` writes the child's names compared with ``row``: the harder of the
+    given and family names' kinds (same, accents or case, spelling, typo, short form,
+    other, blank), "swapped + ..." when the given and family names changed places."""
+    from rapidfuzz import fuzz as _fuzz
+
+    g, f = row.get("given") or "", row.get("family") or ""
+    og, of = other.get("given") or "", other.get("family") or ""
+    swapped = f and of and (_fuzz.ratio(g.lower(), of.lower()) + _fuzz.ratio(f.lower(), og.lower())
+                            > _fuzz.ratio(g.lower(), og.lower()) + _fuzz.ratio(f.lower(), of.lower()))
+    if swapped:
+        og, of = of, og
+    kinds = [_part_kind(g, og), _part_kind(f, of)]
+    worst = max(kinds, key=_ORDER.index)
+    if worst == "short form" and "typo" in kinds:
+        worst = "short form + typo"
+    return ("swapped + " if swapped else "") + worst
+
+
+def _frequency_bucket(n: int) -> str:
+    return "1" if n <= 1 else "2-10" if n <= 10 else "11-50" if n <= 50 else "> 50"
 
 
 def measure(rows: list[dict], ids: dict[str, object], search: Callable[[dict], list],
@@ -88,25 +150,42 @@ def measure(rows: list[dict], ids: dict[str, object], search: Callable[[dict], l
     """Search every record that has a true duplicate (the first ``limit`` of them):
     ``search(row)`` returns the ids found for that record, best first (``typed(row)``
     is what the worker types as names)."""
+    from yiri.lib import names
+
     clusters: dict[str, list[str]] = defaultdict(list)
+    by_id = {row["record_id"]: row for row in rows}
+    holding: dict[str, int] = defaultdict(int)
     for row in rows:
         clusters[row["cluster_id"]].append(row["record_id"])
+        holding[names.normalise(typed(row))] += 1
     targets = [r for r in rows if len(clusters[r["cluster_id"]]) > 1 and typed(r)]
     if limit is not None:
         targets = targets[:limit]
     top10 = anywhere = empty = 0
     sizes = []
+    by_variant: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_frequency: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in targets:
-        others = {ids[o] for o in clusters[row["cluster_id"]] if o != row["record_id"]}
+        others = {ids[o]: o for o in clusters[row["cluster_id"]] if o != row["record_id"]}
         found = search(row)
         sizes.append(len(found))
         empty += not found
-        top10 += bool(others & set(found[:10]))
-        anywhere += bool(others & set(found))
+        hit10 = bool(set(others) & set(found[:10]))
+        hit = bool(set(others) & set(found))
+        top10 += hit10
+        anywhere += hit
+        # The kind of the other record found first (or of the first other record).
+        first = next((others[pk] for pk in found if pk in others), next(iter(others.values())))
+        for table, key in ((by_variant, variant(row, by_id[first])),
+                           (by_frequency, _frequency_bucket(holding[names.normalise(typed(row))]))):
+            table[key][0] += 1
+            table[key][1] += hit10
+            table[key][2] += hit
     sizes.sort()
     return Recall(len(targets), top10, anywhere, empty,
                   statistics.median(sizes) if sizes else 0,
-                  sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0)
+                  sizes[int(0.9 * (len(sizes) - 1))] if sizes else 0,
+                  dict(by_variant), dict(by_frequency))
 
 
 def legacy_search(qs, text: str, page: int = 50) -> list:
