@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 
 class QuickSelect(forms.Select):
@@ -29,15 +28,16 @@ class QuickSelect(forms.Select):
             selected = not state["taken"] and v in chosen
             state["taken"] = state["taken"] or selected
             return format_html('<option value="{}"{}>{}</option>', v,
-                               mark_safe(" selected") if selected else "", label)
+                               " selected" if selected else "", label)
 
         parts = [format_html("<select{}>", flatatt(final))]
         for v, label in self.choices:
             if isinstance(label, (list, tuple)):  # a group; one without a name has no tag
                 parts.append(format_html('<optgroup label="{}">', v) if v else "")
                 parts.extend(option(sv, sl) for sv, sl in label)
-                parts.append("</optgroup>" if v else "")
+                parts.append(format_html("</{}>", "optgroup") if v else "")
             else:
                 parts.append(option(v, label))
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 (every part went through format_html)
+        parts.append(format_html("</{}>", "select"))
+        # Every part is a SafeString from format_html (or a constant tag): joined as such.
+        return format_html_join("", "{}", ((part,) for part in parts))
