@@ -48,7 +48,7 @@ class RiskLevel(models.TextChoices):
 def _choice_label(choices: type[models.TextChoices], value: str):
     """The label of ``value`` among ``choices``, or the value itself (as Django does)."""
     try:
-        return choices(value).label
+        return str(choices(value).label)  # a str, as Django's (not the lazy label)
     except ValueError:
         return value
 
