@@ -210,6 +210,7 @@ def dashboard(user, filters: Filters) -> dict:
                    [Bar(str(i), label, n[key]) for i, (label, key) in enumerate(_band_labels(CLOSURE_BANDS, "closure"))]),
         ],
         "referrals": referrals(qs),
+        "referrals_by_service": referrals_by_service(qs),
         "services": services(qs, filters),
         "caseload": loads,
         "overdue": overdue,
@@ -412,6 +413,51 @@ def referrals(qs: QuerySet) -> list[tuple[str, int, int]]:
                 status__in=[ReferralStatus.ACCEPTED, ReferralStatus.DONE])))
             .order_by("-total", "to_agency__name"))
     return [(acronym or name, total, accepted) for acronym, name, total, accepted in rows]
+
+
+def referrals_by_service(qs: QuerySet) -> list[tuple[str, int, int]]:
+    """Referrals of the counted cases by the type of the service referred (the case's
+    ``services`` row the referral names), made and accepted (accepted or done); those
+    naming no row are counted as such.
+
+    The type is an answer in the row (the case's non-identifying answers, ``data``), not
+    a column of the referral: one grouped query joins each referral to its row in the
+    JSON, in each database's own JSON functions (Django's ORM has no join on the elements
+    of a JSON array). The database does the counting, never a Python loop over records.
+    """
+    from django.db import connection
+
+    referral_table = Referral._meta.db_table
+    case_table = Case._meta.db_table
+    scope_sql, scope_params = qs.order_by().values("pk").query.sql_with_params()
+    accepted = [ReferralStatus.ACCEPTED.value, ReferralStatus.DONE.value]
+    if connection.vendor == "postgresql":
+        row_type = """(SELECT s.value ->> 'service_type'
+                          FROM jsonb_array_elements(CASE jsonb_typeof(c.data -> 'services')
+                                                   WHEN 'array' THEN c.data -> 'services'
+                                                   ELSE '[]'::jsonb END) AS s(value)
+                         WHERE s.value ->> '_id' = r.service_row_id::text LIMIT 1)"""
+    else:  # SQLite keeps a UUIDField as 32 hex digits, the answers with their hyphens
+        row_type = """(SELECT json_extract(s.value, '$.service_type')
+                          FROM json_each(CASE json_type(c.data, '$.services')
+                                         WHEN 'array' THEN json_extract(c.data, '$.services')
+                                         ELSE '[]' END) AS s
+                         WHERE replace(json_extract(s.value, '$._id'), '-', '') = r.service_row_id
+                         LIMIT 1)"""
+    # Table names from the models, the row's subquery above, values as parameters.
+    sql = ("SELECT kind, COUNT(*), SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END) FROM "  # nosec B608
+           f"(SELECT CASE WHEN r.service_row_id IS NULL THEN '-' ELSE COALESCE({row_type}, '?') END "  # nosec B608
+           f"AS kind, r.status AS status FROM {referral_table} r JOIN {case_table} c ON c.id = r.case_id "  # nosec B608
+           f"WHERE r.kind = %s AND r.case_id IN ({scope_sql})) AS t GROUP BY kind")  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*accepted, ReferralKind.REFERRAL.value, *scope_params])
+        found = cursor.fetchall()
+    labels = dict(lookup_codes("service_type"))
+    names = {"-": _("Sans ligne de service"), "?": _("Type non indiqué")}
+    order = list(labels)
+    found.sort(key=lambda row: (-row[1], order.index(row[0]) if row[0] in order else 99))
+    return [(labels.get(kind) or names.get(kind, kind), int(total), int(done or 0))
+            for kind, total, done in found]
 
 
 def caseload_bands(loads: list[int]) -> list[tuple[str, int]]:

@@ -78,6 +78,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "closed_href": href({**filters.list_params(), "status": "closed"}),
         "blocks": blocks, "months": months, "month_chart": month_chart, "delays": delays,
         "referrals": data["referrals"],
+        "referrals_by_service": data["referrals_by_service"],
+        "referral_service_chart": charts.hbar(
+            "c-ref-service", _("Orientations par type de service"),
+            [(name, total) for name, total, _a in data["referrals_by_service"]]),
         "referral_chart": charts.hbar("c-ref", _("Orientations par organisation"),
                                       [(name, total) for name, total, _a in data["referrals"]]),
         "services": services,
