@@ -51,11 +51,11 @@ def test_a_lowered_role_takes_effect_at_the_next_request_in_the_browser_and_the_
     browser, api = session_of(cast.manager), token_client(cast.manager)
     assert browser.get(f"/cases/{case.pk}/").status_code == 200
     assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 200
-    assert browser.get("/cases/export.csv").status_code == 200
+    assert browser.get("/cases/export/").status_code == 200
     cast.manager.role = Role.objects.get(code="partner_viewer")
     cast.manager.save()
     assert browser.get(f"/cases/{case.pk}/").status_code == 404
-    assert browser.get("/cases/export.csv").status_code == 404
+    assert browser.get("/cases/export/").status_code == 404
     assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 404
     assert api.get("/api/v1/cases/").json()["count"] == 0
 
@@ -63,12 +63,12 @@ def test_a_lowered_role_takes_effect_at_the_next_request_in_the_browser_and_the_
 def test_a_right_taken_from_a_role_is_gone_at_the_next_request(cast):
     make_case(cast.worker)
     browser = session_of(cast.manager)
-    assert browser.get("/cases/export.csv").status_code == 200
+    assert browser.get("/cases/export/").status_code == 200
     role = cast.manager.role
     role.permissions = {**role.permissions,
                         "case": [a for a in role.permissions["case"] if a != "export"]}
     role.save()
-    assert browser.get("/cases/export.csv").status_code == 403
+    assert browser.get("/cases/export/").status_code == 403
 
 
 def test_an_idle_session_ends(cast):

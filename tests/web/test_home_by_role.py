@@ -70,7 +70,7 @@ def test_the_relay_cell_sees_its_regions_cases_by_status_recent_changes_and_expo
     page = text_of(client_for(cast.relay).get("/"))
     assert "Dossiers par région et par statut" in page and "Centre" in page
     assert "Dernières modifications" in page and cases[0].short_id in page
-    assert "Exporter les dossiers (CSV)" in page
+    assert "Exporter les dossiers (CSV ou XLSX chiffré)" in page
     assert "Organisations membres (1)" in page and "Action Enfance" in page
     assert "Mes tâches" not in page and "Tous mes dossiers" not in page
 

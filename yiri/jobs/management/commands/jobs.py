@@ -14,10 +14,12 @@ import shutil
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from yiri.lib.commands import YiriCommand
 
 
-class Command(BaseCommand):
+class Command(YiriCommand):
     help = "Travaux en arrière-plan : liste (list), export chiffré (export), nettoyage (purge)."
 
     def add_arguments(self, parser):
