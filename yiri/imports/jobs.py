@@ -12,6 +12,7 @@ batch's page (preview or result).
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -24,8 +25,11 @@ from .models import ImportBatch
 
 
 def in_background(batch: ImportBatch) -> bool:
-    size = ImportBatch.objects.filter(pk=batch.pk).values_list("sealed_file", flat=True).first()
-    return len(size or b"") > settings.YIRI_IMPORT_BACKGROUND_BYTES
+    """Whether the file is large: its size measured by the database (the sealed file,
+    megabytes for a big register, is not read for that)."""
+    size = (ImportBatch.objects.filter(pk=batch.pk).annotate(size=Length("sealed_file"))
+            .values_list("size", flat=True).first())
+    return (size or 0) > settings.YIRI_IMPORT_BACKGROUND_BYTES
 
 
 def _batch_of(job) -> ImportBatch:
