@@ -52,9 +52,11 @@ def pytest_configure(config):
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test empties every table when it ends (its fixtures' teardown):
     the places, forms and roles the other tests of this process rely on are put back once
-    that is done, whatever test comes next on this worker."""
+    that is done, whatever test comes next on this worker. Not after the session's last
+    test: its teardown has already destroyed the test database, and the connection is back
+    on the real one."""
     yield
-    if _transactional(item):
+    if _transactional(item) and nextitem is not None:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
