@@ -11,6 +11,12 @@ runs, in milliseconds, and the number of queries.
     .venv/bin/python bench/bench_dashboard.py                         # 1,000,000 cases, PostgreSQL
     .venv/bin/python bench/bench_dashboard.py --cases 100000
     .venv/bin/python bench/bench_dashboard.py --database-url postgres://…/other --cases 100000
+    .venv/bin/python bench/bench_dashboard.py --copies 10     # 100,000 generated, copied 10× in SQL
+
+``--copies K`` generates ``--cases / K`` cases with ``load_demo`` and copies them K - 1 times
+in SQL (PostgreSQL only; each copy with new ids and short ids, the same answers, places,
+owners and dates): 1,000,000 cases in minutes instead of about an hour of ``load_demo``.
+Workflow rows (approvals, referrals) and search tokens are not copied.
 
 The database is ``yiri_bench_dash_<size>`` on the local PostgreSQL unless
 ``--database-url`` says otherwise (created if missing); node keys and files go under
@@ -59,6 +65,27 @@ def timed(fn, runs: int) -> tuple[float, float, int]:
     return statistics.median(times), max(times), len(queries)
 
 
+def copy_cases(connection, times: int) -> None:
+    """Copy every case ``times`` times in SQL: new ids and short ids, every other column as
+    it is (the same distribution of answers, places, owners and dates)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name FROM information_schema.columns "
+                       "WHERE table_name = 'cases_case' ORDER BY ordinal_position")
+        columns = [c for (c,) in cursor.fetchall()]
+        chosen = ", ".join(f'"{c}"' for c in columns)
+        picked = ", ".join("gen_random_uuid()" if c == "id" else
+                           "short_id || '-' || %s" if c == "short_id" else f'"{c}"'
+                           for c in columns)
+        cursor.execute("CREATE TEMP TABLE bench_originals AS SELECT * FROM cases_case")
+        for k in range(1, times + 1):
+            start = time.perf_counter()
+            connection.set_autocommit(True)
+            cursor.execute(f"INSERT INTO cases_case ({chosen}) "  # noqa: S608  # nosec B608
+                           f"SELECT {picked} FROM bench_originals", [f"c{k}"])
+            print(f"  copy {k}/{times}: {time.perf_counter() - start:.0f} s", flush=True)
+        cursor.execute("DROP TABLE bench_originals")
+
+
 def page(client, url: str):
     response = client.get(url)
     if response.status_code != 200:
@@ -73,7 +100,11 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "yiri-bench-dash"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--copies", type=int, default=1,
+                        help="generate cases/K with load_demo, then copy them K-1 times in SQL")
     args = parser.parse_args()
+    if args.copies < 1 or args.cases % args.copies:
+        parser.error("--copies must divide --cases")
     url = args.database_url or f"{PG_SERVER}/yiri_bench_dash_{label(args.cases)}"
     if url.startswith("postgres"):
         ensure_pg_database(url)
@@ -106,10 +137,16 @@ def main() -> None:
     have = Case.objects.count()
     if have != args.cases:
         print(f"{have:,} cases in the database, generating {args.cases:,}…", flush=True)
-        call_command("load_demo", cases=args.cases, seed=args.seed, reset=have > 0, yes_really=True,
-                     validate="sample" if args.cases > 10_000 else "all", verbosity=1)
+        base = args.cases // args.copies
+        if args.copies > 1 and connection.vendor != "postgresql":
+            parser.error("--copies needs PostgreSQL")
+        if have != base:
+            call_command("load_demo", cases=base, seed=args.seed, reset=have > 0, yes_really=True,
+                         validate="sample" if base > 10_000 else "all", verbosity=1)
+        if args.copies > 1:
+            copy_cases(connection, args.copies - 1)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
     # Static file names without collectstatic's manifest: the page's time, not its assets.
@@ -120,7 +157,12 @@ def main() -> None:
     partner = User.objects.filter(role__code="partner_viewer", is_active=True).order_by("username").first()
     region = Location.objects.filter(level="region").order_by("path").first()
     year_ago = timezone.localdate().replace(day=1, year=timezone.localdate().year - 1)
-    print(f"{Case.objects.count():,} cases, {connection.vendor}, {args.runs} runs each")
+    memory = ""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW shared_buffers")
+            memory = f", shared_buffers {cursor.fetchone()[0]} (docs/production.md advises ≥ 1GB)"
+    print(f"{Case.objects.count():,} cases, {connection.vendor}, {args.runs} runs each{memory}")
     print(f"{'what':58} {'median ms':>10} {'max ms':>8} {'queries':>8}")
     rows = []
     for who, user in (("national", national), ("relay cell", relay)):

@@ -33,6 +33,8 @@ import json
 import os
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,9 +154,30 @@ _lock = threading.Lock()
 _cached: tuple[tuple, KeyRing] | None = None
 
 
+_held = threading.local()
+
+
+@contextmanager
+def steady_ring() -> Iterator[KeyRing]:
+    """The key ring read once for a batch of writes made in this thread: ``ring`` serves
+    it without looking at the key file again for each record (a ``stat`` a call). A
+    rotation meanwhile leaves the batch's tokens under the previous key, as it would a
+    batch computed just before it: the old key stays in the ring for searches until
+    ``end_rotation``, after the rebuild of every record's tokens."""
+    outer = getattr(_held, "ring", None)
+    _held.ring = outer or ring()
+    try:
+        yield _held.ring
+    finally:
+        _held.ring = outer
+
+
 def ring() -> KeyRing:
     """The keys in the key file, creating it with one new key on first use."""
     global _cached
+    held = getattr(_held, "ring", None)
+    if held is not None:
+        return held
     path = key_path()
     try:
         st = path.stat()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from yiri.audit.services import record_event
 from yiri.formconfig.models import FieldType
 from yiri.formconfig.schema import FieldDef, FormSchema, get_schema
 from yiri.formconfig.validation import AnswersInvalid, validate_answers
+from yiri.lib.bulk import insert_many
 from yiri.lib.ids import short_id
 from yiri.network.services import next_numbers, node_code
 from yiri.sync import clock as node_clock
@@ -33,7 +35,7 @@ from yiri.sync.log import save_logged
 from yiri.sync.merge import three_way
 from yiri.sync.models import Operation, OpKind, record_writes
 
-from . import identity, keys
+from . import blind_index, identity, keys
 from .access import check_writable, forget_rights, rights_for, shares_reaching
 from .columns import derive_columns, search_tokens
 from .models import (
@@ -324,7 +326,7 @@ def _insert_tokens(rows: list[tuple[str, Any, str]]) -> None:
     ids: dict = {}
     params = [(rt, ids.get(rid) or ids.setdefault(rid, id_field.get_db_prep_value(rid, connection)), t)
               for rt, rid, t in rows]
-    params.sort(key=lambda p: p[2])  # in the order of the token index: fewer pages touched
+    params.sort(key=itemgetter(2))  # in the order of the token index: fewer pages touched
     sql = (f"INSERT INTO {table} (record_type, record_id, token) "  # nosec B608: names from the model
            "VALUES (%s, %s, %s)")
     with connection.cursor() as cursor:
@@ -651,19 +653,20 @@ def bulk_create_records(
                 setattr(record, name, value)
             records.append(record)
         # The records' data keys in one write of the key store, not one (synchronous) write
-        # per record when each is first sealed.
-        keys.ensure_many(r.pk for r in records)
-        for i, (answers, record) in enumerate(zip(items, records, strict=True)):
-            cleaned = validate_answers(schema, answers) if validate else answers
-            p = _prepare(schema, record, {}, merge_answers(schema, {}, cleaned), {}, user=user,
-                         kind=OpKind.CREATE, allocated=ops[i], location_cache=location_cache)
-            if created_at:
-                record.created_at = record.updated_at = created_at[i]
-            operations.append(p.operation)
-            tokens.extend((record_type, record.pk, t) for t in p.tokens)
+        # per record when each is first sealed; they and the index keys are then read once.
+        with keys.new_records(r.pk for r in records), blind_index.steady_ring():
+            for i, (answers, record) in enumerate(zip(items, records, strict=True)):
+                cleaned = validate_answers(schema, answers) if validate else answers
+                p = _prepare(schema, record, {}, merge_answers(schema, {}, cleaned), {}, user=user,
+                             kind=OpKind.CREATE, allocated=ops[i], location_cache=location_cache)
+                if created_at:
+                    record.created_at = record.updated_at = created_at[i]
+                operations.append(p.operation)
+                pk = record.pk
+                tokens.extend([(record_type, pk, t) for t in p.tokens])
         with record_writes():
-            model.objects.bulk_create(records, batch_size=1000)
-        Operation.objects.bulk_create(operations, batch_size=1000)
+            insert_many(model, records)
+        insert_many(Operation, operations)
         _insert_tokens(tokens)
         record_event(AuditAction.IMPORT, user=user, record_type=record_type, count=len(records),
                      **(audit_details or {}))

@@ -357,8 +357,10 @@ def month_window(filters: Filters, today: dt.date) -> tuple[dt.date, dt.date]:
     """The months shown: those of the period asked, or the last twelve. New cases are
     counted by registration date, closed ones by closure date (among the cases counted)."""
     last = filters.date_to or today
-    first = filters.date_from or (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    return first.replace(day=1), last
+    if filters.date_from:
+        return filters.date_from.replace(day=1), last
+    months = last.year * 12 + last.month - 1 - 11  # eleven months before the last one
+    return dt.date(months // 12, months % 12 + 1, 1), last
 
 
 def _day(value) -> dt.date:

@@ -107,11 +107,15 @@ class SyncedQuerySet(models.QuerySet):
                 f"{self.model.__name__}: rows are never deleted; use sync.log.tombstone.")
         return super().delete()
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def require_logged_create(self) -> None:
+        """Refuse a many-row create outside the write path (``lib.bulk.insert_many`` too)."""
         if not (raw_allowed() or is_record_write() or is_genesis()):
             raise RawWriteRefused(
                 f"{self.model.__name__}: create rows one by one (save), so the change log "
                 "carries them.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        self.require_logged_create()
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, *args, **kwargs):
