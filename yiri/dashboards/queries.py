@@ -4,8 +4,8 @@ Every figure is computed by the database (``values().annotate(Count)`` or one co
 ``Count`` per category inside a single ``aggregate``), never by a loop over records: the
 counts by stage, risk, sex, age, source of identification, consent, missing answers and
 status come out of one scan of the filtered cases, the groupings by place, concerns,
-services and (organisation, worker) out of another on PostgreSQL (``grouped_rows``). Python loops only over the groups the
-database returned (places, concern and service combinations, organisations, workers),
+services and (organisation, worker) out of another on PostgreSQL (``grouped_rows``).
+Python loops only over the groups the database returned (places, concern and service combinations, organisations, workers),
 never over cases. What lives in the answers (services, due dates, the source of
 identification, missing required answers) is read from columns the write path derives
 (``cases.columns.dashboard_columns``).
@@ -273,10 +273,16 @@ def _grouping_sets(connection, qs: QuerySet, late: Q) -> Groups:
     out = Groups([], [], [], [])
     with transaction.atomic(using=qs.db), connection.cursor() as cursor:
         # A few thousand groups in all, hashed in memory rather than four sorts on disk
-        # (the default 4 MB makes PostgreSQL sort; for this statement only).
+        # (the default 4 MB makes PostgreSQL sort), for this statement only: the setting
+        # in force before is put back (an enclosing transaction goes on with it).
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
+        try:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
     # GROUPING(...) is a bit mask, highest bit first: a bit set is a column not grouped.
     for g, path, concerns, services, agency, owner, k, still_open, overdue in rows:
         if g == 0b01111:
