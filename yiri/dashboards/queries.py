@@ -264,8 +264,8 @@ def _grouping_sets(connection, qs: QuerySet, late: Q) -> Groups:
              "is_open", "is_late")
     sql, params = inner.query.sql_with_params()
     # Columns named by us, the inner query compiled by Django (its values bound).
-    query = (  # nosec B608
-        "SELECT GROUPING(location_path, concerns, services, owning_agency_id, owner_id), "
+    query = (
+        "SELECT GROUPING(location_path, concerns, services, owning_agency_id, owner_id), "  # nosec B608
         "location_path, concerns, services, owning_agency_id, owner_id, COUNT(*), "
         "COUNT(*) FILTER (WHERE is_open), COUNT(*) FILTER (WHERE is_late) "
         f"FROM ({sql}) AS counted GROUP BY GROUPING SETS "
