@@ -655,10 +655,11 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
     - services with an appointment date not yet implemented;
     - follow-ups with a needed-by date not yet done.
 
-    Only open cases the user owns or is assigned/referred to by name are inspected, found
-    through indexed columns (owner, status, active shares); their answers are read for at
-    most ``TASK_CASE_LIMIT`` (500) cases, the most recently updated, so a user with more
-    open cases than that sees the tasks of those 500 only.
+    Only open cases the user owns or is assigned/referred to by name, with work due
+    (``Case.next_due``), are inspected, found through indexed columns (owner, status,
+    active shares); their answers are read for at most ``TASK_CASE_LIMIT`` (500) cases, the
+    most recently updated, so a user with more such cases than that sees the tasks of
+    those 500 only.
     """
     today = today or timezone.localdate()
     tasks: list[Task] = []
@@ -675,28 +676,35 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
     owned = Case.objects.order_by().filter(owner=user, status=CaseStatus.OPEN).values("pk")
     shared = RecordShare.objects.filter(record_type="case", user=user, active=True,
                                         deleted=False).values("record_id")
-    cases = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN)
+    # ``next_due`` (kept by the write path from the same answers, ``cases.columns``) is
+    # empty on a case with no work due: its answers need not be read.
+    cases = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN, next_due__isnull=False)
              .filter(pk__in=owned.union(shared))
              .only("id", "short_id", "owner_id", "data", "updated_at")
              .order_by("-updated_at")[:TASK_CASE_LIMIT])
     for case in cases:
-        data = case.data or {}
-        short = case.short_id
-        due = _date(data.get("case_plan_due_date"))
-        if case.owner_id == user.pk and due and not data.get("case_plan_date"):
-            tasks.append(Task("case_plan_due", case.pk, short, due, due < today,
-                              _("Plan de prise en charge à établir")))
-        for row in live_rows(data, "services"):
-            due = _date(row.get("appointment_date"))
-            if due and not row.get("implemented"):
-                tasks.append(Task("service", case.pk, short, due, due < today,
-                                  _("Service à réaliser"), row.get("_id")))
-        for row in live_rows(data, "followups"):
-            due = _date(row.get("needed_by"))
-            if due and not row.get("done_on"):
-                tasks.append(Task("followup", case.pk, short, due, due < today,
-                                  _("Suivi à faire"), row.get("_id")))
+        tasks += case_tasks(case.pk, case.short_id, case.data or {}, case.owner_id == user.pk, today)
     tasks.sort(key=lambda t: (t.due is None, t.due or dt.date.max, t.short_id))
+    return tasks
+
+
+def case_tasks(case_id, short: str, data: dict, owned: bool, today: dt.date) -> list[Task]:
+    """The dated work still to do on one case (the case plan only for its owner)."""
+    tasks = []
+    due = _date(data.get("case_plan_due_date"))
+    if owned and due and not data.get("case_plan_date"):
+        tasks.append(Task("case_plan_due", case_id, short, due, due < today,
+                          _("Plan de prise en charge à établir")))
+    for row in live_rows(data, "services"):
+        due = _date(row.get("appointment_date"))
+        if due and not row.get("implemented"):
+            tasks.append(Task("service", case_id, short, due, due < today,
+                              _("Service à réaliser"), row.get("_id")))
+    for row in live_rows(data, "followups"):
+        due = _date(row.get("needed_by"))
+        if due and not row.get("done_on"):
+            tasks.append(Task("followup", case_id, short, due, due < today,
+                              _("Suivi à faire"), row.get("_id")))
     return tasks
 
 
