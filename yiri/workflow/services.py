@@ -680,10 +680,15 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
     # empty on a case with no work due: its answers need not be read.
     cases = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN, next_due__isnull=False)
              .filter(pk__in=owned.union(shared))
-             .only("id", "short_id", "owner_id", "data", "updated_at")
-             .order_by("-updated_at")[:TASK_CASE_LIMIT])
-    for case in cases:
-        tasks += case_tasks(case.pk, case.short_id, case.data or {}, case.owner_id == user.pk, today)
+             .order_by("-updated_at")
+             # Only the four answers the tasks read, not each case's whole JSON.
+             .values_list("id", "short_id", "owner_id", "data__case_plan_due_date",
+                          "data__case_plan_date", "data__services", "data__followups")
+             [:TASK_CASE_LIMIT])
+    for pk, short, owner_id, plan_due, plan_date, services, followups in cases:
+        data = {"case_plan_due_date": plan_due, "case_plan_date": plan_date,
+                "services": services, "followups": followups}
+        tasks += case_tasks(pk, short, data, owner_id == user.pk, today)
     tasks.sort(key=lambda t: (t.due is None, t.due or dt.date.max, t.short_id))
     return tasks
 
