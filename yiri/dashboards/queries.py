@@ -20,7 +20,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import (
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +38,7 @@ from django.utils.translation import gettext as _
 from yiri.cases.models import Case, CaseStatus, RiskLevel, WorkflowStage
 from yiri.formconfig.schema import get_schema
 from yiri.network.models import Agency, Location
+from yiri.web.listing import overdue_q
 from yiri.workflow.models import (
     Approval,
     ApprovalKind,
@@ -235,10 +246,6 @@ def grouped_rows(qs: QuerySet) -> Groups:
     """The four groupings of the dashboard. On PostgreSQL one scan computes them all
     (``GROUPING SETS``: at 1,000,000 cases one read of the covering index instead of
     four, bench/README.md); elsewhere (SQLite has no grouping sets) four grouped queries."""
-    from django.db import connections
-
-    from yiri.web.listing import overdue_q
-
     if qs.query.is_empty():  # a user who may count nothing
         return Groups([], [], [], [])
     connection = connections[qs.db]
@@ -254,9 +261,6 @@ def grouped_rows(qs: QuerySet) -> Groups:
 
 
 def _grouping_sets(connection, qs: QuerySet, late: Q) -> Groups:
-    from django.db import transaction
-    from django.db.models import BooleanField
-
     inner = qs.annotate(
         is_open=ExpressionWrapper(Q(status=CaseStatus.OPEN), output_field=BooleanField()),
         is_late=ExpressionWrapper(late, output_field=BooleanField()),
@@ -324,8 +328,8 @@ def _segments(path: str) -> list[str]:
 
 
 def by_place(rows: list, filters: Filters) -> Series:
-    """Cases by region (or by the level under the chosen place), through the path column:
-    one grouped query, folded by the place one level down."""
+    """Cases by region (or by the level under the chosen place), from the counts per path
+    (``grouped_rows``), folded by the place one level down."""
     depth = len(_segments(filters.region.path)) if filters.region is not None else 1
     counts: dict[str, int] = {}
     above: dict[str, int] = {}  # recorded at a level above the breakdown (a country, the place chosen)
@@ -367,8 +371,8 @@ class Overdue:
 
 def by_agency_and_worker(rows: list, filters: Filters) -> tuple[Series, list[tuple[str, int]], Overdue]:
     """Cases by organisation, workers by open caseload, and open cases with work overdue
-    per worker and per organisation: one scan grouped by (organisation, owner), folded
-    over those pairs (as many as there are workers)."""
+    per worker and per organisation, from the counts per (organisation, owner)
+    (``grouped_rows``), folded over those pairs (as many as there are workers)."""
     per_agency: dict = {}
     late_agency: dict = {}
     late_owner: dict = {}
