@@ -16,6 +16,7 @@ form of the figures.
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,25 +30,33 @@ def _bar_len(value: int, biggest: int, room: int) -> float:
     return 0 if biggest <= 0 else max(room * value / biggest, 1 if value else 0)
 
 
+def value_room(texts: list[str]) -> int:
+    """Room kept right of the longest bar for its number (about 6.5 units a character at
+    the chart font): "557 180" beside a full-width bar was cut at 1,000,000 cases."""
+    return 8 + round(6.5 * max((len(t) for t in texts), default=1))
+
+
 def hbar(chart_id: str, title: str, items: list[tuple[str, int]]) -> SafeString:
-    """A horizontal bar chart of ``(label, value)``."""
-    room = WIDTH - LABEL_W - 40
+    """A horizontal bar chart of ``(label, value)``, numbers grouped as the language
+    writes them ("557 180" in French)."""
+    shown = [number_format(v, force_grouping=True) for _l, v in items]
+    room = WIDTH - LABEL_W - value_room(shown)
     biggest = max((v for _l, v in items), default=0)
     height = max(len(items), 1) * (BAR_H + GAP) + GAP
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
              f'<desc id="{chart_id}-d">{escape("; ".join(f"{lbl} : {v}" for lbl, v in items))}</desc>']
-    for i, (label, value) in enumerate(items):
+    for i, ((label, value), text) in enumerate(zip(items, shown, strict=True)):
         y = GAP + i * (BAR_H + GAP)
         w = _bar_len(value, biggest, room)
         short = label if len(label) <= 17 else label[:16] + "…"  # fits LABEL_W at the chart font
         parts.append(f'<text class="chart-label" x="{LABEL_W - 4}" y="{y + BAR_H - 5}" '
                      f'text-anchor="end">{escape(short)}</text>')
         parts.append(f'<rect class="chart-bar chart-bar-{i % 6}" x="{LABEL_W}" y="{y}" '
-                     f'width="{w:.1f}" height="{BAR_H}"><title>{escape(label)} : {value}</title></rect>')
+                     f'width="{w:.1f}" height="{BAR_H}"><title>{escape(label)} : {escape(text)}</title></rect>')
         parts.append(f'<text class="chart-value" x="{LABEL_W + w + 4:.1f}" y="{y + BAR_H - 5}">'
-                     f'{value}</text>')
+                     f'{escape(text)}</text>')
     if not items:
         parts.append(f'<text class="chart-label" x="{WIDTH / 2}" y="{BAR_H}" text-anchor="middle">—</text>')
     parts.append("</svg>")
