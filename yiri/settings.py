@@ -202,7 +202,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Shared PCs: sessions end after 30 minutes without activity and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("YIRI_SESSION_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry is pushed on by activity at most once a minute (yiri/web/security.py
+# keep_alive), not by writing the session at every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -102,7 +102,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_cases(cast):
     assert len(more) == len(few)
 
 
-def test_at_most_the_500_latest_cases_are_inspected(cast, monkeypatch):
+def test_at_most_500_cases_are_inspected_the_soonest_work_first(cast, monkeypatch):
     from yiri.workflow import services
 
     monkeypatch.setattr(services, "TASK_CASE_LIMIT", 2)

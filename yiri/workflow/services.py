@@ -55,7 +55,7 @@ __all__ = [
     "revoke_referral", "tasks_for", "transfer", "unread_notifications",
 ]
 
-# tasks_for inspects the answers of at most this many cases (the most recently updated).
+# tasks_for inspects the answers of at most this many cases (the soonest work first).
 TASK_CASE_LIMIT = 500
 
 # What a referral shares by default, as the CPIMS+ service provider role reads it; a
@@ -647,7 +647,7 @@ def _date(value) -> dt.date | None:
         return None
 
 
-def tasks_for(user, today: dt.date | None = None) -> list[Task]:
+def tasks_for(user, today: dt.date | None = None, *, limit: int | None = None) -> list[Task]:
     """The user's to-do list, soonest first.
 
     - approvals pending that the user is asked to decide;
@@ -657,9 +657,15 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
 
     Only open cases the user owns or is assigned/referred to by name, with work due
     (``Case.next_due``), are inspected, found through indexed columns (owner, status,
-    active shares); their answers are read for at most ``TASK_CASE_LIMIT`` (500) cases, the
-    most recently updated, so a user with more such cases than that sees the tasks of
-    those 500 only.
+    active shares), the soonest due first; their answers are read for at most
+    ``TASK_CASE_LIMIT`` (500) cases, so a user with more such cases than that sees the
+    tasks of the 500 with the soonest work only.
+
+    ``limit``: only the ``limit`` soonest tasks are wanted (the home page shows 20). As
+    ``next_due`` is the earliest due date of a case's tasks, cases are read by
+    ``next_due`` in batches and the reading stops once ``limit`` tasks are found that are
+    due no later than any case not yet read: the first ``limit`` tasks are the same as
+    those of the whole list, without reading the answers of a worker's hundreds of cases.
     """
     today = today or timezone.localdate()
     tasks: list[Task] = []
@@ -678,19 +684,40 @@ def tasks_for(user, today: dt.date | None = None) -> list[Task]:
                                         deleted=False).values("record_id")
     # ``next_due`` (kept by the write path from the same answers, ``cases.columns``) is
     # empty on a case with no work due: its answers need not be read.
-    cases = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN, next_due__isnull=False)
-             .filter(pk__in=owned.union(shared))
-             .order_by("-updated_at")
-             # Only the four answers the tasks read, not each case's whole JSON.
-             .values_list("id", "short_id", "owner_id", "data__case_plan_due_date",
-                          "data__case_plan_date", "data__services", "data__followups")
-             [:TASK_CASE_LIMIT])
-    for pk, short, owner_id, plan_due, plan_date, services, followups in cases:
-        data = {"case_plan_due_date": plan_due, "case_plan_date": plan_date,
-                "services": services, "followups": followups}
-        tasks += case_tasks(pk, short, data, owner_id == user.pk, today)
-    tasks.sort(key=lambda t: (t.due is None, t.due or dt.date.max, t.short_id))
-    return tasks
+    order = ("next_due", "pk")
+    due = (Case.objects.visible_to(user).filter(status=CaseStatus.OPEN, next_due__isnull=False)
+           .filter(pk__in=owned.union(shared)).order_by(*order).values("pk"))
+    dated: list[Task] = []
+    batch = TASK_CASE_LIMIT if limit is None else max(2 * limit, 20)
+    start = 0
+    while start < TASK_CASE_LIMIT:
+        # The batch's cases are chosen on indexed columns first, then only their four
+        # answers are read (PostgreSQL would otherwise extract the JSON of every case due
+        # before sorting them).
+        rows = list(Case.objects.filter(pk__in=due[start:min(start + batch, TASK_CASE_LIMIT)])
+                    .order_by(*order)
+                    .values_list("next_due", "id", "short_id", "owner_id",
+                                 "data__case_plan_due_date", "data__case_plan_date",
+                                 "data__services", "data__followups"))
+        for _due, pk, short, owner_id, plan_due, plan_date, services, followups in rows:
+            data = {"case_plan_due_date": plan_due, "case_plan_date": plan_date,
+                    "services": services, "followups": followups}
+            dated += case_tasks(pk, short, data, owner_id == user.pk, today)
+        if len(rows) < batch:
+            break
+        if limit is not None and len(dated) >= limit:
+            dated.sort(key=_task_order)
+            # Every case not read yet has no work due before the last one read.
+            if dated[limit - 1].due < rows[-1][0]:
+                break
+        start += batch
+    tasks += dated
+    tasks.sort(key=_task_order)
+    return tasks if limit is None else tasks[:limit]
+
+
+def _task_order(task: Task) -> tuple:
+    return (task.due is None, task.due or dt.date.max, task.short_id)
 
 
 def case_tasks(case_id, short: str, data: dict, owned: bool, today: dt.date) -> list[Task]:

@@ -59,7 +59,7 @@ def _casework(user) -> dict:
     return {
         "my_cases": case_rows(user, mine),
         "team_cases": case_rows(user, team) if team is not None else None,
-        "tasks": workflow.tasks_for(user)[:HOME_ITEMS],
+        "tasks": workflow.tasks_for(user, limit=HOME_ITEMS),
         "approvals": list(workflow.approvals_waiting_for(user)[:HOME_ITEMS]),
         "referrals": list(workflow.referrals_waiting_for(user)[:HOME_ITEMS]),
     }
