@@ -11,7 +11,7 @@ one may miss: a middle name left out).
 
 Candidates are then scored on their names, decrypted for this (``identity``), never more
 than ``DECRYPT_LIMIT`` of them (those met by the word, its spelling, sound or other forms
-first, then by a beginning or a typo): per typed word, the best of its similarity to the record's
+first, then by a letter's typo, then by a beginning or a typo in the sound): per typed word, the best of its similarity to the record's
 name words (``word_similarity``: same word, same spelling, variant, prefix, or an edit
 distance small for the word's length, on the spellings), a word used once; the score is
 the mean of these similarities weighted by how rare the typed word is in the index (a
@@ -47,7 +47,7 @@ from . import names as variants
 # How much a match by each key is worth before the names are compared (used to order
 # candidates when there are more than can be decrypted).
 KIND_WEIGHT = {"word": 1.0, "variant": 0.95, "sound": 0.9, "phonetic": 0.85, "prefix": 0.8,
-               "deletion": 0.7}
+               "typo": 0.75, "deletion": 0.7}
 DECRYPT_LIMIT = 400  # candidates whose names are compared, at most
 
 
@@ -87,10 +87,10 @@ def query_word(word: str, keys: blind_index.KeyRing) -> QueryWord:
                 _add(q.tokens, keys.query_tokens(blind_index.SOUND, d), "deletion")
                 _add(q.tokens, keys.query_tokens(blind_index.SOUND_DELETION, d), "deletion")
     if len(w) >= 3:  # typos in the letters themselves (short names: Rocia / Rokia)
-        _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, w), "deletion")
+        _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, w), "typo")
         for d in names.deletion_keys(w):
-            _add(q.tokens, keys.query_tokens(blind_index.WORD, d), "deletion")
-            _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, d), "deletion")
+            _add(q.tokens, keys.query_tokens(blind_index.WORD, d), "typo")
+            _add(q.tokens, keys.query_tokens(blind_index.WORD_DELETION, d), "typo")
     return q
 
 
@@ -215,17 +215,25 @@ def _holding(record_type: str, tokens: Iterable[str]) -> QuerySet:
 
 
 STRONG_KINDS = frozenset({"word", "variant", "sound", "phonetic"})
+# The candidates are compared tier by tier when there are more than ``DECRYPT_LIMIT``:
+# met by the word, its spelling or sound, or another form of it; then also by one
+# letter's typo (a letter dropped, added, changed or two swapped: precise); then by
+# anything (a beginning, a typo in the sound key, which many names share).
+TIERS = (STRONG_KINDS, STRONG_KINDS | {"typo"}, None)
 
 
 def candidates(qs: QuerySet, words: list[QueryWord], record_type: str, *,
-               strong: bool = False) -> QuerySet:
+               strong: bool = False, kinds: frozenset | None = None) -> QuerySet:
     """The records of ``qs`` whose names meet every typed word by some key (all but one
     of three or more: the two rarest are then required), and the records with fewer name
-    words than typed (a blank family name) that meet one of the typed words. ``strong``:
-    by the word, its spelling or sound, or another form of it only (no beginning, no
-    typo), the candidates compared first when there are more than ``DECRYPT_LIMIT``."""
+    words than typed (a blank family name) that meet one of the typed words. ``kinds``:
+    by these kinds of keys only (``TIERS``); ``strong``: by the word, its spelling or
+    sound, or another form of it only (no beginning, no typo)."""
+    if strong:
+        kinds = STRONG_KINDS
+
     def tokens(q: QueryWord) -> list[str]:
-        return [t for t, kind in q.tokens.items() if not strong or kind in STRONG_KINDS]
+        return [t for t, kind in q.tokens.items() if kinds is None or kind in kinds]
 
     rarest = sorted(words, key=lambda q: q.count)
     required = rarest[:2] if len(words) >= 3 else rarest
@@ -345,10 +353,10 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     they do not; they exclude none. With ``margin``, only the records scoring at least
     the best less ``margin`` are returned.
 
-    At most ``DECRYPT_LIMIT`` candidates are decrypted: those met by the word, its
-    spelling, sound or other forms first, then those met by a beginning or a typo; among
-    each, the ones closest to the typed birth years and place, then the most recently
-    updated."""
+    At most ``DECRYPT_LIMIT`` candidates are decrypted, tier by tier (``TIERS``): those
+    met by the word, its spelling, sound or other forms first, then those met by a
+    letter's typo, then by a beginning or a typo in the sound; within a tier, the ones
+    closest to the typed birth years and place, then the most recently updated."""
     keys = blind_index.ring()
     words = query_words(text, keys)
     if not words:
@@ -385,11 +393,14 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     else:
         pwords = []
     order.append("-updated_at")
-    ids = list(candidates(qs, words, record_type, strong=True).order_by(*order)
-               .values_list("pk", flat=True)[:DECRYPT_LIMIT])
-    if len(ids) < DECRYPT_LIMIT:
-        ids += list(candidates(qs, words, record_type).exclude(pk__in=ids).order_by(*order)
-                    .values_list("pk", flat=True)[:DECRYPT_LIMIT - len(ids)])
+    ids: list = []
+    for kinds in TIERS:
+        if len(ids) >= DECRYPT_LIMIT:
+            break
+        tier = candidates(qs, words, record_type, kinds=kinds)
+        if ids:
+            tier = tier.exclude(pk__in=ids)
+        ids += list(tier.order_by(*order).values_list("pk", flat=True)[:DECRYPT_LIMIT - len(ids)])
     rank_of = {pk: i for i, pk in enumerate(ids)}
     found = sorted(model.objects.filter(pk__in=ids).only(*columns), key=lambda r: rank_of[r.pk])
     out = []
