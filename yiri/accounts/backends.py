@@ -31,3 +31,14 @@ class LockoutBackend(ModelBackend):
         throttle.finish(attempt, authenticated is not None, request,
                         partial=authenticated is not None and two_factor.required_for(authenticated))
         return authenticated
+
+    def get_user(self, user_id):
+        """The signed-in user of a request, read with its role in the same query (every
+        request asks the role what the user may do; it is read afresh at each request, so
+        a lowered role takes effect at the next one)."""
+        User = get_user_model()
+        try:
+            user = User._default_manager.select_related("role").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
