@@ -85,9 +85,18 @@ def cluster(n: int, ia: np.ndarray, ib: np.ndarray, probability: np.ndarray,
         return labels
     floor = min(threshold, 0.05)
     some = np.nonzero(probability >= floor)[0]
-    prob: dict[tuple[int, int], float] = {
-        (int(a), int(b)): float(p) for a, b, p in zip(ia[some], ib[some], probability[some],
-                                                       strict=True)}
+    # The scored pairs (from ``floor``) as adjacency lists: the records next to record x
+    # are ``near[start[x]:start[x + 1]]``, with their probabilities in ``near_p``. The
+    # mean over two clusters then sums the pairs leaving the smaller one (each pair once:
+    # the pairs are unique), instead of looking up every (x, y) of the two clusters:
+    # at 1,000,000 records a cluster of thousands made that product run for hours.
+    src = np.concatenate([ia[some], ib[some]])
+    near = np.concatenate([ib[some], ia[some]])
+    near_p = np.concatenate([probability[some], probability[some]]).astype(np.float64)
+    by_src = np.argsort(src, kind="stable")
+    near, near_p = near[by_src], near_p[by_src]
+    start = np.searchsorted(src[by_src], np.arange(n + 1))
+    del src, by_src
     members: dict[int, list[int]] = {}
     order = strong[np.argsort(-probability[strong], kind="stable")]
     for k in order:
@@ -97,10 +106,11 @@ def cluster(n: int, ia: np.ndarray, ib: np.ndarray, probability: np.ndarray,
             continue
         ma, mb = members.get(la, [a]), members.get(lb, [b])
         if len(ma) * len(mb) > 1:
+            small, other = (ma, lb) if len(ma) <= len(mb) else (mb, la)
             total = 0.0
-            for x in ma:
-                for y in mb:
-                    total += prob.get((x, y) if x < y else (y, x), 0.0)
+            for x in small:
+                s, e = start[x], start[x + 1]
+                total += float(near_p[s:e][labels[near[s:e]] == other].sum())
             if total / (len(ma) * len(mb)) < threshold:
                 continue
         keep, gone = (la, lb) if len(ma) >= len(mb) else (lb, la)
