@@ -13,7 +13,7 @@ from yiri.matching import candidates
 from ..conftest import make_case
 
 
-def test_the_sound_key_deletion_candidate_is_weaker_than_the_letter_typo():
+def test_the_sound_key_deletion_candidate_is_weaker_than_the_letter_typo(db):  # the variants table
     # The premise of the test: "Adara" meets "Ouédraogo" only by a sound-key deletion.
     assert names.sound_key("adara") in names.deletion_keys(names.sound_key("ouedraogo"))
     assert candidates.word_similarity("ouedraogo", "adara") == 0
