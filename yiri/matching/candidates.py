@@ -223,15 +223,11 @@ TIERS = (STRONG_KINDS, STRONG_KINDS | {"typo"}, None)
 
 
 def candidates(qs: QuerySet, words: list[QueryWord], record_type: str, *,
-               strong: bool = False, kinds: frozenset | None = None) -> QuerySet:
+               kinds: frozenset | None = None) -> QuerySet:
     """The records of ``qs`` whose names meet every typed word by some key (all but one
     of three or more: the two rarest are then required), and the records with fewer name
     words than typed (a blank family name) that meet one of the typed words. ``kinds``:
-    by these kinds of keys only (``TIERS``); ``strong``: by the word, its spelling or
-    sound, or another form of it only (no beginning, no typo)."""
-    if strong:
-        kinds = STRONG_KINDS
-
+    by these kinds of keys only (``TIERS``; None: by any key)."""
     def tokens(q: QueryWord) -> list[str]:
         return [t for t, kind in q.tokens.items() if kinds is None or kind in kinds]
 
