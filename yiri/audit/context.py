@@ -27,7 +27,10 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from yiri.cases.access import remember_scopes
+
         user = getattr(request, "user", None)
+        remember_scopes(request)
         t1 = _actor.set(user if user is not None and user.is_authenticated else None)
         t2 = _request.set(request)
         try:

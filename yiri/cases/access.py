@@ -44,6 +44,32 @@ def scope_q(user, model: type[Record], *, shares: bool = True) -> Q:
     the records the user works on as their own, e.g. for an export, which a referral does
     not allow.
     """
+    memo = getattr(user, MEMO, None)
+    if memo is None:
+        return _scope_q(user, model, shares=shares)
+    key = (model.RECORD_TYPE, shares)
+    if key not in memo:
+        memo[key] = _scope_q(user, model, shares=shares)
+    return memo[key]
+
+
+# The attribute of ``request.user`` holding the scopes already built in this request: set
+# only for requests that change nothing (GET, HEAD: ``remember_scopes``), so that a share
+# given or withdrawn by the request itself is always seen by its next read. A page asks for
+# the same scope several times (list, counts, to-do list, flags…), each time reading the
+# user's shares and team.
+MEMO = "_yiri_scope_memo"
+
+
+def remember_scopes(request) -> None:
+    """Let the scopes of ``request.user`` be built once for this request (safe methods)."""
+    if request.method in ("GET", "HEAD"):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            setattr(user, MEMO, {})
+
+
+def _scope_q(user, model: type[Record], *, shares: bool = True) -> Q:
     alive = Q(deleted=False)
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -60,10 +86,7 @@ def scope_q(user, model: type[Record], *, shares: bool = True) -> Q:
     if user.agency_id:
         mine |= Q(user__isnull=True, agency_id=user.agency_id)
     if scope == Scope.GROUP:
-        from django.contrib.auth import get_user_model
-
-        team = list(get_user_model().objects.filter(user_groups__in=user.user_groups.all())
-                    .values_list("pk", flat=True).distinct())
+        team = sorted(_team_ids(user), key=str)
         ids = _shared_ids(rt, mine | Q(user__in=team), not shares)
         return alive & (Q(owner_id__in={user.pk, *team}) | Q(pk__in=ids))
     own = Q(owner_id=user.pk) | Q(pk__in=_shared_ids(rt, mine, not shares))
