@@ -23,7 +23,7 @@ from .scoring import (
     comparisons_for,
     explain,
     probability_of,
-    weights,
+    totals,
 )
 
 CHUNK = 500_000  # pairs compared at once (memory)
@@ -49,9 +49,10 @@ class Result:
         """Pair ``k`` explained field by field (its weights computed again: the batch
         keeps only their sum, a million pairs' seven weights would not fit)."""
         one = slice(k, k + 1)
-        w = weights(self.model, self.table, self.ia[one], self.ib[one], self.levels[one],
-                    comparisons_for(self.table))
-        return explain(self.table, self.levels[k], w[0], self.probability[k])
+        w, total = totals(self.model, self.table, self.ia[one], self.ib[one], self.levels[one],
+                          comparisons_for(self.table))
+        return explain(self.table, self.levels[k], w[0], self.probability[k],
+                       float(total[0] - w[0].sum()))
 
     def keys(self, k: int) -> tuple[str, str]:
         return self.table.people[self.ia[k]].key, self.table.people[self.ib[k]].key
@@ -146,14 +147,14 @@ def find_duplicates(people, *, model: Model | None = None, learn: bool = True,
     base = model or DEFAULT_MODEL
     if learn and total >= MIN_PAIRS_TO_LEARN:
         progress("learning", 0, total)
-        model = em.train(table, levels, comps, base)
+        model = em.train(table, levels, comps, base, ia, ib)
     else:
         model = base
     w = np.empty(total, dtype=np.float32)
     for start in range(0, total, CHUNK):
         end = min(start + CHUNK, total)
-        w[start:end] = weights(model, table, ia[start:end], ib[start:end], levels[start:end],
-                               comps).sum(axis=1)
+        w[start:end] = totals(model, table, ia[start:end], ib[start:end], levels[start:end],
+                              comps)[1]
     prob = probability_of(w, model.lam)
     progress("clustering", total, total)
     result = Result(table, ia, ib, levels, w, prob, model, threshold)

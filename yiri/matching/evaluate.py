@@ -142,6 +142,7 @@ def evaluate(people: list[Person], truth: np.ndarray, *,
         "seconds": elapsed,
         "threshold": threshold,
         "lambda": result.model.lam,
+        "fit": result.model.fit,
     })
     return metrics
 
@@ -162,5 +163,11 @@ def report(metrics: dict) -> list[str]:
     # database; bench/bench_search_recall.py does it in a database of its own.
     lines.append("Rappel de la recherche @10 : non mesuré ici (il faut enregistrer les fiches "
                  "comme dossiers : bench/bench_search_recall.py le mesure dans une base à part)")
+    fits = {"classes": "doublons, fratries, homonymes et autres enfants appris ensemble",
+            "two classes": "deux classes (les classes d'enfants différents n'ont pas convergé)",
+            "start": "valeurs de départ (l'apprentissage n'a pas trouvé les doublons)"}
+    if metrics.get("fit"):
+        lines.append(f"Modèle : {fits.get(metrics['fit'], metrics['fit'])} ; "
+                     f"part des doublons parmi les paires : {metrics['lambda']:.4f}")
     lines.append(f"Seuil : {metrics['threshold']:.2f} ; durée : {metrics['seconds']:.1f} s")
     return lines

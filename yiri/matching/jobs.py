@@ -210,7 +210,8 @@ def pair_score(pair: DedupePair) -> PairScore:
     return PairScore(
         weight=pair.weight, probability=pair.probability, band=pair.band,
         fields=tuple(FieldVerdict(f["field"], f["level"], f["weight"], f["detail"])
-                     for f in pair.fields))
+                     for f in pair.fields),
+        combination=pair.combination)
 
 
 def iter_pairs(run: DedupeRun) -> Iterator[tuple[str, str, PairScore]]:

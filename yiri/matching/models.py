@@ -97,6 +97,12 @@ class DedupePair(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "record_a", "record_b"],
                                                name="dedupe_pair_once")]
 
+    @property
+    def combination(self) -> float:
+        """What the fields taken together add to their weights (``scoring.combination``:
+        a pattern frequent among siblings or namesakes weighs against a duplicate)."""
+        return round(self.weight - sum(f.get("weight", 0.0) for f in self.fields), 1)
+
 
 def pair_key(a_id, b_id, trace_row: str = "") -> str:
     """The same key for a pair whichever order its records come in (a tracing pair adds

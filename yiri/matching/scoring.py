@@ -498,6 +498,14 @@ class Model:
     tf: dict[str, dict[str, float]] = field(default_factory=dict)
     tf_floor: dict[str, float] = field(default_factory=dict)  # share below which names are left out
     learnt: bool = False
+    # the classes of different children (siblings, namesakes, the rest: ``em.train``), each
+    # {"share": its share among them, "p": {field: {level code: probability}}}; ``u`` is
+    # their mixture field by field. Empty: the different children are one class.
+    others: list[dict] = field(default_factory=list)
+    fit: str = ""  # how EM's result was kept (``em.train``): "classes", "two classes", "start"
+    # field -> {level code: mean log2 share of the names agreeing at that level among the
+    # candidate pairs}: with ``others`` the term frequency moves a weight around that mean
+    tf_mean: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def weight(self, comp: Comparison, level: int) -> float:
         if level < 0:
@@ -514,12 +522,15 @@ class Model:
 
     def to_json(self) -> dict:
         return {"m": self.m, "u": self.u, "lam": self.lam, "tf": self.tf,
-                "tf_floor": self.tf_floor, "learnt": self.learnt}
+                "tf_floor": self.tf_floor, "learnt": self.learnt, "others": self.others,
+                "fit": self.fit, "tf_mean": self.tf_mean}
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
         return cls(m=data["m"], u=data["u"], lam=data.get("lam", 0.01), tf=data.get("tf", {}),
-                   tf_floor=data.get("tf_floor", {}), learnt=data.get("learnt", False))
+                   tf_floor=data.get("tf_floor", {}), learnt=data.get("learnt", False),
+                   others=data.get("others", []), fit=data.get("fit", ""),
+                   tf_mean=data.get("tf_mean", {}))
 
 
 def _default_weight(comp: Comparison, level: int) -> float:
@@ -598,6 +609,57 @@ def weights(model: Model, table: Table, ia, ib, levels: np.ndarray,
     return out
 
 
+def combination(model: Model, levels: np.ndarray, comps: tuple[Comparison, ...]) -> np.ndarray:
+    """What the fields' weights miss when they are added up as if independent: log2 of
+    (the pattern's chance among different children field by field, ``u``) over (its
+    chance under the mixture of siblings, namesakes and the rest, ``Model.others``).
+
+    Negative for a pattern that one kind of different children has often — same family
+    name, village and parents but another given name: siblings — positive for one none
+    of them has. Zero when the model has no classes (the defaults)."""
+    out = np.zeros(len(levels))
+    if not model.others or len(levels) == 0:
+        return out
+
+    def table_of(probs: dict[str, dict[str, float]]) -> list[np.ndarray]:
+        return [np.array([max(probs.get(c.field, {}).get(lv.code, 1e-6), 1e-12)
+                          for lv in c.levels]) for c in comps]
+
+    def log_chance(tables: list[np.ndarray]) -> np.ndarray:
+        acc = np.zeros(len(levels))
+        for j, t in enumerate(tables):
+            lv = levels[:, j]
+            acc += np.where(lv >= 0, np.log2(t[np.clip(lv, 0, None)]), 0.0)
+        return acc
+
+    per_class = np.stack([math.log2(max(o["share"], 1e-12)) + log_chance(table_of(o["p"]))
+                          for o in model.others])
+    top = per_class.max(axis=0)
+    mixture = top + np.log2(np.power(2.0, per_class - top).sum(axis=0))
+    out[:] = log_chance(table_of(model.u)) - mixture
+    return out
+
+
+def totals(model: Model, table: Table, ia, ib, levels: np.ndarray,
+           comps: tuple[Comparison, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(each pair's field weights, its total: their sum plus ``combination``)."""
+    w = weights(model, table, ia, ib, levels, comps)
+    return w, w.sum(axis=1) + combination(model, levels, comps)
+
+
+def name_shares(model: Model, comp: Comparison, table: Table, ia, ib) -> np.ndarray:
+    """For each pair, the share among the records of the commoner of the two names it
+    compares as ``comp`` (given or family; names below ``tf_floor`` count as at it)."""
+    freq = model.tf[comp.field]
+    floor = model.tf_floor.get(comp.field, 0.0)
+    g_a, g_b, f_a, f_b, _, _ = name_pairs(table, np.asarray(ia, dtype=np.int64),
+                                          np.asarray(ib, dtype=np.int64))
+    a, b = (g_a, g_b) if comp.field == "given" else (f_a, f_b)
+    # the share of each distinct name of the table, once
+    shares = np.array([max(freq.get(v, floor), 1e-6) for v in table.names.values])
+    return np.maximum(shares[a], shares[b])
+
+
 def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.ndarray:
     """Term frequency, as Splink does it: for two records agreeing on a name (exact or
     phonetic level) the weight becomes log2(m / share of that name) instead of
@@ -605,18 +667,22 @@ def _tf_adjust(model: Model, comp: Comparison, table: Table, ia, ib, lv) -> np.n
     record in six of the Mossi plateau) weighs less than agreeing on "Yempabou"; a name
     rarer than the table's threshold counts as just under it (``tf_floor``). ``u`` is the
     level's among the candidate pairs, which blocking on names makes high: the share of
-    the name among all records is the chance that two unrelated records agree on it."""
+    the name among all records is the chance that two unrelated records agree on it.
+
+    A model with classes of different children (``Model.others``) already says how often
+    siblings and namesakes agree on a name; there the adjustment is the name's log share
+    against the mean over the candidates at that level (``Model.tf_mean``): a rare name
+    weighs more, a common one less, and the average pair as much as the classes say."""
     adj = np.zeros(len(lv))
     sel = np.nonzero((lv == 0) | (lv == 1))[0]
     if len(sel) == 0:
         return adj
-    freq = model.tf[comp.field]
-    floor = model.tf_floor.get(comp.field, 0.0)
-    g_a, g_b, f_a, f_b, _, _ = name_pairs(table, ia[sel], ib[sel])
-    a, b = (g_a, g_b) if comp.field == "given" else (f_a, f_b)
-    # the share of each distinct name of the table, once
-    shares = np.array([max(freq.get(v, floor), 1e-6) for v in table.names.values])
-    share = np.maximum(shares[a], shares[b])
+    share = name_shares(model, comp, table, ia[sel], ib[sel])
+    mean = model.tf_mean.get(comp.field)
+    if model.others and mean:
+        means = np.array([mean.get(level.code, 0.0) for level in comp.levels])
+        adj[sel] = np.clip(means[lv[sel]] - np.log2(share), -8.0, 3.0)
+        return adj
     us = np.array([model.u.get(comp.field, {}).get(level.code) or 0.0 for level in comp.levels])
     u = us[lv[sel]]
     with np.errstate(divide="ignore"):
@@ -637,10 +703,11 @@ class FieldVerdict:
 
 @dataclass(frozen=True)
 class PairScore:
-    weight: float  # the sum of the fields' log2 Bayes factors
+    weight: float  # the sum of the fields' log2 Bayes factors and ``combination``
     probability: float
     band: str  # "likely" / "possible" / "unlikely"
     fields: tuple[FieldVerdict, ...]
+    combination: float = 0.0  # ``scoring.combination``: the fields taken together
 
 
 LIKELY = 0.8
@@ -678,15 +745,19 @@ def score_table(table: Table, ia, ib, model: Model | None = None) -> tuple[np.nd
     model = model or current_model()
     comps = comparisons_for(table)
     levels = compare(table, ia, ib, comps)
-    w = weights(model, table, ia, ib, levels, comps)
-    return levels, w, probability_of(w.sum(axis=1), model.lam)
+    w, total = totals(model, table, ia, ib, levels, comps)
+    return levels, w, probability_of(total, model.lam)
 
 
-def explain(table: Table, levels_row, weights_row, probability: float) -> PairScore:
+def explain(table: Table, levels_row, weights_row, probability: float,
+            together: float = 0.0) -> PairScore:
+    """A pair's score for people: ``weights_row`` per field, ``together`` the
+    ``combination`` term (the weight is their sum)."""
     comps = comparisons_for(table)
-    return PairScore(weight=round(float(np.sum(weights_row)), 3), probability=float(probability),
-                     band=band_of(float(probability)),
-                     fields=_verdicts(comps, levels_row, weights_row))
+    return PairScore(weight=round(float(np.sum(weights_row) + together), 3),
+                     probability=float(probability), band=band_of(float(probability)),
+                     fields=_verdicts(comps, levels_row, weights_row),
+                     combination=round(float(together), 2))
 
 
 def score_pairs(person: Person, others: list[Person], model: Model | None = None) -> list[PairScore]:
@@ -696,8 +767,13 @@ def score_pairs(person: Person, others: list[Person], model: Model | None = None
     table = Table([person, *others])
     ia = np.zeros(len(others), dtype=np.int64)
     ib = np.arange(1, len(others) + 1)
-    levels, w, p = score_table(table, ia, ib, model)
-    return [explain(table, levels[k], w[k], p[k]) for k in range(len(others))]
+    model = model or current_model()
+    comps = comparisons_for(table)
+    levels = compare(table, ia, ib, comps)
+    w, total = totals(model, table, ia, ib, levels, comps)
+    p = probability_of(total, model.lam)
+    together = total - w.sum(axis=1)  # the combination, computed once by ``totals``
+    return [explain(table, levels[k], w[k], p[k], together[k]) for k in range(len(others))]
 
 
 def score_pair(a: Person, b: Person, model: Model | None = None) -> PairScore:
