@@ -167,7 +167,13 @@ class Case(Record):
             models.Index(fields=["location_path"], name="case_location_path",
                          opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["sex", "date_of_birth"], name="case_sex_dob"),
-            models.Index(fields=["-updated_at"], name="case_updated"),
+            # Newest first, with what a scope and the name search's order read: a relay
+            # cell's or the country's newest cases are walked in the index alone (5,000 in
+            # 7 ms instead of 157 at 340,000 cases), and a wide scope is joined with the
+            # name tokens without reading the wide rows (bench/README.md).
+            models.Index(fields=["-updated_at"], name="case_updated_scope",
+                         include=["id", "created_at", "owner", "owning_agency", "location_path",
+                                  "deleted"]),
             # The dashboard's and the indicators' counts (yiri/dashboards) read only these
             # columns: on PostgreSQL an index-only scan of this narrow index instead of the
             # wide rows (bench/README.md). SQLite has no INCLUDE: Django skips it there.
