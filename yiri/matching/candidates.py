@@ -268,7 +268,13 @@ def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool) ->
         for held in lists:
             qs = qs.filter(pk__in=held)
         return qs
-    return qs.filter(pk__in=lists[0].intersection(*lists[1:]) if len(lists) > 1 else lists[0])
+    # One list is made distinct for the same reason as several are intersected: a plain
+    # subquery let PostgreSQL sort the whole scope and look each case up in the token
+    # index in turn until enough were found, which it expects soon, counting each token
+    # a record holds as another record (a relay cell's typo tier of a name rare in its
+    # country: 6.8 s at 340,000 cases). A distinct or intersected list is joined whole.
+    return qs.filter(pk__in=lists[0].intersection(*lists[1:]) if len(lists) > 1
+                     else lists[0].distinct())
 
 
 # A scope of more records than this is wide (``_part``); in a wide scope, the newest
