@@ -288,10 +288,10 @@ def _first(parts: list[QuerySet], order: list, keys: list[str], limit: int, seen
     (``keys``: the fields it sorts on, each ascending but ``-field``; a blank last), less
     ``seen``: the first ``limit`` of each part, merged."""
     rows: dict = {}
+    fields = [k.lstrip("-") for k in keys]
     for part in parts:
         if seen:
             part = part.exclude(pk__in=seen)
-        fields = [k.lstrip("-") for k in keys]
         for pk, *values in part.order_by(*order).values_list("pk", *fields)[:limit]:
             rows[pk] = values
     if len(parts) == 1:
