@@ -78,7 +78,7 @@ RECORD_LAYOUT: dict = {
     "segments": [["record", 1024]],
     "q": 2,
     "hash": "hmac-sha256-random",
-    "normalisation": "yiri-lib-names-2",
+    "normalisation": "yiri-lib-names-3",
     "variants": None,  # set below: the digest of the table of name variants
     "year_window": 1,
     "k": {"name": 8, "sound": 8, "variant": 16, "sex": 30, "year": 30, "place": 30, "parent": 8},
@@ -90,7 +90,7 @@ FIELD_LAYOUT: dict = {
                  ["parent", 512]],
     "q": 2,
     "hash": "hmac-sha256-random",
-    "normalisation": "yiri-lib-names-2",
+    "normalisation": "yiri-lib-names-3",
     "variants": None,
     "year_window": 1,
     "k": {"name": 12, "sound": 8, "variant": 48, "sex": 16, "year": 12, "place": 12, "parent": 6},
@@ -292,7 +292,7 @@ def tokens(child: Child, params: dict = PARAMETERS) -> dict[str, set[tuple[str, 
     q = params["q"]
     out: dict[str, set[tuple[str, str]]] = {
         "given": _name_tokens(child.given, q, variants=True),
-        "family": _name_tokens(child.family, q),
+        "family": _name_tokens(child.family, q, variants=True),
         "sex": {("sex", child.sex)} if child.sex in ("f", "m") else set(),
         "year": set(), "place": set(),
         "parent": {("parent", t) for _k, t in _name_tokens(child.parents, q) if _k == "name"},
