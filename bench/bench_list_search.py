@@ -21,6 +21,7 @@ round trips included.
     .venv/bin/python bench/bench_list_search.py --sizes 100000 --db sqlite
     .venv/bin/python bench/bench_list_search.py --sizes 1000000 --db postgres --explain
     .venv/bin/python bench/bench_list_search.py --database-url postgres://…/other --sizes 100000
+    .venv/bin/python bench/bench_list_search.py --sizes 1000000 --db postgres --copies 10  # 100k × 10
 
 Data lives under ``--data-dir`` (default ``$YIRI_BENCH_DIR`` or /tmp/yiri-bench), never in
 the repository: one SQLite file and one PostgreSQL database per size
@@ -106,7 +107,7 @@ def run_target(db: str, size: int, args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
     cmd = [sys.executable, __file__, "--worker", "--size", str(size), "--out", out,
-           "--runs", str(args.runs), "--seed", str(args.seed)]
+           "--runs", str(args.runs), "--seed", str(args.seed), "--copies", str(args.copies)]
     if args.explain:
         cmd.append("--explain")
     if args.generate_only:
@@ -164,11 +165,17 @@ def main() -> None:
                         help="proposed: the search of bench/proposals.py (see README)")
     parser.add_argument("--generate-only", action="store_true",
                         help="fill the databases, measure nothing (to run generations apart)")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="PostgreSQL: generate size/K cases with load_demo (as many case "
+                             "workers as for the full size), then copy them K-1 times, each "
+                             "copy's identity sealed again under a key of its own")
     # internal: one database, one size, in a child process
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.copies < 1 or any(int(n) % args.copies for n in args.sizes.split(",")):
+        parser.error("--copies must divide every size")
     if args.worker:
         worker(args)
         return
@@ -206,11 +213,18 @@ def worker(args) -> None:
         print(f"{have:,} cases in the database, generating {args.size:,} "
               f"(seed {args.seed})…", flush=True)
         started = time.monotonic()
-        call_command("load_demo", cases=args.size, seed=args.seed, reset=have > 0,
+        if args.copies > 1 and connection.vendor != "postgresql":
+            raise SystemExit("--copies needs PostgreSQL")
+        from yiri.demo.network import workers_per_agency
+
+        call_command("load_demo", cases=args.size // args.copies, seed=args.seed, reset=have > 0,
                      yes_really=True, validate="sample" if args.size > 10_000 else "all",
-                     verbosity=1)
+                     workers_per_agency=workers_per_agency(args.size), verbosity=1)
+        if args.copies > 1:
+            analyse(connection)
+            copy_sealed(connection, args.copies - 1)
         seconds = time.monotonic() - started
-        generation = {"seconds": seconds, "rate": args.size / seconds}
+        generation = {"seconds": seconds, "rate": args.size / seconds, "copies": args.copies}
         state.write_text(json.dumps(generation))
         analyse(connection)
     elif state.exists():
@@ -225,6 +239,60 @@ def worker(args) -> None:
               "db_size_mb": db_size_mb(connection), "measures": measures,
               "full_count_p95": full, "generation": generation}
     Path(args.out).write_text(json.dumps(result))
+
+
+def copy_sealed(connection, times: int, batch: int = 5000) -> None:
+    """Copy every case ``times`` times (PostgreSQL): a new id and short id, the identity
+    unsealed and sealed again for the copy's row under a data key of its own (a value
+    copied as it is would not decrypt there), the name tokens copied (they are keyed by
+    the node's index key, not by the record); every other column as it is — the same
+    owners, organisations, places and dates, so each scope grows ``times + 1``-fold.
+    The change log and the records' other tables are not copied: the list and the
+    search read neither. Each name is then ``times + 1`` times as common, as it is in a
+    generation of that size from the same pools of names."""
+    import uuid
+
+    from yiri.cases import identity, keys
+    from yiri.cases.models import Case, NameToken
+
+    table = Case._meta.db_table
+    columns = [f.column for f in Case._meta.concrete_fields]
+    picked = ", ".join("m.new_id" if c == "id" else "c.short_id || '-' || m.k" if c == "short_id"
+                       else "m.blob" if c == "identity_blob" else f'c."{c}"' for c in columns)
+    chosen = ", ".join(f'"{c}"' for c in columns)
+    tokens = NameToken._meta.db_table
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_copy (old_id uuid, new_id uuid, k int, blob text)")
+        cursor.execute(f"SELECT id, identity_blob FROM {table} ORDER BY id")  # noqa: S608  # nosec B608
+        originals = cursor.fetchall()
+        for start in range(0, len(originals), batch):
+            part = originals[start:start + batch]
+            rows = [(old, uuid.uuid4(), k) for old, _ in part for k in range(1, times + 1)]
+            blobs = dict(part)
+            with keys.new_records(new for _, new, _ in rows):
+                with connection.cursor() as copy_cursor, copy_cursor.cursor.copy(
+                        "COPY bench_copy (old_id, new_id, k, blob) FROM STDIN") as copy:
+                    for old, new, k in rows:
+                        values = identity.unseal(blobs[old], identity.Binding(table, old, "identity", old))
+                        copy.write_row((old, new, k, identity.seal(
+                            values, identity.Binding(table, new, "identity", new))))
+            done = min(len(originals), start + batch)
+            print(f"  sealed {done * times:,} copies  {done * times / (time.monotonic() - started):,.0f}/s",
+                  flush=True)
+        cursor.execute("CREATE INDEX ON bench_copy (old_id)")
+        cursor.execute("ANALYZE bench_copy")
+        for k in range(1, times + 1):
+            step = time.monotonic()
+            cursor.execute(f"INSERT INTO {table} ({chosen}) SELECT {picked} "  # noqa: S608  # nosec B608
+                           f"FROM {table} c JOIN bench_copy m ON m.old_id = c.id WHERE m.k = %s", [k])
+            cursor.execute(f"INSERT INTO {tokens} (record_type, record_id, token) "  # noqa: S608  # nosec B608
+                           f"SELECT t.record_type, m.new_id, t.token FROM {tokens} t "
+                           f"JOIN bench_copy m ON m.old_id = t.record_id "
+                           f"WHERE t.record_type = 'case' AND m.k = %s", [k])
+            print(f"  copy {k}/{times}: {time.monotonic() - step:.0f} s", flush=True)
+        cursor.execute("DROP TABLE bench_copy")
+    analyse(connection)
 
 
 def analyse(connection) -> None:
@@ -300,8 +368,14 @@ def timed_page(qs, q: str | None = None) -> tuple[float, float, int]:
 
 
 def timed_search(user, q: str, variant: str) -> tuple[float, float, int]:
+    """The search itself (finding and ranking the candidates), then its first page, as
+    "page"; the capped count as "count"."""
     if variant != "proposed":
-        return timed_page(search_query(user, q), q)
+        t0 = time.perf_counter()
+        qs = search_query(user, q)
+        found = (time.perf_counter() - t0) * 1000
+        page, count, n = timed_page(qs, q)
+        return found + page, count, n
     from proposals import search_ids, search_page
 
     from yiri.cases.search import rank_page

@@ -163,6 +163,12 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 # request). scripts/serve.sh sets 300 for gunicorn's workers; checked before each reuse.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("YIRI_DB_CONN_MAX_AGE", "0"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the name search's queries are priced high enough to trigger it
+    # and spent 6-7 ms each compiling for plans that run in tens of milliseconds
+    # (bench/README.md, the search at 1,000,000 cases).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(filter(None, [_options.get("options", ""), "-c jit=off"]))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids

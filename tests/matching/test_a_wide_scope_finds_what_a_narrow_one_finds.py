@@ -26,8 +26,10 @@ QUERIES = ["Idrissa Ouédraogo", "ouedraogo", "awa", "oued", "Salif Zongo",
 
 @pytest.fixture
 def registered(cast):
-    for first, last in NAMES:
-        make_case(cast.worker, name_first=first, name_last=last)
+    places = ["BF-KAD-C01-V01", "BF-KAD-C01-V02", "BF-KAD-C02-V01", "BF-KAD", "BF-KAD-C01"]
+    for i, (first, last) in enumerate(NAMES):
+        make_case(cast.worker, name_first=first, name_last=last, age=(3, 7, 8, 12, 15, 9)[i % 6],
+                  location_current=places[i % len(places)])
     return cast
 
 
@@ -38,11 +40,29 @@ def test_a_wide_scope_finds_the_same_records_in_the_same_order(registered, monke
     user = registered.coordinator
     narrow = {q: list(search_cases(user, q=q)) for q in QUERIES}
     assert any(narrow.values())
+    # The scope read record by record in the database, rather than whole by the walk.
+    monkeypatch.setattr(candidates, "WALK", 2)
+    for q in QUERIES:
+        assert list(search_cases(user, q=q)) == narrow[q], q
     monkeypatch.setattr(candidates, "NARROW", 0)
     for walk in (2, 1000):  # the newest records hold too few, or all of them
         monkeypatch.setattr(candidates, "WALK", walk)
         for q in QUERIES:
             assert list(search_cases(user, q=q)) == narrow[q], (q, walk)
+
+
+@pytest.mark.parametrize("decrypt_limit", [400, 3])
+def test_a_small_scope_read_whole_ranks_places_and_ages_as_the_database_does(
+        registered, monkeypatch, decrypt_limit):
+    monkeypatch.setattr(candidates, "DECRYPT_LIMIT", decrypt_limit)
+    user = registered.coordinator
+    hints = [{}, {"age_min": 5, "age_max": 9}, {"location": "BF-KAD-C01-V02"},
+             {"age_min": 12, "location": "BF-KAD-C01"}, {"sex": "female"}]
+    whole = {(q, i): list(search_cases(user, q=q, **dict(h))) for q in QUERIES
+             for i, h in enumerate(hints)}
+    monkeypatch.setattr(candidates, "WALK", 2)  # read in the database instead
+    for (q, i), found in whole.items():
+        assert list(search_cases(user, q=q, **dict(hints[i]))) == found, (q, hints[i])
 
 
 def test_a_wide_scope_keeps_the_scope(registered, monkeypatch):

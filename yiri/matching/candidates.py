@@ -277,10 +277,63 @@ def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool) ->
                      else lists[0].distinct())
 
 
+# With the names alone, the weaker tiers are read only when the stronger ones found fewer
+# candidates than this (``score``).
+ENOUGH = 50
+
 # A scope of more records than this is wide (``_part``); in a wide scope, the newest
 # ``WALK`` records are looked up first (``score``).
 NARROW = 20_000
 WALK = 5_000
+
+
+class _Walk:
+    """The newest ``WALK`` records of a scope and which of the query's tokens each holds,
+    read once (two queries) for every tier and part of the candidates. In a wide scope,
+    a common name's candidates are found among them; a scope of at most ``WALK``
+    records is read whole this way, and its candidates are all here.
+
+    The tokens are read record by record (``nametoken_record_cov``): the token list is a
+    filter the index cannot use (``Left``), otherwise PostgreSQL reads every holder of
+    every key of the query (700,000 index entries for two names at 1,000,000 cases) to
+    keep those of 5,000 records. The ids are those of ``qs``'s records, so the record
+    type need not be checked: the index (record, token) then answers alone."""
+
+    def __init__(self, qs: QuerySet, words: list[QueryWord], record_type: str,
+                 columns: tuple[str, ...] = ()):
+        from django.db.models.functions import Left
+
+        from yiri.cases.models import NameToken
+
+        self.words = words
+        newest = qs.order_by("-updated_at")
+        # Newest first, as the candidates are ordered (``updated_at`` is never blank).
+        self.rows = {pk: values for pk, *values in newest.values_list("pk", *columns)[:WALK]}
+        wanted = sorted({t for every in _token_lists(words, None) for ts in every for t in ts})
+        self.held: dict = {}
+        for pk, token in (NameToken.objects.annotate(_token=Left("token", 32))
+                          .filter(_token__in=wanted, record_id__in=newest.values("pk")[:WALK])
+                          .values_list("record_id", "token")):
+            self.held.setdefault(pk, set()).add(token)
+
+    def first(self, kinds: frozenset | None, limit: int, seen: list, sort=None) -> list:
+        """The ids of the first ``limit`` of these records that are candidates by
+        ``kinds`` (``candidates``), less ``seen``, newest first or by ``sort`` (a key
+        of a record's ``columns`` values)."""
+        parts = [[set(ts) for ts in every] for every in _token_lists(self.words, kinds)]
+        skip = set(seen)
+        out = []
+        for pk in self.rows:
+            held = self.held.get(pk)
+            if held is None or pk in skip:
+                continue
+            if any(all(held & ts for ts in every) for every in parts):
+                out.append(pk)
+                if sort is None and len(out) >= limit:
+                    break
+        if sort is not None:
+            out.sort(key=lambda pk: sort(self.rows[pk]))  # stable: newest first among equals
+        return out[:limit]
 
 
 def _first(parts: list[QuerySet], order: list, keys: list[str], limit: int, seen: list) -> list:
@@ -464,19 +517,41 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     keys = [*(["_place_gap"] if place else []), *(["_year_gap"] if birth_years else []),
             "-updated_at"]
     ids: list = []
-    wide = qs.values("pk")[:NARROW + 1].count() > NARROW
-    for kinds in TIERS:
+    size = qs.values("pk")[:max(NARROW, WALK) + 1].count()
+    wide = size > NARROW
+    # A scope of at most WALK records (a worker's cases) is read whole by the walk: its
+    # candidates are sorted here as the query would (the nearest place, the closest
+    # birth year, then the newest).
+    whole = size <= WALK
+    sort = None
+    if whole and (place or birth_years):
+        def sort(values, place=place, years=birth_years):
+            row = dict(zip(walk_columns, values, strict=True))
+            key = []
+            if place:
+                path = row["location_path"] or ""
+                key.append(0 if path.startswith(place) else 1 if path.startswith(commune) else 2)
+            if years:
+                born = row["date_of_birth"]
+                gap = None if born is None else abs(born.year - middle)
+                key.append((gap is None, gap or 0))
+            return key
+    walk_columns = tuple(c for c, used in (("location_path", place), ("date_of_birth", birth_years))
+                         if used)
+    # A common name fills the page from the newest records of a wide scope: if the newest
+    # WALK hold enough, they hold the first ``limit`` (an exact answer, found by looking
+    # up WALK records rather than every holder).
+    walk = (_Walk(qs, words, record_type, walk_columns)
+            if whole or (wide and not (place or birth_years)) else None)
+    # Names alone: the weaker tiers only when the stronger ones left few candidates.
+    enough = None if (place or birth_years or sex or pwords) else ENOUGH
+    for n, kinds in enumerate(TIERS):
         limit = DECRYPT_LIMIT - len(ids)
-        if limit <= 0:
+        if limit <= 0 or (n and enough is not None and len(ids) >= enough):
             break
-        if wide and not (place or birth_years):
-            # A common name fills the page from the newest records of a wide scope: if
-            # the newest WALK hold enough, they hold the first ``limit`` (an exact
-            # answer, found by looking up WALK records rather than every holder).
-            recent = qs.filter(pk__in=qs.order_by("-updated_at").values("pk")[:WALK])
-            walked = _first(candidates(recent, words, record_type, kinds=kinds), order, keys,
-                            limit, ids)
-            if len(walked) >= limit:
+        if walk is not None:
+            walked = walk.first(kinds, limit, ids, sort)
+            if whole or len(walked) >= limit:
                 ids += walked
                 continue
         ids += _first(candidates(qs, words, record_type, kinds=kinds, wide=wide), order, keys,
