@@ -233,7 +233,10 @@ def candidates(qs: QuerySet, words: list[QueryWord], record_type: str, *,
     Two querysets, not one with an OR between them: PostgreSQL cannot turn an OR of
     subqueries into joins, and checked every record in scope against each subquery (18 s
     for a supervisor's team at 1,000,000 cases)."""
-    return [_part(qs, record_type, every, wide) for every in _token_lists(words, kinds)]
+    # One word typed: its exact holders (``weigh``) are a floor of the records it meets.
+    many = len(words) == 1 and words[0].count > MATERIALISE
+    return [_part(qs, record_type, every, wide, by_ids=not many)
+            for every in _token_lists(words, kinds)]
 
 
 def _token_lists(words: list[QueryWord], kinds: frozenset | None) -> list[list[list[str]]]:
@@ -251,7 +254,8 @@ def _token_lists(words: list[QueryWord], kinds: frozenset | None) -> list[list[l
     return parts
 
 
-def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool) -> QuerySet:
+def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool,
+          by_ids: bool = False) -> QuerySet:
     """The records of ``qs`` holding a token of each list of ``every``.
 
     A narrow ``qs`` (a worker's or a team's cases) is read first and each record looked
@@ -260,21 +264,38 @@ def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool) ->
     with one subquery per list, PostgreSQL joined them through the cases table, reading
     every case (260 ms for two names at 340,000 cases, where the lists intersect in
     20 ms on the token index); and a worker's 660 cases are looked up in 5 ms where
-    intersecting the lists over the whole index takes 80."""
+    intersecting the lists over the whole index takes 80. ``by_ids``: read the ids of
+    the records met first, and check the scope on them when there are at most
+    ``MATERIALISE``."""
     if not all(every):
         return qs.none()
     lists = [_holding(record_type, ts) for ts in every]
-    if not wide:
-        for held in lists:
-            qs = qs.filter(pk__in=held)
-        return qs
     # One list is made distinct for the same reason as several are intersected: a plain
     # subquery let PostgreSQL sort the whole scope and look each case up in the token
     # index in turn until enough were found, which it expects soon, counting each token
     # a record holds as another record (a relay cell's typo tier of a name rare in its
     # country: 6.8 s at 340,000 cases). A distinct or intersected list is joined whole.
-    return qs.filter(pk__in=lists[0].intersection(*lists[1:]) if len(lists) > 1
-                     else lists[0].distinct())
+    met = lists[0].intersection(*lists[1:]) if len(lists) > 1 else lists[0].distinct()
+    # Few records met (a name rare in the country, or a typed spelling): their ids are read
+    # first and the scope checked on them alone. Joined as a subquery, PostgreSQL expects
+    # each token a record holds to be another record (57,000 where 1,300 were met) and read
+    # the whole scope's index to join them (230 of 295 ms for a relay cell at 1,000,000),
+    # or hashed the whole country's lists to check a team's cases.
+    # (``by_ids`` false: the caller knows more are met.)
+    if by_ids:
+        ids = [row["record_id"] for row in met[:MATERIALISE + 1]]
+        if len(ids) <= MATERIALISE:
+            return qs.filter(pk__in=ids)
+    if not wide:
+        for held in lists:
+            qs = qs.filter(pk__in=held)
+        return qs
+    return qs.filter(pk__in=met)
+
+
+# The candidates are checked by their ids when the token index meets at most this many
+# records (``_part``).
+MATERIALISE = 5_000
 
 
 # With the names alone, the weaker tiers are read only when the stronger ones found fewer
