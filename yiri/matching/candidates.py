@@ -298,8 +298,8 @@ def _part(qs: QuerySet, record_type: str, every: list[list[str]], wide: bool,
 MATERIALISE = 5_000
 
 
-# With the names alone, the weaker tiers are read only when the stronger ones found fewer
-# candidates than this (``score``).
+# With the names alone, a search (results cut at a margin from the best) reads the weaker
+# tiers only when the stronger ones found fewer candidates than this (``score``).
 ENOUGH = 50
 
 # A scope of more records than this is wide (``_part``); in a wide scope, the newest
@@ -564,8 +564,10 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     # up WALK records rather than every holder).
     walk = (_Walk(qs, words, record_type, walk_columns)
             if whole or (wide and not (place or birth_years)) else None)
-    # Names alone: the weaker tiers only when the stronger ones left few candidates.
-    enough = None if (place or birth_years or sex or pwords) else ENOUGH
+    # Names alone, in a list cut near the best (a search): the weaker tiers only when the
+    # stronger ones left few candidates. The live check and tracing (no margin) score
+    # every candidate on the other fields, where a typo of a common name may come first.
+    enough = None if (place or birth_years or sex or pwords or margin is None) else ENOUGH
     for n, kinds in enumerate(TIERS):
         limit = DECRYPT_LIMIT - len(ids)
         if limit <= 0 or (n and enough is not None and len(ids) >= enough):
