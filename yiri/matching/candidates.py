@@ -320,16 +320,17 @@ class _Walk:
     keep those of 5,000 records. The ids are those of ``qs``'s records, so the record
     type need not be checked: the index (record, token) then answers alone."""
 
-    def __init__(self, qs: QuerySet, words: list[QueryWord], record_type: str,
-                 columns: tuple[str, ...] = ()):
+    def __init__(self, qs: QuerySet, words: list[QueryWord], record_type: str, keys: list[str]):
         from django.db.models.functions import Left
 
         from yiri.cases.models import NameToken
 
-        self.words = words
+        self.words, self.keys = words, keys
         newest = qs.order_by("-updated_at")
-        # Newest first, as the candidates are ordered (``updated_at`` is never blank).
-        self.rows = {pk: values for pk, *values in newest.values_list("pk", *columns)[:WALK]}
+        # Each record's values of the fields the candidates are sorted on (``score``: the
+        # place and year gaps annotated on ``qs``, the date), newest first.
+        fields = [k.lstrip("-") for k in keys]
+        self.rows = {pk: values for pk, *values in newest.values_list("pk", *fields)[:WALK]}
         wanted = sorted({t for every in _token_lists(words, None) for ts in every for t in ts})
         self.held: dict = {}
         for pk, token in (NameToken.objects.annotate(_token=Left("token", 32))
@@ -337,23 +338,14 @@ class _Walk:
                           .values_list("record_id", "token")):
             self.held.setdefault(pk, set()).add(token)
 
-    def first(self, kinds: frozenset | None, limit: int, seen: list, sort=None) -> list:
+    def first(self, kinds: frozenset | None, limit: int, seen: list) -> list:
         """The ids of the first ``limit`` of these records that are candidates by
-        ``kinds`` (``candidates``), less ``seen``, newest first or by ``sort`` (a key
-        of a record's ``columns`` values)."""
+        ``kinds`` (``candidates``), less ``seen``, in the candidates' order."""
         parts = [[set(ts) for ts in every] for every in _token_lists(self.words, kinds)]
         skip = set(seen)
-        out = []
-        for pk in self.rows:
-            held = self.held.get(pk)
-            if held is None or pk in skip:
-                continue
-            if any(all(held & ts for ts in every) for every in parts):
-                out.append(pk)
-                if sort is None and len(out) >= limit:
-                    break
-        if sort is not None:
-            out.sort(key=lambda pk: sort(self.rows[pk]))  # stable: newest first among equals
+        out = [pk for pk in self.rows if pk not in skip and pk in self.held
+               and any(all(self.held[pk] & ts for ts in every) for every in parts)]
+        out.sort(key=lambda pk: _sort_key(self.keys, self.rows[pk]))  # stable: newest first
         return out[:limit]
 
 
@@ -371,18 +363,21 @@ def _first(parts: list[QuerySet], order: list, keys: list[str], limit: int, seen
     if len(parts) == 1:
         return list(rows)
 
-    def key(item):
-        out = []
-        for k, v in zip(keys, item[1], strict=True):
-            if v is None:
-                out.append((1, 0))
-            elif k.startswith("-"):
-                out.append((0, -v.timestamp() if hasattr(v, "timestamp") else -v))
-            else:
-                out.append((0, v))
-        return out
+    return [pk for pk, _ in sorted(rows.items(), key=lambda item: _sort_key(keys, item[1]))[:limit]]
 
-    return [pk for pk, _ in sorted(rows.items(), key=key)[:limit]]
+
+def _sort_key(keys: list[str], values) -> list:
+    """The key sorting a record's ``values`` of the fields ``keys`` as the candidates'
+    query does (each ascending but ``-field``; a blank last)."""
+    out = []
+    for k, v in zip(keys, values, strict=True):
+        if v is None:
+            out.append((1, 0))
+        elif k.startswith("-"):
+            out.append((0, -v.timestamp() if hasattr(v, "timestamp") else -v))
+        else:
+            out.append((0, v))
+    return out
 
 
 def record_words(record) -> list[str]:
@@ -540,29 +535,12 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
     ids: list = []
     size = qs.values("pk")[:max(NARROW, WALK) + 1].count()
     wide = size > NARROW
-    # A scope of at most WALK records (a worker's cases) is read whole by the walk: its
-    # candidates are sorted here as the query would (the nearest place, the closest
-    # birth year, then the newest).
-    whole = size <= WALK
-    sort = None
-    if whole and (place or birth_years):
-        def sort(values, place=place, years=birth_years):
-            row = dict(zip(walk_columns, values, strict=True))
-            key = []
-            if place:
-                path = row["location_path"] or ""
-                key.append(0 if path.startswith(place) else 1 if path.startswith(commune) else 2)
-            if years:
-                born = row["date_of_birth"]
-                gap = None if born is None else abs(born.year - middle)
-                key.append((gap is None, gap or 0))
-            return key
-    walk_columns = tuple(c for c, used in (("location_path", place), ("date_of_birth", birth_years))
-                         if used)
-    # A common name fills the page from the newest records of a wide scope: if the newest
+    # A scope of at most WALK records (a worker's cases) is read whole by the walk. A
+    # common name fills the page from the newest records of a wide scope: if the newest
     # WALK hold enough, they hold the first ``limit`` (an exact answer, found by looking
     # up WALK records rather than every holder).
-    walk = (_Walk(qs, words, record_type, walk_columns)
+    whole = size <= WALK
+    walk = (_Walk(qs, words, record_type, keys)
             if whole or (wide and not (place or birth_years)) else None)
     # Names alone, in a list cut near the best (a search): the weaker tiers only when the
     # stronger ones left few candidates. The live check and tracing (no margin) score
@@ -573,7 +551,7 @@ def score(qs: QuerySet, text: str, *, record_type: str = "case", parents: str | 
         if limit <= 0 or (n and enough is not None and len(ids) >= enough):
             break
         if walk is not None:
-            walked = walk.first(kinds, limit, ids, sort)
+            walked = walk.first(kinds, limit, ids)
             if whole or len(walked) >= limit:
                 ids += walked
                 continue
